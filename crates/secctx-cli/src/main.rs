@@ -1,0 +1,2 @@
+//! The `secctx` command.
+fn main() {}

@@ -1,0 +1,1 @@
+//! secctx-runtime: every Linux effect secctx has.
