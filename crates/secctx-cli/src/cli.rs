@@ -1,0 +1,21 @@
+//! The command line: one clap definition; doc comments are the help text.
+
+use clap::{Parser, Subcommand};
+
+/// Kubernetes security contexts, end to end: check, explain, render and run pods exactly as the
+/// API server, Pod Security Admission, the kubelet + containerd and runc would.
+#[derive(Debug, Parser)]
+#[command(name = "secctx", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Volume operations (fsGroup ownership).
+    #[command(subcommand)]
+    Volume(crate::commands::volume::VolumeCommand),
+}

@@ -1,0 +1,14 @@
+//! One module per subcommand; each returns an exit code or an error, and prints nothing else.
+
+pub mod volume;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the chosen subcommand.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Volume(cmd) => volume::run(cmd),
+    }
+}
