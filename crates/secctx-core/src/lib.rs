@@ -5,4 +5,6 @@
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
 
 pub mod caps;
+pub mod load;
 pub mod path;
+pub mod yaml;
