@@ -150,6 +150,13 @@ impl fmt::Display for CapSet {
     }
 }
 
+impl serde::Serialize for CapSet {
+    /// As the 16 hex digits `/proc` prints.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,8 @@
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
 
 pub mod caps;
+pub mod image;
 pub mod load;
 pub mod path;
+pub mod resolve;
 pub mod yaml;

@@ -1,0 +1,144 @@
+//! Capabilities: containerd's `WithCapabilities` and `WithPrivileged` on the OCI lists, then
+//! what the kernel leaves after `execve` for the container's uid, as `/proc/<pid>/status` shows.
+//!
+//! containerd starts from its 14 default capabilities; `ALL` (any case) in `add` sets every
+//! capability of the node, `ALL` in `drop` empties the sets; then each other add is upper-cased,
+//! prefixed `CAP_` and appended, and each other drop removed, so drops win over adds. A
+//! privileged container gets every capability regardless. runc ignores names the kernel does
+//! not know. After `execve`, uid 0 keeps its bounding set as permitted/effective; any other uid
+//! ends with none (ambient capabilities are always cleared by containerd).
+
+use k8s_openapi::api::core::v1::Capabilities;
+use serde::Serialize;
+
+use crate::caps::{CAPABILITY_NAMES, CONTAINERD_DEFAULT_CAPS, CapSet};
+
+/// The capability lists of the OCI spec (`process.capabilities`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OciCaps {
+    /// `bounding`.
+    pub bounding: Vec<String>,
+    /// `effective`.
+    pub effective: Vec<String>,
+    /// `permitted`.
+    pub permitted: Vec<String>,
+    /// `inheritable` (always empty with containerd).
+    pub inheritable: Vec<String>,
+    /// `ambient` (always cleared by containerd).
+    pub ambient: Vec<String>,
+}
+
+/// containerd's capability lists for a container.
+pub fn oci_caps(caps: Option<&Capabilities>, privileged: bool, last_cap: u8) -> OciCaps {
+    let all: Vec<String> = CAPABILITY_NAMES
+        .iter()
+        .take(usize::from(last_cap) + 1)
+        .map(|s| s.to_string())
+        .collect();
+    let default: Vec<String> = CONTAINERD_DEFAULT_CAPS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut bounding = default.clone();
+    let mut effective = default.clone();
+    let mut permitted = default;
+    if let Some(c) = caps {
+        let adds = c.add.as_deref().unwrap_or_default();
+        let drops = c.drop.as_deref().unwrap_or_default();
+        if adds.iter().any(|a| a.eq_ignore_ascii_case("ALL")) {
+            bounding = all.clone();
+            effective = all.clone();
+            permitted = all.clone();
+        }
+        if drops.iter().any(|d| d.eq_ignore_ascii_case("ALL")) {
+            bounding.clear();
+            effective.clear();
+            permitted.clear();
+        }
+        for a in adds.iter().filter(|a| !a.eq_ignore_ascii_case("ALL")) {
+            let name = format!("CAP_{}", a.to_uppercase());
+            for list in [&mut bounding, &mut effective, &mut permitted] {
+                if !list.contains(&name) {
+                    list.push(name.clone());
+                }
+            }
+        }
+        for d in drops.iter().filter(|d| !d.eq_ignore_ascii_case("ALL")) {
+            let name = format!("CAP_{}", d.to_uppercase());
+            for list in [&mut bounding, &mut effective, &mut permitted] {
+                list.retain(|c| *c != name);
+            }
+        }
+    }
+    if privileged {
+        bounding = all.clone();
+        effective = all.clone();
+        permitted = all;
+    }
+    OciCaps {
+        bounding,
+        effective,
+        permitted,
+        inheritable: Vec::new(),
+        ambient: Vec::new(),
+    }
+}
+
+/// The five capability sets of the container's first process, as `/proc/<pid>/status` prints
+/// them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcCaps {
+    /// `CapInh`.
+    pub inh: CapSet,
+    /// `CapPrm`.
+    pub prm: CapSet,
+    /// `CapEff`.
+    pub eff: CapSet,
+    /// `CapBnd`.
+    pub bnd: CapSet,
+    /// `CapAmb`.
+    pub amb: CapSet,
+}
+
+/// The sets after runc applies `oci` and the kernel runs `execve` as `uid` (no file
+/// capabilities on the binary). With no_new_privs, permitted cannot grow beyond the pre-exec
+/// permitted set.
+pub fn proc_caps(oci: &OciCaps, uid: i64, no_new_privs: bool) -> ProcCaps {
+    let set = |l: &[String]| CapSet::from_names(l.iter().map(String::as_str));
+    let bnd = set(&oci.bounding);
+    let inh = set(&oci.inheritable);
+    let pre_prm = set(&oci.permitted);
+    let amb = CapSet::EMPTY;
+    let (prm, eff) = if uid == 0 {
+        // Root: file capabilities are treated as full, so P' = (P(inh) | P(bnd)).
+        let mut p = CapSet(inh.0 | bnd.0);
+        if no_new_privs {
+            p = CapSet(p.0 & pre_prm.0);
+        }
+        (p, p)
+    } else {
+        (amb, amb)
+    };
+    ProcCaps {
+        inh,
+        prm,
+        eff,
+        bnd,
+        amb,
+    }
+}
+
+/// Names in the OCI lists that runc will ignore (`ignoring unknown or unavailable
+/// capabilities`), sorted and de-duplicated.
+pub fn unknown_names(oci: &OciCaps) -> Vec<String> {
+    let mut out: Vec<String> = [&oci.bounding, &oci.effective, &oci.permitted]
+        .into_iter()
+        .flatten()
+        .filter(|n| crate::caps::bit_of(n).is_none())
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

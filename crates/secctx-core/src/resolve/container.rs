@@ -1,0 +1,114 @@
+//! One view over init, regular and ephemeral containers, visited in that order (as PSA and the
+//! kubelet do).
+
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EnvVar, EphemeralContainer, PodSpec, SecurityContext, VolumeMount,
+};
+use serde::Serialize;
+
+use crate::path::FieldPath;
+
+/// Which list a container is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ContainerKind {
+    /// `spec.initContainers`.
+    Init,
+    /// `spec.containers`.
+    Regular,
+    /// `spec.ephemeralContainers`.
+    Ephemeral,
+}
+
+impl ContainerKind {
+    /// The field name of the list.
+    pub fn field(self) -> &'static str {
+        match self {
+            ContainerKind::Init => "initContainers",
+            ContainerKind::Regular => "containers",
+            ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+}
+
+/// A borrowed view of any container.
+#[derive(Clone, Copy, Debug)]
+pub struct ContainerRef<'a> {
+    /// Which list.
+    pub kind: ContainerKind,
+    /// Index in that list.
+    pub index: usize,
+    /// `name`.
+    pub name: &'a str,
+    /// `image` (empty if unset).
+    pub image: &'a str,
+    /// `securityContext`.
+    pub security_context: Option<&'a SecurityContext>,
+    /// `command`.
+    pub command: Option<&'a [String]>,
+    /// `args`.
+    pub args: Option<&'a [String]>,
+    /// `env`.
+    pub env: Option<&'a [EnvVar]>,
+    /// `workingDir`.
+    pub working_dir: Option<&'a str>,
+    /// `volumeMounts`.
+    pub volume_mounts: Option<&'a [VolumeMount]>,
+    /// `ports`.
+    pub ports: Option<&'a [ContainerPort]>,
+    /// `restartPolicy` (sidecar init containers).
+    pub restart_policy: Option<&'a str>,
+}
+
+impl<'a> ContainerRef<'a> {
+    fn regular(kind: ContainerKind, index: usize, c: &'a Container) -> ContainerRef<'a> {
+        ContainerRef {
+            kind,
+            index,
+            name: &c.name,
+            image: c.image.as_deref().unwrap_or(""),
+            security_context: c.security_context.as_ref(),
+            command: c.command.as_deref(),
+            args: c.args.as_deref(),
+            env: c.env.as_deref(),
+            working_dir: c.working_dir.as_deref(),
+            volume_mounts: c.volume_mounts.as_deref(),
+            ports: c.ports.as_deref(),
+            restart_policy: c.restart_policy.as_deref(),
+        }
+    }
+
+    fn ephemeral(index: usize, c: &'a EphemeralContainer) -> ContainerRef<'a> {
+        ContainerRef {
+            kind: ContainerKind::Ephemeral,
+            index,
+            name: &c.name,
+            image: c.image.as_deref().unwrap_or(""),
+            security_context: c.security_context.as_ref(),
+            command: c.command.as_deref(),
+            args: c.args.as_deref(),
+            env: c.env.as_deref(),
+            working_dir: c.working_dir.as_deref(),
+            volume_mounts: c.volume_mounts.as_deref(),
+            ports: c.ports.as_deref(),
+            restart_policy: c.restart_policy.as_deref(),
+        }
+    }
+
+    /// The container's path: `spec.initContainers[0]`, `spec.containers[1]`, ...
+    pub fn path(&self) -> FieldPath {
+        FieldPath::new("spec")
+            .child(self.kind.field())
+            .index(self.index)
+    }
+}
+
+/// Every container of the pod: init, regular, ephemeral.
+pub fn all_containers(spec: &PodSpec) -> impl Iterator<Item = ContainerRef<'_>> {
+    let init = spec.init_containers.iter().flatten().enumerate();
+    let regular = spec.containers.iter().enumerate();
+    let ephemeral = spec.ephemeral_containers.iter().flatten().enumerate();
+    init.map(|(i, c)| ContainerRef::regular(ContainerKind::Init, i, c))
+        .chain(regular.map(|(i, c)| ContainerRef::regular(ContainerKind::Regular, i, c)))
+        .chain(ephemeral.map(|(i, c)| ContainerRef::ephemeral(i, c)))
+}

@@ -1,0 +1,106 @@
+//! The kubelet's effective security context (`DetermineEffectiveSecurityContext`): pod-level
+//! `runAsUser`, `runAsGroup`, `runAsNonRoot`, `seLinuxOptions` and `windowsOptions` are inherited,
+//! each overridden by the container's own value when set. Nothing else is inherited: pod-level
+//! seccomp, AppArmor, supplemental groups, fsGroup and sysctls are handled separately.
+
+use k8s_openapi::api::core::v1::{
+    Capabilities, PodSecurityContext, SELinuxOptions, SecurityContext,
+};
+
+use super::container::ContainerRef;
+use super::fact::Source;
+use crate::path::FieldPath;
+
+/// A value of the effective context and the field it came from.
+#[derive(Clone, Debug)]
+pub struct FromField<T> {
+    /// The value.
+    pub value: T,
+    /// The field.
+    pub source: Source,
+}
+
+/// The merged context of one container.
+#[derive(Clone, Debug, Default)]
+pub struct EffectiveContext<'a> {
+    /// `runAsUser`.
+    pub run_as_user: Option<FromField<i64>>,
+    /// `runAsGroup`.
+    pub run_as_group: Option<FromField<i64>>,
+    /// `runAsNonRoot`.
+    pub run_as_non_root: Option<FromField<bool>>,
+    /// `seLinuxOptions` (the container's replaces the pod's wholesale).
+    pub se_linux: Option<FromField<&'a SELinuxOptions>>,
+    /// `capabilities` (container only).
+    pub capabilities: Option<FromField<&'a Capabilities>>,
+    /// `privileged` (container only).
+    pub privileged: Option<FromField<bool>>,
+    /// `readOnlyRootFilesystem` (container only).
+    pub read_only_root_filesystem: Option<FromField<bool>>,
+    /// `allowPrivilegeEscalation` (container only).
+    pub allow_privilege_escalation: Option<FromField<bool>>,
+    /// `procMount` (container only).
+    pub proc_mount: Option<FromField<&'a str>>,
+}
+
+fn pod_field<T>(value: Option<T>, name: &str) -> Option<FromField<T>> {
+    value.map(|value| FromField {
+        value,
+        source: Source::PodField(
+            FieldPath::new("spec.securityContext")
+                .child(name)
+                .to_string(),
+        ),
+    })
+}
+
+fn container_field<T>(value: Option<T>, base: &FieldPath, name: &str) -> Option<FromField<T>> {
+    value.map(|value| FromField {
+        value,
+        source: Source::ContainerField(base.child(name).to_string()),
+    })
+}
+
+/// Merges the pod's and the container's security contexts as the kubelet does.
+pub fn effective<'a>(
+    pod: Option<&'a PodSecurityContext>,
+    container: &ContainerRef<'a>,
+) -> EffectiveContext<'a> {
+    let mut eff = EffectiveContext::default();
+    if let Some(p) = pod {
+        eff.run_as_user = pod_field(p.run_as_user, "runAsUser");
+        eff.run_as_group = pod_field(p.run_as_group, "runAsGroup");
+        eff.run_as_non_root = pod_field(p.run_as_non_root, "runAsNonRoot");
+        eff.se_linux = pod_field(p.se_linux_options.as_ref(), "seLinuxOptions");
+    }
+    if let Some(c) = container.security_context {
+        let base = container.path().child("securityContext");
+        let sc: &'a SecurityContext = c;
+        if let Some(v) = container_field(sc.run_as_user, &base, "runAsUser") {
+            eff.run_as_user = Some(v);
+        }
+        if let Some(v) = container_field(sc.run_as_group, &base, "runAsGroup") {
+            eff.run_as_group = Some(v);
+        }
+        if let Some(v) = container_field(sc.run_as_non_root, &base, "runAsNonRoot") {
+            eff.run_as_non_root = Some(v);
+        }
+        if let Some(v) = container_field(sc.se_linux_options.as_ref(), &base, "seLinuxOptions") {
+            eff.se_linux = Some(v);
+        }
+        eff.capabilities = container_field(sc.capabilities.as_ref(), &base, "capabilities");
+        eff.privileged = container_field(sc.privileged, &base, "privileged");
+        eff.read_only_root_filesystem = container_field(
+            sc.read_only_root_filesystem,
+            &base,
+            "readOnlyRootFilesystem",
+        );
+        eff.allow_privilege_escalation = container_field(
+            sc.allow_privilege_escalation,
+            &base,
+            "allowPrivilegeEscalation",
+        );
+        eff.proc_mount = container_field(sc.proc_mount.as_deref(), &base, "procMount");
+    }
+    eff
+}

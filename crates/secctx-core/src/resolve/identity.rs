@@ -1,0 +1,361 @@
+//! uid, gid and additional gids: kubelet → CRI → containerd `WithUser` / `WithAdditionalGIDs`
+//! → runc `setgroups`/`setgid`/`setuid`.
+//!
+//! - The kubelet sends `runAsUser` (container, else pod); without one, the image's numeric USER,
+//!   its user name, or uid 0 when the image has no USER. The group part of the image USER is
+//!   dropped on this path. `runAsGroup` has no image fallback.
+//! - containerd's `WithUser("uid")` looks the uid up in the image's `/etc/passwd` for the
+//!   primary gid (gid 0 when absent); `"uid:gid"` is taken as is; a user name must exist.
+//! - Additional gids are the sorted set of the primary gid, the image `/etc/group` memberships
+//!   (policy `Merge` only) and the CRI supplemental groups (`fsGroup`, `supplementalGroups`).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::PodSecurityContext;
+use serde::Serialize;
+
+use super::effective::EffectiveContext;
+use super::fact::{Fact, Known, Source};
+use crate::image::ImageInfo;
+
+/// The supplemental groups policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum GroupsPolicy {
+    /// Image `/etc/group` memberships are merged (the default).
+    Merge,
+    /// Only the pod's groups.
+    Strict,
+}
+
+/// What the kubelet sends as the CRI user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CriUser {
+    /// `run_as_user`.
+    Uid(i64),
+    /// `run_as_username` (the image USER is a name).
+    Username(String),
+}
+
+/// The additional gids of the process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Groups {
+    /// Sorted, de-duplicated gids known to be in the set.
+    pub gids: Vec<i64>,
+    /// Where each gid came from (a gid can have several sources).
+    pub sources: BTreeMap<i64, Vec<Source>>,
+    /// Set when the list may be incomplete, with the reason (image memberships not known).
+    pub incomplete: Option<String>,
+}
+
+/// The process identity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    /// What the kubelet sends to the runtime.
+    pub cri_user: Fact<CriUser>,
+    /// `runAsGroup`, when set.
+    pub cri_group: Option<i64>,
+    /// The uid.
+    pub uid: Fact<i64>,
+    /// The primary gid.
+    pub gid: Fact<i64>,
+    /// The additional gids (`process.user.additionalGids`).
+    pub groups: Groups,
+    /// The policy applied.
+    pub policy: GroupsPolicy,
+    /// containerd's error when the user cannot be set (`no users found`).
+    pub error: Option<String>,
+    /// The user name of the uid in the image, if any.
+    pub uid_name: Option<String>,
+    /// Group names of the gids in the image.
+    pub group_names: BTreeMap<i64, String>,
+    /// Owner and mode of the image's `/etc/passwd` and `/etc/group`, when known: `id` can only
+    /// print names from files the process can read.
+    pub name_files: (
+        Option<crate::image::FileMeta>,
+        Option<crate::image::FileMeta>,
+    ),
+}
+
+impl Identity {
+    /// The line `id` prints in the container, e.g. `uid=1000 gid=3000 groups=2000,3000,4000`
+    /// or `uid=0(root) gid=0(root) groups=0(root)`: a name is printed when the image has one
+    /// and the process can read the file it is in. `dac_override`: the process holds
+    /// CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH. `None` when the uid or gid is unknown.
+    pub fn id_line(&self, dac_override: bool) -> Option<String> {
+        let uid = *self.uid.get()?;
+        let gid = *self.gid.get()?;
+        let can_read = |meta: Option<crate::image::FileMeta>| {
+            meta.is_none_or(|m| m.readable_by(uid, gid, &self.groups.gids, dac_override))
+        };
+        let (passwd_ok, group_ok) = (can_read(self.name_files.0), can_read(self.name_files.1));
+        let named = |id: i64, name: Option<&String>, ok: bool| match name {
+            Some(n) if ok => format!("{id}({n})"),
+            _ => id.to_string(),
+        };
+        let groups: Vec<String> = self
+            .groups
+            .gids
+            .iter()
+            .map(|g| named(*g, self.group_names.get(g), group_ok))
+            .collect();
+        let mut line = format!(
+            "uid={} gid={}",
+            named(uid, self.uid_name.as_ref(), passwd_ok),
+            named(gid, self.group_names.get(&gid), group_ok)
+        );
+        if !groups.is_empty() {
+            line.push_str(" groups=");
+            line.push_str(&groups.join(","));
+        }
+        Some(line)
+    }
+}
+
+fn image_missing(image: &str) -> String {
+    format!("depends on image {image:?}, which secctx was not given (use --image {image}=PATH)")
+}
+
+/// The CRI user the kubelet sends (`determineEffectiveSecurityContext` + `getImageUser`).
+pub fn cri_user(
+    eff: &EffectiveContext<'_>,
+    image_name: &str,
+    image: Option<&ImageInfo>,
+) -> Fact<CriUser> {
+    if let Some(u) = &eff.run_as_user {
+        return Fact::known(CriUser::Uid(u.value), u.source.clone());
+    }
+    let Some(img) = image else {
+        return Fact::unknown(
+            format!(
+                "runAsUser is unset, so the image USER decides; {}",
+                image_missing(image_name)
+            ),
+            Source::Image("config User".into()),
+        );
+    };
+    let user = img.user.split(':').next().unwrap_or("");
+    if user.is_empty() {
+        return Fact::known(
+            CriUser::Uid(0),
+            Source::RuntimeDefault("the image has no USER, so the kubelet sends uid 0".into()),
+        );
+    }
+    match user.parse::<i64>() {
+        Ok(uid) => Fact::known(
+            CriUser::Uid(uid),
+            Source::Image(format!("config User {:?}", img.user)),
+        ),
+        Err(_) => Fact::known(
+            CriUser::Username(user.to_string()),
+            Source::Image(format!("config User {:?}", img.user)),
+        ),
+    }
+}
+
+/// Resolves the identity of one container.
+pub fn resolve_identity(
+    eff: &EffectiveContext<'_>,
+    pod_sc: Option<&PodSecurityContext>,
+    image_name: &str,
+    image: Option<&ImageInfo>,
+) -> Identity {
+    let cri_user = cri_user(eff, image_name, image);
+    let cri_group = eff.run_as_group.as_ref().map(|g| g.value);
+    let group_source = eff.run_as_group.as_ref().map(|g| g.source.clone());
+    let mut error = None;
+
+    // containerd WithUser.
+    let (uid, gid): (Fact<i64>, Fact<i64>) = match &cri_user.value {
+        Known::Unknown(r) => (
+            Fact::unknown(r.clone(), cri_user.source.clone()),
+            match (cri_group, &group_source) {
+                (Some(g), Some(src)) => Fact::known(g, src.clone()),
+                _ => Fact::unknown(r.clone(), cri_user.source.clone()),
+            },
+        ),
+        Known::Known(CriUser::Uid(u)) => {
+            let uid = Fact::known(*u, cri_user.source.clone());
+            let gid = match (cri_group, &group_source) {
+                (Some(g), Some(src)) => Fact::known(g, src.clone()),
+                _ => primary_gid_of_uid(*u, image_name, image),
+            };
+            (uid, gid)
+        }
+        Known::Known(CriUser::Username(name)) => match image.and_then(|i| i.user_by_name(name)) {
+            Some(entry) => {
+                let src = Source::Image(format!("/etc/passwd entry {:?}", entry.name));
+                let gid = match (cri_group, &group_source) {
+                    (Some(g), Some(s)) => Fact::known(g, s.clone()),
+                    _ => Fact::known(entry.gid, src.clone()),
+                };
+                (Fact::known(entry.uid, src), gid)
+            }
+            None => {
+                error = Some("no users found".to_string());
+                let reason = format!(
+                    "user {name:?} is not in the image's /etc/passwd: containerd fails with \"no users found\""
+                );
+                (
+                    Fact::unknown(reason.clone(), cri_user.source.clone()),
+                    Fact::unknown(reason, cri_user.source.clone()),
+                )
+            }
+        },
+    };
+
+    let policy = match pod_sc.and_then(|p| p.supplemental_groups_policy.as_deref()) {
+        Some("Strict") => GroupsPolicy::Strict,
+        _ => GroupsPolicy::Merge,
+    };
+    let groups = resolve_groups(&cri_user, &gid, pod_sc, policy, image_name, image);
+
+    let uid_name = uid
+        .get()
+        .and_then(|u| image.and_then(|i| i.user_by_uid(*u)))
+        .map(|e| e.name.clone());
+    let mut group_names = BTreeMap::new();
+    if let Some(img) = image {
+        for g in groups.gids.iter().chain(gid.get()) {
+            if let Some(e) = img.group_by_gid(*g) {
+                group_names.insert(*g, e.name.clone());
+            }
+        }
+    }
+    let name_files = image.map_or((None, None), |i| (i.passwd.meta(), i.group.meta()));
+    Identity {
+        cri_user,
+        cri_group,
+        uid,
+        gid,
+        groups,
+        policy,
+        error,
+        uid_name,
+        group_names,
+        name_files,
+    }
+}
+
+fn primary_gid_of_uid(uid: i64, image_name: &str, image: Option<&ImageInfo>) -> Fact<i64> {
+    let Some(img) = image else {
+        return Fact::unknown(
+            format!(
+                "runAsGroup is unset, so the primary gid comes from the image's /etc/passwd; {}",
+                image_missing(image_name)
+            ),
+            Source::Image("/etc/passwd".into()),
+        );
+    };
+    match img.passwd.entries() {
+        None => Fact::unknown(
+            "the image's /etc/passwd could not be read".to_string(),
+            Source::Image("/etc/passwd".into()),
+        ),
+        Some(entries) => match entries.iter().find(|e| e.uid == uid) {
+            Some(e) => Fact::known(
+                e.gid,
+                Source::Image(format!("/etc/passwd entry {:?} (uid {uid})", e.name)),
+            ),
+            None => Fact::known(
+                0,
+                Source::RuntimeDefault(format!(
+                    "uid {uid} is not in the image's /etc/passwd, so containerd uses gid 0"
+                )),
+            ),
+        },
+    }
+}
+
+fn resolve_groups(
+    cri_user: &Fact<CriUser>,
+    gid: &Fact<i64>,
+    pod_sc: Option<&PodSecurityContext>,
+    policy: GroupsPolicy,
+    image_name: &str,
+    image: Option<&ImageInfo>,
+) -> Groups {
+    let mut sources: BTreeMap<i64, Vec<Source>> = BTreeMap::new();
+    let mut incomplete = None;
+    if let Some(g) = gid.get() {
+        sources.entry(*g).or_default().push(Source::Derived(
+            "the primary gid (containerd always adds it)".into(),
+        ));
+    } else if let Known::Unknown(r) = &gid.value {
+        incomplete = Some(format!("the primary gid is unknown: {r}"));
+    }
+    if let Some(p) = pod_sc {
+        if let Some(fs) = p.fs_group {
+            sources
+                .entry(fs)
+                .or_default()
+                .push(Source::PodField("spec.securityContext.fsGroup".into()));
+        }
+        for (i, g) in p.supplemental_groups.iter().flatten().enumerate() {
+            sources
+                .entry(*g)
+                .or_default()
+                .push(Source::PodField(format!(
+                    "spec.securityContext.supplementalGroups[{i}]"
+                )));
+        }
+    }
+    if policy == GroupsPolicy::Merge {
+        match image_groups(cri_user, image_name, image) {
+            Ok(list) => {
+                for (g, name) in list {
+                    sources.entry(g).or_default().push(Source::Image(format!(
+                        "/etc/group: member of {name:?} (policy Merge)"
+                    )));
+                }
+            }
+            Err(reason) => {
+                incomplete.get_or_insert(reason);
+            }
+        }
+    }
+    Groups {
+        gids: sources.keys().copied().collect(),
+        sources,
+        incomplete,
+    }
+}
+
+/// containerd `WithAdditionalGIDs`: the groups whose member list names the user, except a group
+/// named like the user.
+fn image_groups(
+    cri_user: &Fact<CriUser>,
+    image_name: &str,
+    image: Option<&ImageInfo>,
+) -> Result<Vec<(i64, String)>, String> {
+    let user = match &cri_user.value {
+        Known::Known(u) => u,
+        Known::Unknown(r) => return Err(format!("image group memberships are unknown: {r}")),
+    };
+    let Some(img) = image else {
+        return Err(format!(
+            "image /etc/group memberships (policy Merge) are unknown: {}",
+            image_missing(image_name)
+        ));
+    };
+    let username = match user {
+        CriUser::Username(n) => n.clone(),
+        CriUser::Uid(u) => match img.passwd.entries() {
+            None => return Err("the image's /etc/passwd could not be read".into()),
+            Some(entries) => match entries.iter().find(|e| e.uid == *u) {
+                Some(e) => e.name.clone(),
+                None => return Ok(Vec::new()),
+            },
+        },
+    };
+    match img.group.entries() {
+        None => Err("the image's /etc/group could not be read".into()),
+        Some(entries) => Ok(entries
+            .iter()
+            .filter(|g| g.name != username && g.members.contains(&username))
+            .map(|g| (g.gid, g.name.clone()))
+            .collect()),
+    }
+}

@@ -1,0 +1,390 @@
+//! Effective-context resolution: for each container, what a real node (kubelet + containerd +
+//! runc) gives it and where each value came from (pod → container → image → runtime defaults).
+//! Rules: `shared/spec/kubernetes-semantics.md` §3–§5.
+
+mod admission;
+mod caps;
+mod container;
+mod effective;
+mod fact;
+mod identity;
+mod lsm;
+mod node;
+mod nonroot;
+mod notes;
+mod paths;
+mod seccomp;
+mod volumes;
+
+use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+pub use admission::{Rejection, SAFE_SYSCTLS, sysctl_namespace};
+pub use caps::{OciCaps, ProcCaps, oci_caps, proc_caps, unknown_names};
+pub use container::{ContainerKind, ContainerRef, all_containers};
+pub use effective::{EffectiveContext, FromField, effective};
+pub use fact::{Fact, Known, Source};
+pub use identity::{CriUser, Groups, GroupsPolicy, Identity};
+pub use lsm::{AppArmor, AppArmorChoice, CONTAINERD_APPARMOR_PROFILE, SELinuxOptionsView, SeLinux};
+pub use node::NodeConfig;
+pub use nonroot::NonRootVerdict;
+pub use notes::Note;
+pub use paths::{MASKED_PATHS, READONLY_PATHS};
+pub use seccomp::{Seccomp, SeccompChoice};
+pub use volumes::{VolumeOwnership, mode_string};
+
+use crate::image::ImageInfo;
+
+/// Why a container does not start, as its waiting state would say.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StartError {
+    /// `CreateContainerConfigError` or `CreateContainerError`.
+    pub reason: String,
+    /// The message.
+    pub message: String,
+}
+
+/// `status.containerStatuses[].user.linux`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinuxUser {
+    /// `uid`.
+    pub uid: i64,
+    /// `gid`.
+    pub gid: i64,
+    /// `supplementalGroups` (sorted, with the primary gid).
+    pub supplemental_groups: Vec<i64>,
+}
+
+/// Everything secctx predicts for one container.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedContainer {
+    /// Container name.
+    pub name: String,
+    /// Which list it is in.
+    pub kind: ContainerKind,
+    /// Its path (`spec.containers[0]`).
+    pub path: String,
+    /// Its image reference.
+    pub image: String,
+    /// Where the image data came from, when given.
+    pub image_source: Option<String>,
+    /// uid, gid, groups.
+    pub identity: Identity,
+    /// busybox `id` output, when known.
+    pub id_line: Option<String>,
+    /// `privileged`.
+    pub privileged: Fact<bool>,
+    /// The OCI capability lists.
+    pub oci_caps: OciCaps,
+    /// Capability names runc ignores.
+    pub ignored_caps: Vec<String>,
+    /// The `/proc/<pid>/status` capability sets, when the uid is known.
+    pub caps: Fact<ProcCaps>,
+    /// `NoNewPrivs`.
+    pub no_new_privs: Fact<bool>,
+    /// Seccomp.
+    pub seccomp: Seccomp,
+    /// AppArmor.
+    pub apparmor: AppArmor,
+    /// SELinux.
+    pub selinux: SeLinux,
+    /// `procMount`.
+    pub proc_mount: Fact<String>,
+    /// Masked paths.
+    pub masked_paths: Vec<String>,
+    /// Read-only paths.
+    pub readonly_paths: Vec<String>,
+    /// `readOnlyRootFilesystem`.
+    pub read_only_root_filesystem: Fact<bool>,
+    /// The runAsNonRoot check.
+    pub run_as_non_root: NonRootVerdict,
+    /// Why the container would not start, if it would not.
+    pub start_error: Option<StartError>,
+    /// `status.containerStatuses[].user.linux`, when known.
+    pub status_user: Option<LinuxUser>,
+    /// Trap notes.
+    pub notes: Vec<Note>,
+}
+
+/// The pod's namespaces.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Namespaces {
+    /// `host` or `pod`.
+    pub network: &'static str,
+    /// `host`, `pod` (shareProcessNamespace) or `container`.
+    pub pid: &'static str,
+    /// `host` or `pod`.
+    pub ipc: &'static str,
+    /// `host` (with hostNetwork) or `pod`.
+    pub uts: &'static str,
+    /// `host` or `pod` (hostUsers: false: a user namespace with a 65536-id range the kubelet
+    /// allocates; uid 0 inside is unprivileged outside).
+    pub user: &'static str,
+}
+
+/// Everything secctx predicts for one pod.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedPod {
+    /// `format.Pod`: `<name>_<namespace>(<uid>)`.
+    pub pod_ref: String,
+    /// The node modelled.
+    pub node: NodeConfig,
+    /// Kubelet admission rejections (the pod fails before any container starts).
+    pub rejections: Vec<Rejection>,
+    /// Namespaces.
+    pub namespaces: Namespaces,
+    /// Sysctls set in the sandbox, with their source.
+    pub sysctls: Vec<(String, String, Source)>,
+    /// Volume ownership.
+    pub volumes: Vec<VolumeOwnership>,
+    /// Containers in init, regular, ephemeral order.
+    pub containers: Vec<ResolvedContainer>,
+}
+
+/// `format.Pod(pod)`.
+pub fn pod_ref(meta: &ObjectMeta) -> String {
+    format!(
+        "{}_{}({})",
+        meta.name
+            .as_deref()
+            .or(meta.generate_name.as_deref())
+            .unwrap_or(""),
+        meta.namespace.as_deref().unwrap_or("default"),
+        meta.uid.as_deref().unwrap_or("<uid>")
+    )
+}
+
+/// Resolves every container of a pod. `images` maps an image reference to what secctx knows
+/// of it.
+pub fn resolve_pod<'i>(
+    meta: &ObjectMeta,
+    spec: &PodSpec,
+    images: &dyn Fn(&str) -> Option<&'i ImageInfo>,
+    node: &NodeConfig,
+) -> ResolvedPod {
+    let pod_ref = pod_ref(meta);
+    let pod_sc = spec.security_context.as_ref();
+    let host_network = spec.host_network == Some(true);
+    let user_ns = spec.host_users == Some(false);
+    let containers: Vec<ResolvedContainer> = all_containers(spec)
+        .map(|c| resolve_container(meta, spec, &c, images(c.image), node, &pod_ref))
+        .collect();
+
+    let mut rejections = Vec::new();
+    if let Some(r) = admission::check_apparmor(containers.iter().any(|c| c.apparmor.required), node)
+    {
+        rejections.push(r);
+    }
+    if let Some(r) = admission::check_sysctls(spec, node) {
+        rejections.push(r);
+    }
+    if let Some(r) = admission::check_groups_policy(spec, node) {
+        rejections.push(r);
+    }
+
+    let mut sysctls: Vec<(String, String, Source)> = pod_sc
+        .and_then(|s| s.sysctls.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                s.name.clone(),
+                s.value.clone(),
+                Source::PodField(format!("spec.securityContext.sysctls[{i}]")),
+            )
+        })
+        .collect();
+    let has = |sysctls: &[(String, String, Source)], n: &str| sysctls.iter().any(|s| s.0 == n);
+    if !host_network && !has(&sysctls, "net.ipv4.ip_unprivileged_port_start") {
+        sysctls.push((
+            "net.ipv4.ip_unprivileged_port_start".into(),
+            "0".into(),
+            Source::RuntimeDefault("containerd enable_unprivileged_ports (default true)".into()),
+        ));
+    }
+    if !host_network && !user_ns && !has(&sysctls, "net.ipv4.ping_group_range") {
+        sysctls.push((
+            "net.ipv4.ping_group_range".into(),
+            "0 2147483647".into(),
+            Source::RuntimeDefault("containerd enable_unprivileged_icmp (default true)".into()),
+        ));
+    }
+
+    ResolvedPod {
+        pod_ref,
+        node: node.clone(),
+        rejections,
+        namespaces: Namespaces {
+            network: if host_network { "host" } else { "pod" },
+            pid: if spec.host_pid == Some(true) {
+                "host"
+            } else if spec.share_process_namespace == Some(true) {
+                "pod"
+            } else {
+                "container"
+            },
+            ipc: if spec.host_ipc == Some(true) {
+                "host"
+            } else {
+                "pod"
+            },
+            uts: if host_network { "host" } else { "pod" },
+            user: if user_ns { "pod" } else { "host" },
+        },
+        sysctls,
+        volumes: volumes::resolve_volumes(spec),
+        containers,
+    }
+}
+
+fn resolve_container(
+    meta: &ObjectMeta,
+    spec: &PodSpec,
+    c: &ContainerRef<'_>,
+    image: Option<&ImageInfo>,
+    node: &NodeConfig,
+    pod_ref: &str,
+) -> ResolvedContainer {
+    let pod_sc = spec.security_context.as_ref();
+    let eff = effective(pod_sc, c);
+    let identity = identity::resolve_identity(&eff, pod_sc, c.image, image);
+
+    let privileged = match &eff.privileged {
+        Some(p) => Fact::known(p.value, p.source.clone()),
+        None => Fact::known(false, Source::RuntimeDefault("privileged unset".into())),
+    };
+    let is_priv = *privileged.get().unwrap_or(&false);
+    let oci_caps = oci_caps(
+        eff.capabilities.as_ref().map(|c| c.value),
+        is_priv,
+        node.cap_last_cap,
+    );
+    let no_new_privs = match &eff.allow_privilege_escalation {
+        Some(a) if !a.value => Fact::known(true, a.source.clone()),
+        Some(a) => Fact::known(false, a.source.clone()),
+        None => Fact::known(
+            false,
+            Source::RuntimeDefault(
+                "allowPrivilegeEscalation unset: the kubelet does not ask for no_new_privs".into(),
+            ),
+        ),
+    };
+    let nnp = *no_new_privs.get().unwrap_or(&false);
+    let caps = match identity.uid.get() {
+        Some(uid) => Fact::known(
+            proc_caps(&oci_caps, *uid, nnp),
+            match &eff.capabilities {
+                Some(f) => f.source.clone(),
+                None if is_priv => privileged.source.clone(),
+                None => Source::RuntimeDefault("containerd's 14 default capabilities".into()),
+            },
+        ),
+        None => Fact::unknown(
+            "CapPrm/CapEff depend on the uid, which is unknown",
+            Source::Derived("from the uid and the bounding set".into()),
+        ),
+    };
+    let seccomp = seccomp::resolve_seccomp(
+        pod_sc,
+        c,
+        is_priv,
+        node.seccomp_default,
+        &node.seccomp_profile_root,
+    );
+    let apparmor = lsm::resolve_apparmor(meta, pod_sc, c, is_priv, node.apparmor);
+    let selinux = lsm::resolve_selinux(&eff, node.selinux);
+    let proc_mount = match &eff.proc_mount {
+        Some(p) => Fact::known(p.value.to_string(), p.source.clone()),
+        None => Fact::known(
+            "Default".into(),
+            Source::RuntimeDefault("procMount unset".into()),
+        ),
+    };
+    let unmasked = proc_mount.get().is_some_and(|p| p == "Unmasked");
+    let (masked_paths, readonly_paths) = paths::proc_paths(unmasked, is_priv);
+    let read_only_root_filesystem = match &eff.read_only_root_filesystem {
+        Some(r) => Fact::known(r.value, r.source.clone()),
+        None => Fact::known(
+            false,
+            Source::RuntimeDefault("readOnlyRootFilesystem unset".into()),
+        ),
+    };
+    let run_as_non_root = nonroot::verify_run_as_non_root(&eff, image, c.image, pod_ref, c.name);
+
+    let start_error = if let NonRootVerdict::Fails(m) = &run_as_non_root {
+        Some(StartError {
+            reason: "CreateContainerConfigError".into(),
+            message: m.clone(),
+        })
+    } else if let Some(e) = &seccomp.error {
+        Some(StartError {
+            reason: "CreateContainerConfigError".into(),
+            message: e.clone(),
+        })
+    } else {
+        identity.error.as_ref().map(|e| StartError {
+            reason: "CreateContainerError".into(),
+            message: format!("failed to generate container spec: failed to apply OCI options: {e}"),
+        })
+    };
+    let status_user = match (
+        identity.uid.get(),
+        identity.gid.get(),
+        &identity.groups.incomplete,
+    ) {
+        (Some(uid), Some(gid), None) => Some(LinuxUser {
+            uid: *uid,
+            gid: *gid,
+            supplemental_groups: identity.groups.gids.clone(),
+        }),
+        _ => None,
+    };
+    let notes = notes::notes(&notes::NoteInput {
+        eff: &eff,
+        identity: &identity,
+        caps: caps.get(),
+        no_new_privs: nnp,
+        privileged: is_priv,
+        image,
+        host_network: spec.host_network == Some(true),
+    });
+    ResolvedContainer {
+        name: c.name.to_string(),
+        kind: c.kind,
+        path: c.path().to_string(),
+        image: c.image.to_string(),
+        image_source: image.map(|i| i.source.clone()),
+        id_line: match (&identity.groups.incomplete, caps.get()) {
+            (None, Some(c)) => identity.id_line(
+                c.eff.contains("CAP_DAC_OVERRIDE") || c.eff.contains("CAP_DAC_READ_SEARCH"),
+            ),
+            _ => None,
+        },
+        identity,
+        privileged,
+        ignored_caps: unknown_names(&oci_caps),
+        oci_caps,
+        caps,
+        no_new_privs,
+        seccomp,
+        apparmor,
+        selinux,
+        proc_mount,
+        masked_paths,
+        readonly_paths,
+        read_only_root_filesystem,
+        run_as_non_root,
+        start_error,
+        status_user,
+        notes,
+    }
+}
+
+#[cfg(test)]
+mod tests;
