@@ -1,1 +1,4 @@
-//! secctx-runtime: every Linux effect secctx has.
+//! secctx-runtime: every Linux effect secctx has: reading and unpacking images, volumes and
+//! their ownership, running containers.
+
+pub mod image;

@@ -1,0 +1,161 @@
+//! Writing images: an OCI layout or a docker-archive tar from rootfs directories or prepared
+//! layer tars. Used to build the test images (`scripts/build-images`) and by the tests.
+
+use std::io::Write;
+use std::path::Path;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde_json::json;
+
+use super::digest::sha256_digest;
+use super::{ImageError, RunConfig};
+
+/// An image being assembled.
+#[derive(Clone, Debug, Default)]
+pub struct ImageBuilder {
+    layers: Vec<Vec<u8>>,
+    config: RunConfig,
+}
+
+/// The tar of a directory tree (modes, owners and symlinks preserved, symlinks not followed).
+pub fn tar_dir(dir: &Path) -> Result<Vec<u8>, ImageError> {
+    let mut b = tar::Builder::new(Vec::new());
+    b.follow_symlinks(false);
+    b.append_dir_all(".", dir).map_err(ImageError::io(dir))?;
+    b.into_inner().map_err(ImageError::io(dir))
+}
+
+impl ImageBuilder {
+    /// An empty image.
+    pub fn new() -> ImageBuilder {
+        ImageBuilder::default()
+    }
+
+    /// Sets the config `User`, `Env`, `Entrypoint`, `Cmd`, `WorkingDir`.
+    #[must_use]
+    pub fn config(mut self, config: RunConfig) -> ImageBuilder {
+        self.config = config;
+        self
+    }
+
+    /// Adds a layer holding the tree under `dir`.
+    pub fn layer_dir(mut self, dir: &Path) -> Result<ImageBuilder, ImageError> {
+        self.layers.push(tar_dir(dir)?);
+        Ok(self)
+    }
+
+    /// Adds a layer from an uncompressed tar.
+    #[must_use]
+    pub fn layer_tar(mut self, tar: Vec<u8>) -> ImageBuilder {
+        self.layers.push(tar);
+        self
+    }
+
+    fn gz_layers(&self) -> Result<Vec<(Vec<u8>, String, String)>, ImageError> {
+        self.layers
+            .iter()
+            .map(|l| {
+                let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+                enc.write_all(l).map_err(ImageError::io("<layer>"))?;
+                let gz = enc.finish().map_err(ImageError::io("<layer>"))?;
+                let diff_id = sha256_digest(l);
+                let digest = sha256_digest(&gz);
+                Ok((gz, digest, diff_id))
+            })
+            .collect()
+    }
+
+    fn config_json(&self, diff_ids: &[String]) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "architecture": "amd64",
+            "os": "linux",
+            "config": self.config,
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        }))
+        .expect("config serializes")
+    }
+
+    /// Writes an OCI image layout at `dir`, the manifest annotated with `ref_name`.
+    pub fn write_oci_layout(&self, dir: &Path, ref_name: &str) -> Result<(), ImageError> {
+        let blobs = dir.join("blobs/sha256");
+        std::fs::create_dir_all(&blobs).map_err(ImageError::io(&blobs))?;
+        let write_blob = |bytes: &[u8]| -> Result<String, ImageError> {
+            let d = sha256_digest(bytes);
+            let p = blobs.join(d.trim_start_matches("sha256:"));
+            std::fs::write(&p, bytes).map_err(ImageError::io(&p))?;
+            Ok(d)
+        };
+        let layers = self.gz_layers()?;
+        let mut layer_descs = Vec::new();
+        let mut diff_ids = Vec::new();
+        for (gz, _, diff_id) in &layers {
+            let d = write_blob(gz)?;
+            layer_descs.push(json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": gz.len()}));
+            diff_ids.push(diff_id.clone());
+        }
+        let config = self.config_json(&diff_ids);
+        let config_digest = write_blob(&config)?;
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+            "layers": layer_descs,
+        }))
+        .expect("manifest serializes");
+        let manifest_digest = write_blob(&manifest)?;
+        let index = json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": manifest_digest,
+                "size": manifest.len(),
+                "annotations": {"org.opencontainers.image.ref.name": ref_name},
+            }],
+        });
+        let write = |name: &str, bytes: &[u8]| {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).map_err(ImageError::io(&p))
+        };
+        write("oci-layout", br#"{"imageLayoutVersion": "1.0.0"}"#)?;
+        write(
+            "index.json",
+            &serde_json::to_vec(&index).expect("index serializes"),
+        )
+    }
+
+    /// Writes a docker-archive tar at `file`, tagged `tag`.
+    pub fn write_docker_archive(&self, file: &Path, tag: &str) -> Result<(), ImageError> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut add = |name: &str, bytes: &[u8]| -> Result<(), ImageError> {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(bytes.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, bytes)
+                .map_err(ImageError::io(file))
+        };
+        let mut layer_names = Vec::new();
+        let mut diff_ids = Vec::new();
+        for l in &self.layers {
+            let d = sha256_digest(l);
+            let name = format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
+            add(&name, l)?;
+            layer_names.push(name);
+            diff_ids.push(d);
+        }
+        let config = self.config_json(&diff_ids);
+        let config_name = format!(
+            "{}.json",
+            sha256_digest(&config).trim_start_matches("sha256:")
+        );
+        add(&config_name, &config)?;
+        let manifest = serde_json::to_vec(
+            &json!([{"Config": config_name, "RepoTags": [tag], "Layers": layer_names}]),
+        )
+        .expect("manifest serializes");
+        add("manifest.json", &manifest)?;
+        let bytes = b.into_inner().map_err(ImageError::io(file))?;
+        std::fs::write(file, bytes).map_err(ImageError::io(file))
+    }
+}

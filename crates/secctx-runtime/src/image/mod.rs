@@ -1,0 +1,160 @@
+//! Images on disk: OCI image layouts, docker-archive tars (`docker save`, `skopeo copy
+//! docker-archive:`) and plain rootfs directories. Every blob read is verified against its
+//! digest; layers are applied in order with whiteouts honoured.
+
+pub mod build;
+mod config;
+pub mod digest;
+mod error;
+mod user_files;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use secctx_core::image::ImageInfo;
+
+pub use config::{ImageConfigFile, RunConfig};
+pub use error::ImageError;
+pub(crate) use user_files::normalise;
+
+use digest::VerifyingReader;
+
+/// The on-disk format of an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/`).
+    OciLayout,
+    /// A `docker save` tar (`manifest.json` inside).
+    DockerArchive,
+    /// A directory holding the root filesystem itself (no image config).
+    Rootfs,
+}
+
+/// Where one layer's bytes are.
+#[derive(Clone, Debug)]
+pub struct LayerBlob {
+    /// The file holding the blob.
+    pub file: PathBuf,
+    /// Offset of the blob in the file (non-zero inside a docker-archive tar).
+    pub offset: u64,
+    /// Length of the blob.
+    pub size: u64,
+    /// `sha256:<hex>` the blob must hash to (the compressed bytes), when the format names one.
+    pub digest: Option<String>,
+    /// A human name for messages.
+    pub name: String,
+}
+
+impl LayerBlob {
+    /// The layer as an uncompressed tar stream (gzip detected by its magic bytes). The reader
+    /// fails at end of input if the blob's digest does not match.
+    pub fn open(&self) -> Result<Box<dyn Read>, ImageError> {
+        let mut f = File::open(&self.file).map_err(ImageError::io(&self.file))?;
+        f.seek(SeekFrom::Start(self.offset))
+            .map_err(ImageError::io(&self.file))?;
+        let verified = VerifyingReader::new(f.take(self.size), self.digest.clone());
+        let mut buf = BufReader::with_capacity(256 << 10, verified);
+        let head = buf.fill_buf().map_err(ImageError::io(&self.file))?;
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Ok(Box::new(flate2::bufread::MultiGzDecoder::new(buf)))
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Err(ImageError::Invalid(format!(
+                "{}: zstd-compressed layers are not supported",
+                self.name
+            )))
+        } else {
+            Ok(Box::new(buf))
+        }
+    }
+}
+
+/// Reads a layer to the end after a tar reader is done with it (it stops at the end-of-archive
+/// marker), so the digest check at the end of the blob always runs.
+pub fn drain(mut r: impl Read) -> std::io::Result<()> {
+    std::io::copy(&mut r, &mut std::io::sink()).map(|_| ())
+}
+
+/// An image opened for reading.
+#[derive(Clone, Debug)]
+pub struct OpenedImage {
+    /// The format.
+    pub format: ImageFormat,
+    /// The path given.
+    pub path: PathBuf,
+    /// The config.
+    pub config: ImageConfigFile,
+    /// The layers, lowest first (empty for a rootfs directory).
+    pub layers: Vec<LayerBlob>,
+}
+
+impl OpenedImage {
+    /// A description for provenance: `OCI layout /path (manifest sha256:...)`.
+    pub fn describe(&self) -> String {
+        let kind = match self.format {
+            ImageFormat::OciLayout => "OCI layout",
+            ImageFormat::DockerArchive => "docker-archive",
+            ImageFormat::Rootfs => "rootfs directory",
+        };
+        format!("{kind} {}", self.path.display())
+    }
+}
+
+/// Opens an image of any supported format. `reference` picks a manifest when an OCI layout
+/// holds several (matched against the `org.opencontainers.image.ref.name` annotation, the
+/// full reference or its tag).
+pub fn open(path: &Path, reference: Option<&str>) -> Result<OpenedImage, ImageError> {
+    let meta = std::fs::metadata(path).map_err(ImageError::io(path))?;
+    if meta.is_dir() {
+        if path.join("oci-layout").exists() {
+            return layout::open(path, reference);
+        }
+        if path.join("etc").is_dir() || path.join("bin").exists() {
+            return Ok(OpenedImage {
+                format: ImageFormat::Rootfs,
+                path: path.to_path_buf(),
+                config: ImageConfigFile::default(),
+                layers: Vec::new(),
+            });
+        }
+    } else if meta.is_file() {
+        return archive::open(path, reference);
+    }
+    Err(ImageError::UnknownFormat {
+        path: path.to_path_buf(),
+    })
+}
+
+/// What secctx needs of an image for `explain`: config fields and `/etc/passwd`, `/etc/group`.
+pub fn inspect(path: &Path, reference: Option<&str>) -> Result<ImageInfo, ImageError> {
+    let img = open(path, reference)?;
+    let files = match img.format {
+        ImageFormat::Rootfs => user_files::UserFiles::from_dir(path)?,
+        _ => {
+            let mut files = user_files::UserFiles::new();
+            for layer in &img.layers {
+                let mut r = layer.open()?;
+                files.apply_layer(&mut r, &layer.name)?;
+                drain(&mut r).map_err(|e| ImageError::Invalid(format!("{}: {e}", layer.name)))?;
+            }
+            files
+        }
+    };
+    let c = img.config.config.clone().unwrap_or_default();
+    Ok(ImageInfo {
+        source: img.describe(),
+        user: c.user.unwrap_or_default(),
+        env: c.env.unwrap_or_default(),
+        entrypoint: c.entrypoint.unwrap_or_default(),
+        cmd: c.cmd.unwrap_or_default(),
+        working_dir: c.working_dir.unwrap_or_default(),
+        passwd: files.passwd(),
+        group: files.group(),
+    })
+}
+
+mod archive;
+mod layout;
+
+#[cfg(test)]
+mod tests;
