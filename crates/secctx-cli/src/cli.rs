@@ -15,6 +15,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show, per container, the uid/gids, capabilities, no_new_privs, seccomp, AppArmor,
+    /// SELinux, masked paths and volume ownership a real node gives it, and why.
+    Explain(crate::commands::explain::ExplainArgs),
+    /// Images: build test images from a rootfs.
+    #[command(subcommand)]
+    Image(crate::commands::image::ImageCommand),
     /// Volume operations (fsGroup ownership).
     #[command(subcommand)]
     Volume(crate::commands::volume::VolumeCommand),

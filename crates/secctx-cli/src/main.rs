@@ -5,6 +5,10 @@
 
 mod cli;
 mod commands;
+mod images;
+mod input;
+mod node;
+mod output;
 
 use std::process::ExitCode;
 

@@ -38,6 +38,33 @@ impl FieldPath {
         p
     }
 
+    /// Parses the printed form back (`spec.containers[0].securityContext`,
+    /// `metadata.annotations[a.b/c]`). A bracket holding only digits is an index; any other
+    /// bracket is a map key.
+    pub fn parse(text: &str) -> FieldPath {
+        let mut p = FieldPath::root();
+        let mut rest = text;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('[') {
+                let end = after.find(']').unwrap_or(after.len());
+                let inner = &after[..end];
+                p.segments.push(match inner.parse::<usize>() {
+                    Ok(i) => Segment::Index(i),
+                    Err(_) => Segment::Key(inner.to_string()),
+                });
+                rest = after.get(end + 1..).unwrap_or("");
+            } else {
+                let body = rest.strip_prefix('.').unwrap_or(rest);
+                let end = body.find(['.', '[']).unwrap_or(body.len());
+                if end > 0 {
+                    p.segments.push(Segment::Field(body[..end].to_string()));
+                }
+                rest = &body[end..];
+            }
+        }
+        p
+    }
+
     /// This path with `.name` appended.
     #[must_use]
     pub fn child(&self, name: &str) -> FieldPath {
@@ -116,5 +143,7 @@ mod tests {
             a.to_string(),
             "metadata.annotations[container.apparmor.security.beta.kubernetes.io/c]"
         );
+        assert_eq!(FieldPath::parse(&a.to_string()), a);
+        assert_eq!(FieldPath::parse(&p.to_string()), p);
     }
 }

@@ -1,4 +1,5 @@
 //! secctx-runtime: every Linux effect secctx has: reading and unpacking images, volumes and
 //! their ownership, running containers.
 
+pub mod host;
 pub mod image;

@@ -1,5 +1,7 @@
 //! One module per subcommand; each returns an exit code or an error, and prints nothing else.
 
+pub mod explain;
+pub mod image;
 pub mod volume;
 
 use std::process::ExitCode;
@@ -9,6 +11,8 @@ use crate::cli::{Cli, Command};
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Explain(args) => explain::run(args),
+        Command::Image(cmd) => image::run(cmd),
         Command::Volume(cmd) => volume::run(cmd),
     }
 }

@@ -1,0 +1,70 @@
+//! Helpers shared by the CLI tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `../shared` next to the repository; under `CI=true` its absence is a failure, and outside
+/// CI too (a test that needs it must not pass silently).
+pub fn shared() -> PathBuf {
+    let p = repo().join("../shared");
+    assert!(
+        p.is_dir(),
+        "../shared (the reference material beside the repository) is missing at {}; the tests compare against it",
+        p.display()
+    );
+    p
+}
+
+/// The secctx binary under test.
+pub fn secctx() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secctx"));
+    c.current_dir(repo());
+    c
+}
+
+/// The example images, built once per test process from busybox-static into
+/// `target/test-images` (relative to the repository, so outputs are stable).
+pub fn images() -> &'static [(String, String)] {
+    static IMAGES: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    IMAGES.get_or_init(|| {
+        assert!(
+            Path::new("/bin/busybox").exists(),
+            "/bin/busybox is missing: the test images are built from Debian's busybox-static (scripts/test installs it)"
+        );
+        let out = "target/test-images";
+        let status = Command::new(repo().join("scripts/build-images"))
+            .arg(out)
+            .env("SECCTX", env!("CARGO_BIN_EXE_secctx"))
+            .current_dir(repo())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "scripts/build-images failed");
+        [
+            ("busybox:1.28", "busybox-1.28"),
+            ("registry.k8s.io/e2e-test-images/agnhost:2.45", "agnhost-2.45"),
+            ("gcr.io/google-samples/hello-app:2.0", "hello-app-2.0"),
+        ]
+        .iter()
+        .map(|(r, d)| (r.to_string(), format!("{out}/{d}")))
+        .collect()
+    })
+}
+
+/// `--image` arguments for every example image.
+pub fn image_args() -> Vec<String> {
+    images()
+        .iter()
+        .flat_map(|(r, p)| ["--image".to_string(), format!("{r}={p}")])
+        .collect()
+}
