@@ -8,5 +8,6 @@ pub mod caps;
 pub mod image;
 pub mod load;
 pub mod path;
+pub mod pss;
 pub mod resolve;
 pub mod yaml;

@@ -1,0 +1,185 @@
+//! `restrictedVolumes` (restricted): in addition to restricting HostPath volumes, the restricted
+//! profile limits usage of inline pod volume sources to `configMap`, `csi`, `downwardAPI`,
+//! `emptyDir`, `ephemeral`, `image`, `persistentVolumeClaim`, `projected` and `secret`.
+//!
+//! **Restricted Fields:** `spec.volumes[*].hostPath`, `.gcePersistentDisk`,
+//! `.awsElasticBlockStore`, `.gitRepo`, `.nfs`, `.iscsi`, `.glusterfs`, `.rbd`, `.flexVolume`,
+//! `.cinder`, `.cephfs`, `.flocker`, `.fc`, `.azureFile`, `.vsphereVolume`, `.quobyte`,
+//! `.azureDisk`, `.portworxVolume`, `.photonPersistentDisk`, `.scaleIO`, `.storageos`
+//!
+//! **Allowed Values:** undefined/null
+//!
+//! Versions: 1.0, overriding `hostPathVolumes`. A volume with no known source is reported as
+//! type `unknown` (the API server defaults a source-less volume to `emptyDir` before admission;
+//! see [`crate::pss::defaults`]).
+
+use k8s_openapi::api::core::v1::{PodSpec, Volume};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::{Check, Findings, VersionedCheck, host_path_volumes, sorted_unique};
+use crate::path::FieldPath;
+use crate::pss::level::Level;
+use crate::pss::result::{CheckResult, join_quote, pluralize};
+use crate::pss::version::Version;
+
+/// The check and its revisions.
+pub const CHECK: Check = Check {
+    id: "restrictedVolumes",
+    level: Level::Restricted,
+    versions: &[VersionedCheck {
+        min_version: Version::v1(0),
+        check: restricted_volumes_1_0,
+        overrides: &[host_path_volumes::ID],
+    }],
+};
+
+fn allowed(v: &Volume) -> bool {
+    v.config_map.is_some()
+        || v.csi.is_some()
+        || v.downward_api.is_some()
+        || v.empty_dir.is_some()
+        || v.ephemeral.is_some()
+        || v.image.is_some()
+        || v.persistent_volume_claim.is_some()
+        || v.projected.is_some()
+        || v.secret.is_some()
+}
+
+/// The first restricted source set on the volume, in PSA's order, or `None` (`unknown`).
+fn restricted_type(v: &Volume) -> Option<&'static str> {
+    let sources = [
+        ("hostPath", v.host_path.is_some()),
+        ("gcePersistentDisk", v.gce_persistent_disk.is_some()),
+        ("awsElasticBlockStore", v.aws_elastic_block_store.is_some()),
+        ("gitRepo", v.git_repo.is_some()),
+        ("nfs", v.nfs.is_some()),
+        ("iscsi", v.iscsi.is_some()),
+        ("glusterfs", v.glusterfs.is_some()),
+        ("rbd", v.rbd.is_some()),
+        ("flexVolume", v.flex_volume.is_some()),
+        ("cinder", v.cinder.is_some()),
+        ("cephfs", v.cephfs.is_some()),
+        ("flocker", v.flocker.is_some()),
+        ("fc", v.fc.is_some()),
+        ("azureFile", v.azure_file.is_some()),
+        ("vsphereVolume", v.vsphere_volume.is_some()),
+        ("quobyte", v.quobyte.is_some()),
+        ("azureDisk", v.azure_disk.is_some()),
+        ("photonPersistentDisk", v.photon_persistent_disk.is_some()),
+        ("portworxVolume", v.portworx_volume.is_some()),
+        ("scaleIO", v.scale_io.is_some()),
+        ("storageos", v.storageos.is_some()),
+    ];
+    sources.into_iter().find(|(_, set)| *set).map(|(t, _)| t)
+}
+
+/// Volumes may only use the allowed sources.
+pub fn restricted_volumes_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
+    let volumes = spec.volumes.as_deref().unwrap_or(&[]);
+    if volumes.iter().all(allowed) {
+        return CheckResult::Allowed;
+    }
+    let mut found = Findings::default();
+    let mut names = Vec::new();
+    let mut types = Vec::new();
+    for (i, v) in volumes.iter().enumerate() {
+        if allowed(v) {
+            continue;
+        }
+        names.push(v.name.as_str());
+        let path = FieldPath::new("spec.volumes").index(i);
+        match restricted_type(v) {
+            Some(t) => {
+                types.push(t);
+                found.field(path.child(t));
+            }
+            None => {
+                types.push("unknown");
+                found.field(path);
+            }
+        }
+    }
+    let types = sorted_unique(types);
+    found.forbid(
+        "restricted volume types",
+        format!(
+            "{} {} {} {} {}",
+            pluralize("volume", "volumes", names.len()),
+            join_quote(&names),
+            pluralize("uses", "use", names.len()),
+            pluralize(
+                "restricted volume type",
+                "restricted volume types",
+                types.len()
+            ),
+            join_quote(&types)
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pss::checks::testing::{assert_locations, case, run_cases};
+    use serde_json::json;
+
+    const REASON: &str = "restricted volume types";
+
+    #[test]
+    fn messages() {
+        run_cases(
+            restricted_volumes_1_0,
+            &[
+                case(
+                    "one",
+                    json!({"spec": {"containers": [], "volumes": [
+                        {"name": "ok", "configMap": {"name": "x"}},
+                        {"name": "b", "nfs": {"server": "s", "path": "/"}}]}}),
+                    Some((REASON, r#"volume "b" uses restricted volume type "nfs""#)),
+                ),
+                case(
+                    "several, spec order names, sorted unique types, unknown",
+                    json!({"spec": {"containers": [], "volumes": [
+                        {"name": "z", "hostPath": {"path": "/"}},
+                        {"name": "y", "gitRepo": {"repository": "r"}},
+                        {"name": "x"},
+                        {"name": "w", "hostPath": {"path": "/"}, "secret": {}},
+                        {"name": "v", "hostPath": {"path": "/a"}}]}}),
+                    Some((
+                        REASON,
+                        r#"volumes "z", "y", "x", "v" use restricted volume types "gitRepo", "hostPath", "unknown""#,
+                    )),
+                ),
+                case(
+                    "first restricted source wins",
+                    json!({"spec": {"containers": [], "volumes": [
+                        {"name": "a", "storageos": {}, "hostPath": {"path": "/"}}]}}),
+                    Some((
+                        REASON,
+                        r#"volume "a" uses restricted volume type "hostPath""#,
+                    )),
+                ),
+                case(
+                    "allowed sources",
+                    json!({"spec": {"containers": [], "volumes": [
+                        {"name": "a", "emptyDir": {}}, {"name": "b", "csi": {"driver": "d"}},
+                        {"name": "c", "image": {"reference": "r"}}, {"name": "d", "projected": {}},
+                        {"name": "e", "persistentVolumeClaim": {"claimName": "c"}},
+                        {"name": "f", "downwardAPI": {}}, {"name": "g", "ephemeral": {}}]}}),
+                    None,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn locations() {
+        assert_locations(
+            restricted_volumes_1_0,
+            &json!({"spec": {"containers": [], "volumes": [
+                {"name": "a", "emptyDir": {}}, {"name": "b", "hostPath": {"path": "/"}}, {"name": "c"}]}}),
+            &["spec.volumes[1].hostPath", "spec.volumes[2]"],
+            &[],
+        );
+    }
+}
