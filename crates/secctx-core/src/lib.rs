@@ -3,6 +3,7 @@
 //!
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
+//! - [`pss`]: Pod Security Standards, evaluated exactly as Pod Security Admission.
 
 pub mod caps;
 pub mod image;
