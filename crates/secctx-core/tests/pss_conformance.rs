@@ -182,6 +182,46 @@ fn pss_conformance_fixtures_agree_with_upstream() {
     assert_eq!(per_dir.len(), 76, "76 level/version directories");
 }
 
+/// The standard registry short-cuts compliant pods ([`pss::fast_path`]); on every fixture, at
+/// every level and version, it must agree with a registry of the same checks without it.
+#[test]
+fn pss_fast_path_agrees_on_all_fixtures() {
+    let root = Path::new(FIXTURES);
+    assert!(
+        root.is_dir(),
+        "PSS conformance fixtures not found at {}",
+        root.display()
+    );
+    let slow = pss::Registry::new(ALL_CHECKS, None).expect("valid checks");
+    let fast = pss::default_registry();
+    let mut accepted = 0;
+    for f in fixtures(root).expect("fixtures") {
+        let mut pod = load(&f.path).expect("fixture parses");
+        let mut spec = pod.spec.take().expect("spec");
+        apply_api_defaults(&mut spec, SpecOwner::Pod);
+        let quick = pss::fast_path::certainly_passes(&pod.metadata, &spec);
+        accepted += usize::from(quick);
+        for level in [Level::Baseline, Level::Restricted] {
+            for minor in 0..=38 {
+                let lv = LevelVersion::new(level, Version::V1(minor));
+                let want = slow.evaluate(lv, &pod.metadata, &spec);
+                assert!(
+                    !quick || want.is_allowed(),
+                    "{}: accepted but {lv} fails",
+                    f.path.display()
+                );
+                assert_eq!(
+                    fast.evaluate(lv, &pod.metadata, &spec),
+                    want,
+                    "{} at {lv}",
+                    f.path.display()
+                );
+            }
+        }
+    }
+    assert!(accepted > 0);
+}
+
 #[test]
 fn fixture_names_map_to_checks() {
     assert_eq!(fixture_check("runasnonroot2"), Ok(Some("runAsNonRoot")));

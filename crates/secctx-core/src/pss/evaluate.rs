@@ -6,10 +6,13 @@ use std::borrow::Cow;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::fast_path;
+use super::location::Location;
 use super::quote::go_quote;
 use super::registry::{Registry, default_registry};
 use super::result::{self, CheckResult, UNKNOWN_FORBIDDEN_REASON};
 use super::version::LevelVersion;
+use super::visit::ContainerId;
 use crate::path::FieldPath;
 
 /// One failed check.
@@ -22,9 +25,24 @@ pub struct Violation {
     /// The detail (may be empty).
     pub detail: String,
     /// Offending field paths, rooted at the pod (see [`crate::pss::visit`] for missing fields).
-    pub fields: Vec<FieldPath>,
-    /// Containers involved, in visit order.
-    pub containers: Vec<String>,
+    pub fields: Vec<Location>,
+    /// Containers involved, in visit order (see [`Violation::container_names`]).
+    pub containers: Vec<ContainerId>,
+}
+
+impl Violation {
+    /// The offending fields as [`FieldPath`]s (for mapping to source positions).
+    pub fn field_paths(&self) -> Vec<FieldPath> {
+        self.fields.iter().map(Location::to_field_path).collect()
+    }
+
+    /// The names of the containers involved, looked up in the evaluated `spec`.
+    pub fn container_names<'a>(&self, spec: &'a PodSpec) -> Vec<&'a str> {
+        self.containers
+            .iter()
+            .filter_map(|c| c.name(spec))
+            .collect()
+    }
 }
 
 /// The result of evaluating one pod at one level and version.
@@ -79,7 +97,14 @@ impl Registry {
     /// Evaluates the pod at `lv` with this registry's checks.
     pub fn evaluate(&self, lv: LevelVersion, meta: &ObjectMeta, spec: &PodSpec) -> Evaluation {
         let mut violations = Vec::new();
-        for active in self.checks(lv) {
+        if self.uses_fast_path() && fast_path::certainly_passes(meta, spec) {
+            return Evaluation {
+                level_version: lv,
+                violations,
+            };
+        }
+        let checks = self.checks(lv);
+        for (i, active) in checks.iter().enumerate() {
             if let CheckResult::Forbidden {
                 reason,
                 detail,
@@ -87,6 +112,10 @@ impl Registry {
                 containers,
             } = (active.check)(meta, spec)
             {
+                if violations.is_empty() {
+                    // One allocation for all the violations this pod can still have.
+                    violations.reserve_exact(checks.len() - i);
+                }
                 violations.push(Violation {
                     check_id: active.id,
                     reason: if reason.is_empty() {

@@ -86,16 +86,31 @@ pub struct Registry {
     baseline: Vec<Vec<ActiveCheck>>,
     /// `restricted[minor]`, in report order (non-overridden baseline checks included).
     restricted: Vec<Vec<ActiveCheck>>,
+    /// Whether [`certainly_passes`](super::fast_path::certainly_passes) may short-cut evaluation (only for
+    /// [`ALL_CHECKS`], whose semantics it encodes).
+    fast_path: bool,
 }
 
-/// The registry of [`ALL_CHECKS`], built once.
+/// The registry of [`ALL_CHECKS`] ([`Registry::standard`]), built once.
 pub fn default_registry() -> &'static Registry {
-    static REGISTRY: LazyLock<Registry> =
-        LazyLock::new(|| Registry::new(ALL_CHECKS, None).expect("ALL_CHECKS is a valid check set"));
+    static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry::standard(None));
     &REGISTRY
 }
 
 impl Registry {
+    /// The registry of [`ALL_CHECKS`], with the single-pass fast path for compliant pods.
+    pub fn standard(emulation_version: Option<Version>) -> Registry {
+        let mut r = Registry::new(ALL_CHECKS, emulation_version)
+            .expect("ALL_CHECKS is a valid check set (tested)");
+        r.fast_path = true;
+        r
+    }
+
+    /// Whether evaluation short-cuts compliant pods with [`certainly_passes`](super::fast_path::certainly_passes).
+    pub fn uses_fast_path(&self) -> bool {
+        self.fast_path
+    }
+
     /// Validates `checks` and builds the tables. With `emulation_version` older than the newest
     /// minimum version, the newest version (what `latest` means) is lowered to it.
     pub fn new(
@@ -147,6 +162,7 @@ impl Registry {
             max_minor,
             baseline,
             restricted,
+            fast_path: false,
         })
     }
 

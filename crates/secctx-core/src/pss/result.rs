@@ -4,7 +4,8 @@
 
 use std::borrow::Cow;
 
-use crate::path::FieldPath;
+use super::location::Location;
+use super::visit::ContainerId;
 
 /// Placeholder shown for a forbidden result whose reason is empty (PSA `UnknownForbiddenReason`).
 pub const UNKNOWN_FORBIDDEN_REASON: &str = "unknown forbidden reason";
@@ -14,8 +15,8 @@ pub const UNKNOWN_FORBIDDEN_REASON: &str = "unknown forbidden reason";
 /// A forbidden pod is data, not an error. `reason` is short and stable (`runAsNonRoot != true`);
 /// `detail` names the specifics (`container "app" must set ...`). Beyond PSA, a forbidden result
 /// also says *where*: `fields` are paths of the offending fields (see [`crate::pss::visit`] for
-/// the rule used when the offending thing is a missing field), `containers` the names of the
-/// containers involved, in visit order, without duplicates.
+/// the rule used when the offending thing is a missing field), `containers` the containers
+/// involved, in visit order, without duplicates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum CheckResult {
     /// The pod passes this check.
@@ -28,9 +29,9 @@ pub enum CheckResult {
         /// Specifics, e.g. `hostNetwork=true, hostPID=true`. May be empty.
         detail: String,
         /// Offending field paths, rooted at the pod (`spec.…`, `metadata.annotations[…]`).
-        fields: Vec<FieldPath>,
-        /// Names of the containers involved, in visit order.
-        containers: Vec<String>,
+        fields: Vec<Location>,
+        /// The containers involved, in visit order.
+        containers: Vec<ContainerId>,
     },
 }
 
@@ -62,14 +63,21 @@ impl CheckResult {
 /// PSA `joinQuote`: `""` for no items, else `"a", "b"`. Inner quotes are **not** escaped.
 pub fn join_quote<S: AsRef<str>>(items: &[S]) -> String {
     let mut out = String::new();
-    for (i, item) in items.iter().enumerate() {
-        out.push_str(if i == 0 { "\"" } else { "\", \"" });
-        out.push_str(item.as_ref());
+    push_join_quote(&mut out, items.iter().map(AsRef::as_ref));
+    out
+}
+
+/// Appends PSA's `joinQuote(items)` to `out`.
+pub fn push_join_quote<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) {
+    let mut any = false;
+    for item in items {
+        out.push_str(if any { "\", \"" } else { "\"" });
+        out.push_str(item);
+        any = true;
     }
-    if !items.is_empty() {
+    if any {
         out.push('"');
     }
-    out
 }
 
 /// PSA `pluralize`: `singular` iff `count == 1`.
@@ -80,11 +88,21 @@ pub const fn pluralize<'a>(singular: &'a str, plural: &'a str, count: usize) -> 
 /// `container "a"` / `containers "a", "b"`: the phrase PSA builds with
 /// `pluralize("container", "containers", n) + " " + joinQuote(names)`.
 pub fn containers_phrase<S: AsRef<str>>(names: &[S]) -> String {
-    format!(
-        "{} {}",
-        pluralize("container", "containers", names.len()),
-        join_quote(names)
-    )
+    let mut out = String::new();
+    push_containers_phrase(&mut out, names.iter().map(AsRef::as_ref));
+    out
+}
+
+/// Appends [`containers_phrase`] of `names` to `out`.
+pub fn push_containers_phrase<'a, I>(out: &mut String, names: I)
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: Clone,
+{
+    let names = names.into_iter();
+    out.push_str(pluralize("container", "containers", names.clone().count()));
+    out.push(' ');
+    push_join_quote(out, names);
 }
 
 /// The reason as PSA's aggregation reports it: empty becomes [`UNKNOWN_FORBIDDEN_REASON`].

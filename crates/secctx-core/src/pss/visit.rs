@@ -20,7 +20,7 @@ use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EphemeralContainer, Lifecycle, PodSpec, Probe, SecurityContext,
 };
 
-use crate::path::FieldPath;
+use super::location::{Location, prefix};
 
 /// Which list of the pod spec a container comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,6 +40,39 @@ impl ContainerKind {
             ContainerKind::Init => "initContainers",
             ContainerKind::Regular => "containers",
             ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+}
+
+/// Which container: its list and its index there (unique even if names repeat).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ContainerId {
+    /// The list it comes from.
+    pub kind: ContainerKind,
+    /// Its index in that list.
+    pub index: usize,
+}
+
+impl ContainerId {
+    /// `spec.<kind>[index]`.
+    pub fn path(&self) -> Location {
+        Location::container(self.kind, self.index, "")
+    }
+
+    /// The container's name in `spec` (the spec this id was found in).
+    pub fn name<'a>(&self, spec: &'a PodSpec) -> Option<&'a str> {
+        match self.kind {
+            ContainerKind::Init => spec
+                .init_containers
+                .as_deref()?
+                .get(self.index)
+                .map(|c| c.name.as_str()),
+            ContainerKind::Regular => spec.containers.get(self.index).map(|c| c.name.as_str()),
+            ContainerKind::Ephemeral => spec
+                .ephemeral_containers
+                .as_deref()?
+                .get(self.index)
+                .map(|c| c.name.as_str()),
         }
     }
 }
@@ -97,31 +130,35 @@ impl<'a> ContainerRef<'a> {
     }
 
     /// `spec.<kind>[index]`.
-    pub fn path(&self) -> FieldPath {
-        FieldPath::new("spec")
-            .child(self.kind.field())
-            .index(self.index)
+    pub fn path(&self) -> Location {
+        Location::container(self.kind, self.index, "")
+    }
+
+    /// Its [`ContainerId`].
+    pub fn id(&self) -> ContainerId {
+        ContainerId {
+            kind: self.kind,
+            index: self.index,
+        }
     }
 
     /// `spec.<kind>[index].<dotted>`, e.g. `c.sub("securityContext.privileged")`.
-    pub fn sub(&self, dotted: &str) -> FieldPath {
-        self.path().join(&FieldPath::new(dotted))
+    pub fn sub(&self, dotted: &'static str) -> Location {
+        Location::container(self.kind, self.index, dotted)
     }
 
-    /// Path of `securityContext.<chain…>` of this container, cut at the first absent link
-    /// (see [`nearest`]).
-    pub fn security_context_path(&self, chain: &[(&str, bool)]) -> FieldPath {
-        let base = self.path();
-        if self.security_context.is_none() {
-            return base;
-        }
-        nearest(base.child("securityContext"), chain)
+    /// `spec.<kind>[index].<full>` with `full` starting at `securityContext`, cut at the first
+    /// absent component (see [`nearest`]). `present[i]` tells whether component `i + 1` of
+    /// `full` exists; the presence of `securityContext` itself is known.
+    pub fn security_context_path(&self, full: &'static str, present: &[bool]) -> Location {
+        let depth = nearest(self.security_context.is_some(), present);
+        self.sub(prefix(full, depth))
     }
 }
 
 /// Every container of the pod, in PSA's order: init, regular, ephemeral.
-pub fn containers(spec: &PodSpec) -> impl Iterator<Item = ContainerRef<'_>> {
-    fn plain(kind: ContainerKind) -> impl Fn((usize, &Container)) -> ContainerRef<'_> {
+pub fn containers(spec: &PodSpec) -> impl Iterator<Item = ContainerRef<'_>> + Clone {
+    fn plain(kind: ContainerKind) -> impl Fn((usize, &Container)) -> ContainerRef<'_> + Clone {
         move |(index, c)| ContainerRef {
             kind,
             index,
@@ -151,26 +188,22 @@ pub fn containers(spec: &PodSpec) -> impl Iterator<Item = ContainerRef<'_>> {
         .chain(ephemeral)
 }
 
-/// `base.a.b.c` for a chain `[("a", true), ("b", true), ("c", false)]` cut at the first link that
-/// is absent: here `base.a.b`. The nearest-existing-ancestor rule of this module.
-pub fn nearest(base: FieldPath, chain: &[(&str, bool)]) -> FieldPath {
-    let mut path = base;
-    for &(name, present) in chain {
-        if !present {
-            break;
-        }
-        path = path.child(name);
+/// How many leading components of a path exist: 0 if the first is absent, else 1 plus the
+/// number of leading `true`s of `rest`. The nearest-existing-ancestor rule of this module.
+pub fn nearest(first: bool, rest: &[bool]) -> usize {
+    if !first {
+        return 0;
     }
-    path
+    1 + rest.iter().take_while(|present| **present).count()
 }
 
-/// Path of a pod-level `spec.securityContext.<chain…>` field, cut at the first absent link.
-pub fn pod_security_context_path(spec: &PodSpec, chain: &[(&str, bool)]) -> FieldPath {
-    let base = FieldPath::new("spec");
-    if spec.security_context.is_none() {
-        return base;
-    }
-    nearest(base.child("securityContext"), chain)
+/// `spec.<full>` for a pod-level field, `full` starting at `securityContext`, cut at the first
+/// absent component (see [`ContainerRef::security_context_path`]).
+pub fn pod_security_context_path(spec: &PodSpec, full: &'static str, present: &[bool]) -> Location {
+    Location::spec(prefix(
+        full,
+        nearest(spec.security_context.is_some(), present),
+    ))
 }
 
 #[cfg(test)]
@@ -206,18 +239,23 @@ mod tests {
         }))
         .unwrap();
         let cs: Vec<_> = containers(&spec).collect();
-        let chain = [("allowPrivilegeEscalation", false)];
+        let full = "securityContext.allowPrivilegeEscalation";
         assert_eq!(
-            cs[0].security_context_path(&chain).to_string(),
+            cs[0].security_context_path(full, &[false]).to_string(),
             "spec.containers[0]"
         );
         assert_eq!(
-            cs[1].security_context_path(&chain).to_string(),
+            cs[1].security_context_path(full, &[false]).to_string(),
             "spec.containers[1].securityContext"
         );
         assert_eq!(
-            pod_security_context_path(&spec, &[("runAsNonRoot", false)]).to_string(),
+            cs[1].security_context_path(full, &[true]).to_string(),
+            "spec.containers[1].securityContext.allowPrivilegeEscalation"
+        );
+        assert_eq!(
+            pod_security_context_path(&spec, "securityContext.runAsNonRoot", &[false]).to_string(),
             "spec"
         );
+        assert_eq!(nearest(true, &[true, false, true]), 2);
     }
 }

@@ -13,11 +13,10 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, is_windows_pod};
+use super::{Check, Findings, VersionedCheck, bad_containers, containers_detail, is_windows_pod};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, containers_phrase};
+use crate::pss::result::CheckResult;
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers};
 
 /// The check and its revisions.
 pub const CHECK: Check = Check {
@@ -39,31 +38,26 @@ pub const CHECK: Check = Check {
 
 /// Every container must set `allowPrivilegeEscalation: false`.
 pub fn allow_privilege_escalation_1_8(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
-    let bad: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| {
-            c.security_context
-                .and_then(|sc| sc.allow_privilege_escalation)
-                != Some(false)
-        })
-        .collect();
-    if bad.is_empty() {
+    let Some(bad) = bad_containers(spec, |c| {
+        c.security_context
+            .and_then(|sc| sc.allow_privilege_escalation)
+            != Some(false)
+    }) else {
         return CheckResult::Allowed;
-    }
-    let mut found = Findings::default();
-    let mut names = Vec::with_capacity(bad.len());
-    for c in &bad {
+    };
+    let mut found = Findings::with_capacity(bad.clone().count());
+    for c in bad.clone() {
         let set = c
             .security_context
             .is_some_and(|sc| sc.allow_privilege_escalation.is_some());
-        found.field(c.security_context_path(&[("allowPrivilegeEscalation", set)]));
-        found.container(c.name);
-        names.push(c.name);
+        found.field(c.security_context_path("securityContext.allowPrivilegeEscalation", &[set]));
+        found.container(c.id());
     }
     found.forbid(
         "allowPrivilegeEscalation != false",
-        format!(
-            "{} must set securityContext.allowPrivilegeEscalation=false",
-            containers_phrase(&names)
+        containers_detail(
+            bad,
+            " must set securityContext.allowPrivilegeEscalation=false",
         ),
     )
 }

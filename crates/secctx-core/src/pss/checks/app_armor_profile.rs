@@ -21,8 +21,8 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Findings, VersionedCheck, sorted_unique};
-use crate::path::FieldPath;
 use crate::pss::level::Level;
+use crate::pss::location::Location;
 use crate::pss::quote::go_quote;
 use crate::pss::result::{CheckResult, containers_phrase, join_quote, pluralize};
 use crate::pss::version::Version;
@@ -81,7 +81,7 @@ pub fn app_armor_profile_1_0(meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
     if let Some(p) = pod_bad {
         setters.push("pod".to_owned());
         types.push(&p.type_);
-        found.field(FieldPath::new("spec.securityContext.appArmorProfile.type"));
+        found.field(Location::spec("securityContext.appArmorProfile.type"));
     }
     let mut names = Vec::with_capacity(bad_containers.len());
     for c in &bad_containers {
@@ -92,7 +92,7 @@ pub fn app_armor_profile_1_0(meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
             types.push(&p.type_);
         }
         names.push(c.name);
-        found.container(c.name);
+        found.container(c.id());
         found.field(c.sub("securityContext.appArmorProfile.type"));
     }
     if !names.is_empty() {
@@ -111,10 +111,10 @@ pub fn app_armor_profile_1_0(meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
         values.extend(formatted);
         setters.push(pluralize("annotation", "annotations", bad_annotations.len()).to_owned());
         for (k, _) in &bad_annotations {
-            found.field(FieldPath::new("metadata").child("annotations").key(k));
+            found.field(Location::annotation(k));
             let named = &k[ANNOTATION_PREFIX.len()..];
             if let Some(c) = containers(spec).find(|c| c.name == named) {
-                found.container(c.name);
+                found.container(c.id());
             }
         }
     }

@@ -15,11 +15,11 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, sorted_unique};
+use super::{Check, Findings, VersionedCheck, bad_containers, detail_buffer, sorted_unique};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, containers_phrase, join_quote};
+use crate::pss::result::{CheckResult, push_containers_phrase, push_join_quote};
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers};
+use crate::pss::visit::ContainerRef;
 
 /// The check ID (overridden by `capabilities_restricted`).
 pub const ID: &str = "capabilities_baseline";
@@ -65,33 +65,26 @@ fn adds<'a>(c: &ContainerRef<'a>) -> &'a [String] {
 
 /// `capabilities.add` may only hold the default set.
 pub fn capabilities_baseline_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
-    let bad: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| adds(c).iter().any(|cap| !allowed(cap)))
-        .collect();
-    if bad.is_empty() {
+    let Some(bad) = bad_containers(spec, |c| adds(c).iter().any(|cap| !allowed(cap))) else {
         return CheckResult::Allowed;
-    }
-    let mut found = Findings::default();
-    let mut names = Vec::with_capacity(bad.len());
+    };
+    let mut found = Findings::with_capacity(bad.clone().count());
     let mut caps = Vec::new();
-    for c in &bad {
-        names.push(c.name);
-        found.container(c.name);
-        for (j, cap) in adds(c).iter().enumerate() {
+    for c in bad.clone() {
+        found.container(c.id());
+        for (j, cap) in adds(&c).iter().enumerate() {
             if !allowed(cap) {
                 caps.push(cap.as_str());
-                found.field(c.sub("securityContext.capabilities").child("add").index(j));
+                found.field(c.sub("securityContext.capabilities.add").item(j, ""));
             }
         }
     }
-    found.forbid(
-        "non-default capabilities",
-        format!(
-            "{} must not include {} in securityContext.capabilities.add",
-            containers_phrase(&names),
-            join_quote(&sorted_unique(caps))
-        ),
-    )
+    let mut detail = detail_buffer();
+    push_containers_phrase(&mut detail, bad.clone().map(|c| c.name));
+    detail.push_str(" must not include ");
+    push_join_quote(&mut detail, sorted_unique(caps));
+    detail.push_str(" in securityContext.capabilities.add");
+    found.forbid("non-default capabilities", detail)
 }
 
 #[cfg(test)]

@@ -21,10 +21,11 @@ use k8s_openapi::api::core::v1::{Capabilities, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{
-    Check, Findings, VersionedCheck, capabilities_baseline, is_windows_pod, sorted_unique,
+    Check, Findings, VersionedCheck, bad_containers, capabilities_baseline, detail_buffer,
+    is_windows_pod, sorted_unique,
 };
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, containers_phrase, join_quote};
+use crate::pss::result::{CheckResult, push_containers_phrase, push_join_quote};
 use crate::pss::version::Version;
 use crate::pss::visit::{ContainerRef, containers};
 
@@ -65,59 +66,46 @@ fn forbidden_add(cap: &str) -> bool {
 
 /// Every container must drop `ALL` and add nothing but `NET_BIND_SERVICE`.
 pub fn capabilities_restricted_1_22(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
-    let mut missing_drop: Vec<ContainerRef<'_>> = Vec::new();
-    let mut adding: Vec<ContainerRef<'_>> = Vec::new();
-    for c in containers(spec) {
-        let caps = caps(&c);
-        if !drops_all(caps) {
-            missing_drop.push(c);
-        }
-        if adds(caps).iter().any(|a| forbidden_add(a)) {
-            adding.push(c);
-        }
-    }
-    if missing_drop.is_empty() && adding.is_empty() {
+    let missing_drop = bad_containers(spec, |c| !drops_all(caps(c)));
+    let adding = bad_containers(spec, |c| adds(caps(c)).iter().any(|a| forbidden_add(a)));
+    if missing_drop.is_none() && adding.is_none() {
         return CheckResult::Allowed;
     }
 
-    let mut found = Findings::default();
-    let mut details = Vec::with_capacity(2);
-    if !missing_drop.is_empty() {
-        let mut names = Vec::with_capacity(missing_drop.len());
-        for c in &missing_drop {
-            let caps = caps(c);
-            names.push(c.name);
-            found.container(c.name);
-            found.field(c.security_context_path(&[
-                ("capabilities", caps.is_some()),
-                ("drop", caps.is_some_and(|c| c.drop.is_some())),
-            ]));
+    let mut found = Findings::with_capacity(containers(spec).count());
+    let mut detail = detail_buffer();
+    if let Some(missing_drop) = missing_drop {
+        for c in missing_drop.clone() {
+            let caps = caps(&c);
+            found.container(c.id());
+            found.field(c.security_context_path(
+                "securityContext.capabilities.drop",
+                &[caps.is_some(), caps.is_some_and(|c| c.drop.is_some())],
+            ));
         }
-        details.push(format!(
-            r#"{} must set securityContext.capabilities.drop=["ALL"]"#,
-            containers_phrase(&names)
-        ));
+        push_containers_phrase(&mut detail, missing_drop.map(|c| c.name));
+        detail.push_str(r#" must set securityContext.capabilities.drop=["ALL"]"#);
     }
-    if !adding.is_empty() {
-        let mut names = Vec::with_capacity(adding.len());
+    if let Some(adding) = adding {
         let mut bad_caps = Vec::new();
-        for c in &adding {
-            names.push(c.name);
-            found.container(c.name);
-            for (j, cap) in adds(caps(c)).iter().enumerate() {
+        for c in adding.clone() {
+            found.container(c.id());
+            for (j, cap) in adds(caps(&c)).iter().enumerate() {
                 if forbidden_add(cap) {
                     bad_caps.push(cap.as_str());
-                    found.field(c.sub("securityContext.capabilities").child("add").index(j));
+                    found.field(c.sub("securityContext.capabilities.add").item(j, ""));
                 }
             }
         }
-        details.push(format!(
-            "{} must not include {} in securityContext.capabilities.add",
-            containers_phrase(&names),
-            join_quote(&sorted_unique(bad_caps))
-        ));
+        if !detail.is_empty() {
+            detail.push_str("; ");
+        }
+        push_containers_phrase(&mut detail, adding.map(|c| c.name));
+        detail.push_str(" must not include ");
+        push_join_quote(&mut detail, sorted_unique(bad_caps));
+        detail.push_str(" in securityContext.capabilities.add");
     }
-    found.forbid("unrestricted capabilities", details.join("; "))
+    found.forbid("unrestricted capabilities", detail)
 }
 
 /// As 1.22, but Windows pods are exempt.

@@ -14,8 +14,8 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Findings, VersionedCheck};
-use crate::path::FieldPath;
 use crate::pss::level::Level;
+use crate::pss::location::Location;
 use crate::pss::result::CheckResult;
 use crate::pss::version::Version;
 
@@ -33,22 +33,25 @@ pub const CHECK: Check = Check {
 /// `hostNetwork`, `hostPID` and `hostIPC` must not be `true`.
 pub fn host_namespaces_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
     let set = [
-        ("hostNetwork", spec.host_network),
-        ("hostPID", spec.host_pid),
-        ("hostIPC", spec.host_ipc),
+        ("hostNetwork=true", "hostNetwork", spec.host_network),
+        ("hostPID=true", "hostPID", spec.host_pid),
+        ("hostIPC=true", "hostIPC", spec.host_ipc),
     ];
-    if !set.iter().any(|(_, v)| *v == Some(true)) {
+    if !set.iter().any(|(_, _, v)| *v == Some(true)) {
         return CheckResult::Allowed;
     }
-    let mut found = Findings::default();
-    let mut parts = Vec::with_capacity(3);
-    for (field, value) in set {
+    let mut found = Findings::with_capacity(3);
+    let mut detail = String::new();
+    for (text, field, value) in set {
         if value == Some(true) {
-            parts.push(format!("{field}=true"));
-            found.field(FieldPath::new("spec").child(field));
+            if !detail.is_empty() {
+                detail.push_str(", ");
+            }
+            detail.push_str(text);
+            found.field(Location::spec(field));
         }
     }
-    found.forbid("host namespaces", parts.join(", "))
+    found.forbid("host namespaces", detail)
 }
 
 #[cfg(test)]

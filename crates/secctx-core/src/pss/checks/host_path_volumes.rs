@@ -11,8 +11,8 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Findings, VersionedCheck};
-use crate::path::FieldPath;
 use crate::pss::level::Level;
+use crate::pss::location::Location;
 use crate::pss::result::{CheckResult, join_quote, pluralize};
 use crate::pss::version::Version;
 
@@ -41,7 +41,7 @@ pub fn host_path_volumes_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult 
     for (i, v) in volumes.iter().enumerate() {
         if v.host_path.is_some() {
             names.push(v.name.as_str());
-            found.field(FieldPath::new("spec.volumes").index(i).child("hostPath"));
+            found.field(Location::spec("volumes").item(i, "hostPath"));
         }
     }
     found.forbid(

@@ -12,11 +12,10 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck};
+use super::{Check, Findings, VersionedCheck, bad_containers, detail_buffer};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, containers_phrase, pluralize};
+use crate::pss::result::{CheckResult, pluralize, push_containers_phrase};
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers};
 
 /// The check and its revisions.
 pub const CHECK: Check = Check {
@@ -33,38 +32,67 @@ fn host_port(p: &k8s_openapi::api::core::v1::ContainerPort) -> i32 {
     p.host_port.unwrap_or(0)
 }
 
+/// An `i32` rendered in decimal on the stack (for string-order sorting without allocating).
+struct Decimal {
+    buf: [u8; 11],
+    start: usize,
+}
+
+impl Decimal {
+    fn new(n: i32) -> Decimal {
+        let mut buf = [0u8; 11];
+        let mut start = buf.len();
+        let mut v = n.unsigned_abs();
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            start -= 1;
+            buf[start] = b'-';
+        }
+        Decimal { buf, start }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
 /// No container port may set a non-zero `hostPort`.
 pub fn host_ports_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
-    let bad: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| c.ports().iter().any(|p| host_port(p) != 0))
-        .collect();
-    if bad.is_empty() {
+    let Some(bad) = bad_containers(spec, |c| c.ports().iter().any(|p| host_port(p) != 0)) else {
         return CheckResult::Allowed;
-    }
-    let mut found = Findings::default();
-    let mut names = Vec::with_capacity(bad.len());
-    let mut ports = std::collections::BTreeSet::new();
-    for c in &bad {
-        names.push(c.name);
-        found.container(c.name);
+    };
+    let mut found = Findings::with_capacity(bad.clone().count());
+    let mut ports = Vec::new();
+    for c in bad.clone() {
+        found.container(c.id());
         for (j, p) in c.ports().iter().enumerate() {
             if host_port(p) != 0 {
-                ports.insert(host_port(p).to_string());
-                found.field(c.path().child("ports").index(j).child("hostPort"));
+                ports.push(host_port(p));
+                found.field(c.sub("ports").item(j, "hostPort"));
             }
         }
     }
-    let ports: Vec<String> = ports.into_iter().collect();
-    found.forbid(
-        "hostPort",
-        format!(
-            "{} {} {} {}",
-            containers_phrase(&names),
-            pluralize("uses", "use", names.len()),
-            pluralize("hostPort", "hostPorts", ports.len()),
-            ports.join(", ")
-        ),
-    )
+    // Go sorts the decimal strings: "10000" < "8080".
+    ports.sort_unstable_by(|a, b| Decimal::new(*a).as_bytes().cmp(Decimal::new(*b).as_bytes()));
+    ports.dedup();
+    let mut detail = detail_buffer();
+    push_containers_phrase(&mut detail, bad.clone().map(|c| c.name));
+    detail.push(' ');
+    detail.push_str(pluralize("uses", "use", bad.count()));
+    detail.push(' ');
+    detail.push_str(pluralize("hostPort", "hostPorts", ports.len()));
+    for (i, p) in ports.iter().enumerate() {
+        detail.push_str(if i == 0 { " " } else { ", " });
+        detail.push_str(std::str::from_utf8(Decimal::new(*p).as_bytes()).unwrap_or_default());
+    }
+    found.forbid("hostPort", detail)
 }
 
 #[cfg(test)]
@@ -112,6 +140,13 @@ mod tests {
                 ),
             ],
         );
+    }
+
+    #[test]
+    fn decimal_rendering() {
+        for n in [0, 1, 9, 10, 8080, 65535, -1, -80, i32::MAX, i32::MIN] {
+            assert_eq!(Decimal::new(n).as_bytes(), n.to_string().as_bytes());
+        }
     }
 
     #[test]

@@ -24,7 +24,6 @@ use k8s_openapi::api::core::v1::{HTTPGetAction, PodSpec, TCPSocketAction};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Findings, VersionedCheck};
-use crate::path::FieldPath;
 use crate::pss::level::Level;
 use crate::pss::result::{CheckResult, join_quote, pluralize};
 use crate::pss::version::Version;
@@ -54,26 +53,50 @@ fn host_of<'a>(
     ]
 }
 
-/// Calls `f(handler path below the container, host)` for every non-empty host of a probe or a
-/// lifecycle handler of `c`.
-fn visit_hosts<'a>(c: &ContainerRef<'a>, mut f: impl FnMut(&[&'static str], &'a str)) {
-    const ACTIONS: [&str; 2] = ["httpGet", "tcpSocket"];
-    for (name, probe) in c.probes() {
+/// `<probe>.<action>.host` for liveness, readiness, startup × httpGet, tcpSocket.
+const PROBE_HOSTS: [[&str; 2]; 3] = [
+    ["livenessProbe.httpGet.host", "livenessProbe.tcpSocket.host"],
+    [
+        "readinessProbe.httpGet.host",
+        "readinessProbe.tcpSocket.host",
+    ],
+    ["startupProbe.httpGet.host", "startupProbe.tcpSocket.host"],
+];
+
+/// `lifecycle.<handler>.<action>.host` for postStart, preStop × httpGet, tcpSocket.
+const LIFECYCLE_HOSTS: [[&str; 2]; 2] = [
+    [
+        "lifecycle.postStart.httpGet.host",
+        "lifecycle.postStart.tcpSocket.host",
+    ],
+    [
+        "lifecycle.preStop.httpGet.host",
+        "lifecycle.preStop.tcpSocket.host",
+    ],
+];
+
+/// Calls `f(path of the host field below the container, host)` for every non-empty host of a
+/// probe or a lifecycle handler of `c`.
+fn visit_hosts<'a>(c: &ContainerRef<'a>, mut f: impl FnMut(&'static str, &'a str)) {
+    for ((_, probe), paths) in c.probes().into_iter().zip(PROBE_HOSTS) {
         let Some(p) = probe else { continue };
         let hosts = host_of(p.http_get.as_ref(), p.tcp_socket.as_ref());
-        for (action, host) in ACTIONS.iter().zip(hosts) {
+        for (path, host) in paths.into_iter().zip(hosts) {
             if let Some(h) = host {
-                f(&[name, action], h);
+                f(path, h);
             }
         }
     }
     let Some(l) = c.lifecycle() else { return };
-    for (name, handler) in [("postStart", &l.post_start), ("preStop", &l.pre_stop)] {
+    for (handler, paths) in [&l.post_start, &l.pre_stop]
+        .into_iter()
+        .zip(LIFECYCLE_HOSTS)
+    {
         let Some(h) = handler else { continue };
         let hosts = host_of(h.http_get.as_ref(), h.tcp_socket.as_ref());
-        for (action, host) in ACTIONS.iter().zip(hosts) {
+        for (path, host) in paths.into_iter().zip(hosts) {
             if let Some(host) = host {
-                f(&["lifecycle", name, action], host);
+                f(path, host);
             }
         }
     }
@@ -93,15 +116,11 @@ pub fn host_probes_and_host_lifecycle_1_34(_meta: &ObjectMeta, spec: &PodSpec) -
     let mut names = BTreeSet::new();
     let mut hosts = BTreeSet::new();
     for c in containers(spec) {
-        visit_hosts(&c, |handler, host| {
+        visit_hosts(&c, |path, host| {
             names.insert(c.name);
             hosts.insert(host);
-            found.container(c.name);
-            let mut path: FieldPath = c.path();
-            for seg in handler {
-                path = path.child(seg);
-            }
-            found.field(path.child("host"));
+            found.container(c.id());
+            found.field(c.sub(path));
         });
     }
     let names: Vec<&str> = names.into_iter().collect();

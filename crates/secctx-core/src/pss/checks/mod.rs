@@ -6,15 +6,14 @@
 //! [`CheckResult`]. The passing path allocates nothing: implementations collect offenders into
 //! empty `Vec`s (which do not allocate) and build strings and paths only once a pod fails.
 
-use std::collections::BTreeSet;
-
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::level::Level;
-use super::result::{CheckResult, containers_phrase};
+use super::result::{CheckResult, push_containers_phrase};
 use super::version::Version;
-use crate::path::FieldPath;
+use super::visit::{ContainerId, ContainerRef, containers};
+use crate::pss::location::Location;
 
 pub mod allow_privilege_escalation;
 pub mod app_armor_profile;
@@ -98,42 +97,96 @@ pub(crate) fn relax_for_user_namespace(spec: &PodSpec) -> bool {
 
 /// Sorted, de-duplicated (Go `sets.List`: byte-wise order).
 pub(crate) fn sorted_unique<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    items
-        .into_iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    let mut v: Vec<&str> = items.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
-/// `pod`, `container(s) "…"` joined `" and "` (PSA's badSetters idiom).
-pub(crate) fn setters_phrase(pod: bool, containers: &[&str]) -> String {
-    let mut setters: Vec<String> = Vec::with_capacity(2);
+/// A detail string with room for a typical message.
+pub(crate) fn detail_buffer() -> String {
+    String::with_capacity(128)
+}
+
+/// Appends `pod`, `container(s) "…"` joined `" and "` (PSA's badSetters idiom).
+pub(crate) fn push_setters<'a, I>(out: &mut String, pod: bool, containers: I)
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: Clone,
+{
+    let containers = containers.into_iter();
+    let any = containers.clone().next().is_some();
     if pod {
-        setters.push("pod".to_owned());
+        out.push_str("pod");
+        if any {
+            out.push_str(" and ");
+        }
     }
-    if !containers.is_empty() {
-        setters.push(containers_phrase(containers));
+    if any {
+        push_containers_phrase(out, containers);
     }
-    setters.join(" and ")
+}
+
+/// `container(s) "…"<suffix>` for the bad containers.
+pub(crate) fn containers_detail<'a>(
+    bad: impl Iterator<Item = ContainerRef<'a>> + Clone,
+    suffix: &str,
+) -> String {
+    let mut d = detail_buffer();
+    push_containers_phrase(&mut d, bad.map(|c| c.name));
+    d.push_str(suffix);
+    d
+}
+
+/// `pod and container(s) "…"<suffix>` (either part optional).
+pub(crate) fn setters_detail<'a>(
+    pod: bool,
+    bad: impl Iterator<Item = ContainerRef<'a>> + Clone,
+    suffix: &str,
+) -> String {
+    let mut d = detail_buffer();
+    push_setters(&mut d, pod, bad.map(|c| c.name));
+    d.push_str(suffix);
+    d
+}
+
+/// The containers `is_bad` selects, re-iterable without allocating; `None` if there are none.
+pub(crate) fn bad_containers<'a, F>(
+    spec: &'a PodSpec,
+    is_bad: F,
+) -> Option<impl Iterator<Item = ContainerRef<'a>> + Clone>
+where
+    F: Fn(&ContainerRef<'a>) -> bool + Clone,
+{
+    let bad = containers(spec).filter(is_bad);
+    bad.clone().next().is_some().then_some(bad)
 }
 
 /// Locations collected while building a forbidden result.
 #[derive(Default)]
 pub(crate) struct Findings {
-    fields: Vec<FieldPath>,
-    containers: Vec<String>,
+    fields: Vec<Location>,
+    containers: Vec<ContainerId>,
 }
 
 impl Findings {
+    /// Findings with room for `n` fields and containers.
+    pub(crate) fn with_capacity(n: usize) -> Findings {
+        Findings {
+            fields: Vec::with_capacity(n),
+            containers: Vec::with_capacity(n),
+        }
+    }
+
     /// Records an offending field path.
-    pub(crate) fn field(&mut self, path: FieldPath) {
+    pub(crate) fn field(&mut self, path: Location) {
         self.fields.push(path);
     }
 
-    /// Records a container involved (once per name).
-    pub(crate) fn container(&mut self, name: &str) {
-        if !self.containers.iter().any(|c| c == name) {
-            self.containers.push(name.to_owned());
+    /// Records a container involved (once).
+    pub(crate) fn container(&mut self, id: ContainerId) {
+        if !self.containers.contains(&id) {
+            self.containers.push(id);
         }
     }
 

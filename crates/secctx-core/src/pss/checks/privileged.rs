@@ -13,11 +13,10 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck};
+use super::{Check, Findings, VersionedCheck, bad_containers, containers_detail};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, containers_phrase};
+use crate::pss::result::CheckResult;
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers};
 
 /// The check and its revisions.
 pub const CHECK: Check = Check {
@@ -32,24 +31,19 @@ pub const CHECK: Check = Check {
 
 /// No container may set `privileged: true`.
 pub fn privileged_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
-    let bad: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| c.security_context.and_then(|sc| sc.privileged) == Some(true))
-        .collect();
-    if bad.is_empty() {
+    let Some(bad) = bad_containers(spec, |c| {
+        c.security_context.and_then(|sc| sc.privileged) == Some(true)
+    }) else {
         return CheckResult::Allowed;
-    }
-    let mut found = Findings::default();
-    let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-    for c in &bad {
-        found.container(c.name);
+    };
+    let mut found = Findings::with_capacity(bad.clone().count());
+    for c in bad.clone() {
+        found.container(c.id());
         found.field(c.sub("securityContext.privileged"));
     }
     found.forbid(
         "privileged",
-        format!(
-            "{} must not set securityContext.privileged=true",
-            containers_phrase(&names)
-        ),
+        containers_detail(bad, " must not set securityContext.privileged=true"),
     )
 }
 

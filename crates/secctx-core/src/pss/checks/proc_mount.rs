@@ -14,11 +14,14 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, relax_for_user_namespace, sorted_unique};
+use super::{
+    Check, Findings, VersionedCheck, bad_containers, containers_detail, relax_for_user_namespace,
+    sorted_unique,
+};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, containers_phrase, join_quote};
+use crate::pss::result::{CheckResult, push_join_quote};
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers};
+use crate::pss::visit::ContainerRef;
 
 /// The check ID (overridden by `procMount_restricted`).
 pub const ID: &str = "procMount";
@@ -47,27 +50,18 @@ fn proc_mount<'a>(c: &ContainerRef<'a>) -> Option<&'a str> {
 
 /// `procMount`, when set, must be `Default` (unconditionally).
 pub fn proc_mount_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
-    let bad: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| proc_mount(c).is_some_and(|p| p != "Default"))
-        .collect();
-    if bad.is_empty() {
+    let Some(bad) = bad_containers(spec, |c| proc_mount(c).is_some_and(|p| p != "Default")) else {
         return CheckResult::Allowed;
-    }
-    let mut found = Findings::default();
-    let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-    for c in &bad {
-        found.container(c.name);
+    };
+    let mut found = Findings::with_capacity(bad.clone().count());
+    for c in bad.clone() {
+        found.container(c.id());
         found.field(c.sub("securityContext.procMount"));
     }
-    let values = sorted_unique(bad.iter().filter_map(proc_mount));
-    found.forbid(
-        "procMount",
-        format!(
-            "{} must not set securityContext.procMount to {}",
-            containers_phrase(&names),
-            join_quote(&values)
-        ),
-    )
+    let values = sorted_unique(bad.clone().filter_map(|c| proc_mount(&c)));
+    let mut detail = containers_detail(bad, " must not set securityContext.procMount to ");
+    push_join_quote(&mut detail, values);
+    found.forbid("procMount", detail)
 }
 
 /// As 1.0, but any value is allowed when `hostUsers` is `false`.

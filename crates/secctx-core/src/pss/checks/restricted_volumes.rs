@@ -16,10 +16,10 @@
 use k8s_openapi::api::core::v1::{PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, host_path_volumes, sorted_unique};
-use crate::path::FieldPath;
+use super::{Check, Findings, VersionedCheck, detail_buffer, host_path_volumes, sorted_unique};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, join_quote, pluralize};
+use crate::pss::location::Location;
+use crate::pss::result::{CheckResult, pluralize, push_join_quote};
 use crate::pss::version::Version;
 
 /// The check and its revisions.
@@ -79,7 +79,7 @@ pub fn restricted_volumes_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult
     if volumes.iter().all(allowed) {
         return CheckResult::Allowed;
     }
-    let mut found = Findings::default();
+    let mut found = Findings::with_capacity(1);
     let mut names = Vec::new();
     let mut types = Vec::new();
     for (i, v) in volumes.iter().enumerate() {
@@ -87,34 +87,26 @@ pub fn restricted_volumes_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult
             continue;
         }
         names.push(v.name.as_str());
-        let path = FieldPath::new("spec.volumes").index(i);
-        match restricted_type(v) {
-            Some(t) => {
-                types.push(t);
-                found.field(path.child(t));
-            }
-            None => {
-                types.push("unknown");
-                found.field(path);
-            }
-        }
+        let t = restricted_type(v);
+        types.push(t.unwrap_or("unknown"));
+        found.field(Location::spec("volumes").item(i, t.unwrap_or("")));
     }
     let types = sorted_unique(types);
-    found.forbid(
+    let mut detail = detail_buffer();
+    detail.push_str(pluralize("volume", "volumes", names.len()));
+    detail.push(' ');
+    push_join_quote(&mut detail, names.iter().copied());
+    detail.push(' ');
+    detail.push_str(pluralize("uses", "use", names.len()));
+    detail.push(' ');
+    detail.push_str(pluralize(
+        "restricted volume type",
         "restricted volume types",
-        format!(
-            "{} {} {} {} {}",
-            pluralize("volume", "volumes", names.len()),
-            join_quote(&names),
-            pluralize("uses", "use", names.len()),
-            pluralize(
-                "restricted volume type",
-                "restricted volume types",
-                types.len()
-            ),
-            join_quote(&types)
-        ),
-    )
+        types.len(),
+    ));
+    detail.push(' ');
+    push_join_quote(&mut detail, types);
+    found.forbid("restricted volume types", detail)
 }
 
 #[cfg(test)]

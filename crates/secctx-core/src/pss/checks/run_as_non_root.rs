@@ -17,12 +17,15 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, relax_for_user_namespace, setters_phrase};
-use crate::path::FieldPath;
+use super::containers_detail;
+use super::{
+    Check, Findings, VersionedCheck, bad_containers, relax_for_user_namespace, setters_detail,
+};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, containers_phrase};
+use crate::pss::location::Location;
+use crate::pss::result::CheckResult;
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers, pod_security_context_path};
+use crate::pss::visit::{ContainerRef, pod_security_context_path};
 
 /// The check and its revisions.
 pub const CHECK: Check = Check {
@@ -52,51 +55,48 @@ pub fn run_as_non_root_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
         .and_then(|sc| sc.run_as_non_root);
     let pod_bad = pod_value == Some(false);
     let pod_true = pod_value == Some(true);
-    let mut explicit: Vec<ContainerRef<'_>> = Vec::new();
-    let mut implicit: Vec<ContainerRef<'_>> = Vec::new();
-    for c in containers(spec) {
-        match c.security_context.and_then(|sc| sc.run_as_non_root) {
-            Some(false) => explicit.push(c),
-            Some(true) => {}
-            None if !pod_true => implicit.push(c),
-            None => {}
-        }
-    }
+    let value = |c: &ContainerRef<'_>| c.security_context.and_then(|sc| sc.run_as_non_root);
 
-    let mut found = Findings::default();
-    if pod_bad || !explicit.is_empty() {
+    let explicit = bad_containers(spec, move |c| value(c) == Some(false));
+    if pod_bad || explicit.is_some() {
+        let explicit = explicit.into_iter().flatten();
+        let mut found = Findings::with_capacity(explicit.clone().count() + 1);
         if pod_bad {
-            found.field(FieldPath::new("spec.securityContext.runAsNonRoot"));
+            found.field(Location::spec("securityContext.runAsNonRoot"));
         }
-        let names: Vec<&str> = explicit.iter().map(|c| c.name).collect();
-        for c in &explicit {
-            found.container(c.name);
+        for c in explicit.clone() {
+            found.container(c.id());
             found.field(c.sub("securityContext.runAsNonRoot"));
         }
         return found.forbid(
             REASON,
-            format!(
-                "{} must not set securityContext.runAsNonRoot=false",
-                setters_phrase(pod_bad, &names)
+            setters_detail(
+                pod_bad,
+                explicit,
+                " must not set securityContext.runAsNonRoot=false",
             ),
         );
     }
-    if !implicit.is_empty() {
-        found.field(pod_security_context_path(spec, &[("runAsNonRoot", false)]));
-        let names: Vec<&str> = implicit.iter().map(|c| c.name).collect();
-        for c in &implicit {
-            found.container(c.name);
-            found.field(c.security_context_path(&[("runAsNonRoot", false)]));
-        }
-        return found.forbid(
-            REASON,
-            format!(
-                "pod or {} must set securityContext.runAsNonRoot=true",
-                containers_phrase(&names)
-            ),
-        );
+    let implicit = bad_containers(spec, move |c| value(c).is_none() && !pod_true);
+    let Some(implicit) = implicit else {
+        return CheckResult::Allowed;
+    };
+    let mut found = Findings::with_capacity(implicit.clone().count() + 1);
+    found.field(pod_security_context_path(
+        spec,
+        "securityContext.runAsNonRoot",
+        &[false],
+    ));
+    for c in implicit.clone() {
+        found.container(c.id());
+        found.field(c.security_context_path("securityContext.runAsNonRoot", &[false]));
     }
-    CheckResult::Allowed
+    let mut detail = String::from("pod or ");
+    detail.push_str(&containers_detail(
+        implicit,
+        " must set securityContext.runAsNonRoot=true",
+    ));
+    found.forbid(REASON, detail)
 }
 
 /// As 1.0, but any value is allowed when `hostUsers` is `false`.

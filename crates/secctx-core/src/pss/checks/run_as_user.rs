@@ -15,12 +15,13 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, relax_for_user_namespace, setters_phrase};
-use crate::path::FieldPath;
+use super::{
+    Check, Findings, VersionedCheck, bad_containers, relax_for_user_namespace, setters_detail,
+};
 use crate::pss::level::Level;
+use crate::pss::location::Location;
 use crate::pss::result::CheckResult;
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers};
 
 /// The check and its revisions.
 pub const CHECK: Check = Check {
@@ -43,27 +44,24 @@ pub const CHECK: Check = Check {
 /// Neither the pod nor any container may set `runAsUser: 0`.
 pub fn run_as_user_1_23(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
     let pod_bad = spec.security_context.as_ref().and_then(|sc| sc.run_as_user) == Some(0);
-    let bad: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| c.security_context.and_then(|sc| sc.run_as_user) == Some(0))
-        .collect();
-    if !pod_bad && bad.is_empty() {
+    let bad = bad_containers(spec, |c| {
+        c.security_context.and_then(|sc| sc.run_as_user) == Some(0)
+    });
+    if !pod_bad && bad.is_none() {
         return CheckResult::Allowed;
     }
-    let mut found = Findings::default();
+    let bad = bad.into_iter().flatten();
+    let mut found = Findings::with_capacity(bad.clone().count() + 1);
     if pod_bad {
-        found.field(FieldPath::new("spec.securityContext.runAsUser"));
+        found.field(Location::spec("securityContext.runAsUser"));
     }
-    let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-    for c in &bad {
-        found.container(c.name);
+    for c in bad.clone() {
+        found.container(c.id());
         found.field(c.sub("securityContext.runAsUser"));
     }
     found.forbid(
         "runAsUser=0",
-        format!(
-            "{} must not set runAsUser=0",
-            setters_phrase(pod_bad, &names)
-        ),
+        setters_detail(pod_bad, bad, " must not set runAsUser=0"),
     )
 }
 

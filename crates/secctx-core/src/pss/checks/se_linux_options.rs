@@ -19,10 +19,10 @@
 use k8s_openapi::api::core::v1::{PodSpec, SELinuxOptions};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, setters_phrase, sorted_unique};
-use crate::path::FieldPath;
+use super::{Check, Findings, VersionedCheck, detail_buffer, push_setters, sorted_unique};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, join_quote, pluralize};
+use crate::pss::location::Location;
+use crate::pss::result::{CheckResult, pluralize, push_join_quote};
 use crate::pss::version::Version;
 use crate::pss::visit::{ContainerRef, containers};
 
@@ -73,14 +73,18 @@ impl<'a> Bad<'a> {
         (bad.bad_type.is_some() || bad.user || bad.role).then_some(bad)
     }
 
-    fn record(&self, base: &FieldPath, found: &mut Findings) {
+    /// Records the offending fields; `at` maps a path below the pod/container to a location.
+    fn record(&self, at: impl Fn(&'static str) -> Location, found: &mut Findings) {
         for (field, set) in [
-            ("type", self.bad_type.is_some()),
-            ("user", self.user),
-            ("role", self.role),
+            (
+                "securityContext.seLinuxOptions.type",
+                self.bad_type.is_some(),
+            ),
+            ("securityContext.seLinuxOptions.user", self.user),
+            ("securityContext.seLinuxOptions.role", self.role),
         ] {
             if set {
-                found.field(base.child(field));
+                found.field(at(field));
             }
         }
     }
@@ -103,44 +107,38 @@ fn se_linux_options(spec: &PodSpec, allowed: &[&str]) -> CheckResult {
     if pod.is_none() && bad.is_empty() {
         return CheckResult::Allowed;
     }
-    let mut found = Findings::default();
+    let mut found = Findings::with_capacity(bad.len() + 1);
     let all_bad = pod.iter().chain(bad.iter().map(|(_, b)| b));
     let types = sorted_unique(all_bad.clone().filter_map(|b| b.bad_type));
     let user = all_bad.clone().any(|b| b.user);
     let role = all_bad.clone().any(|b| b.role);
     if let Some(p) = &pod {
-        p.record(
-            &FieldPath::new("spec.securityContext.seLinuxOptions"),
-            &mut found,
-        );
+        p.record(Location::spec, &mut found);
     }
-    let names: Vec<&str> = bad.iter().map(|(c, _)| c.name).collect();
     for (c, b) in &bad {
-        found.container(c.name);
-        b.record(&c.sub("securityContext.seLinuxOptions"), &mut found);
+        found.container(c.id());
+        b.record(|f| c.sub(f), &mut found);
     }
-    let mut data = Vec::with_capacity(3);
+    let mut detail = detail_buffer();
+    push_setters(&mut detail, pod.is_some(), bad.iter().map(|(c, _)| c.name));
+    detail.push_str(" set forbidden securityContext.seLinuxOptions: ");
+    let mut sep = "";
     if !types.is_empty() {
-        data.push(format!(
-            "{} {}",
-            pluralize("type", "types", types.len()),
-            join_quote(&types)
-        ));
+        detail.push_str(pluralize("type", "types", types.len()));
+        detail.push(' ');
+        push_join_quote(&mut detail, types);
+        sep = "; ";
     }
     if user {
-        data.push("user may not be set".to_owned());
+        detail.push_str(sep);
+        detail.push_str("user may not be set");
+        sep = "; ";
     }
     if role {
-        data.push("role may not be set".to_owned());
+        detail.push_str(sep);
+        detail.push_str("role may not be set");
     }
-    found.forbid(
-        "seLinuxOptions",
-        format!(
-            "{} set forbidden securityContext.seLinuxOptions: {}",
-            setters_phrase(pod.is_some(), &names),
-            data.join("; ")
-        ),
-    )
+    found.forbid("seLinuxOptions", detail)
 }
 
 /// Restricted type, user and role, with the 1.0 type list.

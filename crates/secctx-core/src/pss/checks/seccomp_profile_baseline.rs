@@ -24,11 +24,11 @@ use std::ops::Bound;
 use k8s_openapi::api::core::v1::{PodSpec, SeccompProfile};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, setters_phrase, sorted_unique};
-use crate::path::FieldPath;
+use super::{Check, Findings, VersionedCheck, bad_containers, setters_detail, sorted_unique};
 use crate::pss::level::Level;
+use crate::pss::location::Location;
 use crate::pss::quote::go_quote;
-use crate::pss::result::{CheckResult, join_quote, pluralize};
+use crate::pss::result::{CheckResult, pluralize, push_join_quote};
 use crate::pss::version::Version;
 use crate::pss::visit::{ContainerRef, containers};
 
@@ -101,14 +101,14 @@ pub fn seccomp_profile_baseline_1_0(meta: &ObjectMeta, spec: &PodSpec) -> CheckR
     }
     let mut found = Findings::default();
     let mut forbidden = Vec::with_capacity(bad.len() + 1);
-    let annotation_path = |key: &str| FieldPath::new("metadata").child("annotations").key(key);
+    let annotation_path = Location::annotation;
     if let Some((k, v)) = pod {
         forbidden.push(format!("{k}={}", go_quote(v)));
         found.field(annotation_path(k));
     }
     for (c, k, v) in &bad {
         forbidden.push(format!("{k}={}", go_quote(v)));
-        found.container(c.name);
+        found.container(c.id());
         found.field(annotation_path(k));
     }
     let forbidden = sorted_unique(forbidden.iter().map(String::as_str));
@@ -140,32 +140,31 @@ pub(crate) fn explicit_violations(spec: &PodSpec) -> Option<CheckResult> {
         .as_ref()
         .and_then(|sc| sc.seccomp_profile.as_ref())
         .filter(|p| !valid_type(&p.type_));
-    let bad: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| container_profile(c).is_some_and(|p| !valid_type(&p.type_)))
-        .collect();
-    if pod.is_none() && bad.is_empty() {
+    let bad = bad_containers(spec, |c| {
+        container_profile(c).is_some_and(|p| !valid_type(&p.type_))
+    });
+    if pod.is_none() && bad.is_none() {
         return None;
     }
-    let mut found = Findings::default();
+    let bad = bad.into_iter().flatten();
+    let mut found = Findings::with_capacity(bad.clone().count() + 1);
     let mut types: Vec<&str> = Vec::new();
     if let Some(p) = pod {
         types.push(&p.type_);
-        found.field(FieldPath::new("spec.securityContext.seccompProfile.type"));
+        found.field(Location::spec("securityContext.seccompProfile.type"));
     }
-    for c in &bad {
-        types.extend(container_profile(c).map(|p| p.type_.as_str()));
-        found.container(c.name);
+    for c in bad.clone() {
+        types.extend(container_profile(&c).map(|p| p.type_.as_str()));
+        found.container(c.id());
         found.field(c.sub("securityContext.seccompProfile.type"));
     }
-    let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-    Some(found.forbid(
-        "seccompProfile",
-        format!(
-            "{} must not set securityContext.seccompProfile.type to {}",
-            setters_phrase(pod.is_some(), &names),
-            join_quote(&sorted_unique(types))
-        ),
-    ))
+    let mut detail = setters_detail(
+        pod.is_some(),
+        bad,
+        " must not set securityContext.seccompProfile.type to ",
+    );
+    push_join_quote(&mut detail, sorted_unique(types));
+    Some(found.forbid("seccompProfile", detail))
 }
 
 #[cfg(test)]

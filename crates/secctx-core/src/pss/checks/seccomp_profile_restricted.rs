@@ -17,11 +17,11 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::seccomp_profile_baseline::{self, explicit_violations, valid_type};
-use super::{Check, Findings, VersionedCheck, is_windows_pod};
+use super::{Check, Findings, VersionedCheck, bad_containers, containers_detail, is_windows_pod};
 use crate::pss::level::Level;
-use crate::pss::result::{CheckResult, containers_phrase};
+use crate::pss::result::CheckResult;
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers, pod_security_context_path};
+use crate::pss::visit::pod_security_context_path;
 
 /// The check and its revisions.
 pub const CHECK: Check = Check {
@@ -54,33 +54,29 @@ pub fn seccomp_profile_restricted_1_19(_meta: &ObjectMeta, spec: &PodSpec) -> Ch
     if pod_set {
         return CheckResult::Allowed;
     }
-    let implicit: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| {
-            c.security_context
-                .and_then(|sc| sc.seccomp_profile.as_ref())
-                .is_none()
-        })
-        .collect();
-    if implicit.is_empty() {
+    let Some(implicit) = bad_containers(spec, |c| {
+        c.security_context
+            .and_then(|sc| sc.seccomp_profile.as_ref())
+            .is_none()
+    }) else {
         return CheckResult::Allowed;
-    }
-    let mut found = Findings::default();
+    };
+    let mut found = Findings::with_capacity(implicit.clone().count() + 1);
     found.field(pod_security_context_path(
         spec,
-        &[("seccompProfile", false)],
+        "securityContext.seccompProfile",
+        &[false],
     ));
-    let names: Vec<&str> = implicit.iter().map(|c| c.name).collect();
-    for c in &implicit {
-        found.container(c.name);
-        found.field(c.security_context_path(&[("seccompProfile", false)]));
+    for c in implicit.clone() {
+        found.container(c.id());
+        found.field(c.security_context_path("securityContext.seccompProfile", &[false]));
     }
-    found.forbid(
-        "seccompProfile",
-        format!(
-            r#"pod or {} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
-            containers_phrase(&names)
-        ),
-    )
+    let mut detail = String::from("pod or ");
+    detail.push_str(&containers_detail(
+        implicit,
+        r#" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
+    ));
+    found.forbid("seccompProfile", detail)
 }
 
 /// As 1.19, but Windows pods are exempt.

@@ -21,8 +21,8 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Findings, VersionedCheck};
-use crate::path::FieldPath;
 use crate::pss::level::Level;
+use crate::pss::location::Location;
 use crate::pss::result::CheckResult;
 use crate::pss::version::Version;
 
@@ -97,11 +97,7 @@ fn sysctls(spec: &PodSpec, minor: u64) -> CheckResult {
     for (i, s) in list.iter().enumerate() {
         if !allowed(&s.name, minor) {
             names.push(s.name.as_str());
-            found.field(
-                FieldPath::new("spec.securityContext.sysctls")
-                    .index(i)
-                    .child("name"),
-            );
+            found.field(Location::spec("securityContext.sysctls").item(i, "name"));
         }
     }
     found.forbid("forbidden sysctls", names.join(", "))

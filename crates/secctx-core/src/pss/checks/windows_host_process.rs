@@ -14,12 +14,11 @@
 use k8s_openapi::api::core::v1::{PodSpec, WindowsSecurityContextOptions};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, setters_phrase};
-use crate::path::FieldPath;
+use super::{Check, Findings, VersionedCheck, bad_containers, setters_detail};
 use crate::pss::level::Level;
+use crate::pss::location::Location;
 use crate::pss::result::CheckResult;
 use crate::pss::version::Version;
-use crate::pss::visit::{ContainerRef, containers};
 
 /// The check and its revisions.
 pub const CHECK: Check = Check {
@@ -38,38 +37,35 @@ fn host_process(o: Option<&WindowsSecurityContextOptions>) -> bool {
 
 /// Nobody may set `windowsOptions.hostProcess: true`.
 pub fn windows_host_process_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
-    let bad: Vec<ContainerRef<'_>> = containers(spec)
-        .filter(|c| {
-            host_process(
-                c.security_context
-                    .and_then(|sc| sc.windows_options.as_ref()),
-            )
-        })
-        .collect();
+    let bad = bad_containers(spec, |c| {
+        host_process(
+            c.security_context
+                .and_then(|sc| sc.windows_options.as_ref()),
+        )
+    });
     let pod_bad = host_process(
         spec.security_context
             .as_ref()
             .and_then(|sc| sc.windows_options.as_ref()),
     );
-    if !pod_bad && bad.is_empty() {
+    if !pod_bad && bad.is_none() {
         return CheckResult::Allowed;
     }
-    let mut found = Findings::default();
+    let bad = bad.into_iter().flatten();
+    let mut found = Findings::with_capacity(bad.clone().count() + 1);
     if pod_bad {
-        found.field(FieldPath::new(
-            "spec.securityContext.windowsOptions.hostProcess",
-        ));
+        found.field(Location::spec("securityContext.windowsOptions.hostProcess"));
     }
-    let names: Vec<&str> = bad.iter().map(|c| c.name).collect();
-    for c in &bad {
-        found.container(c.name);
+    for c in bad.clone() {
+        found.container(c.id());
         found.field(c.sub("securityContext.windowsOptions.hostProcess"));
     }
     found.forbid(
         "hostProcess",
-        format!(
-            "{} must not set securityContext.windowsOptions.hostProcess=true",
-            setters_phrase(pod_bad, &names)
+        setters_detail(
+            pod_bad,
+            bad,
+            " must not set securityContext.windowsOptions.hostProcess=true",
         ),
     )
 }
