@@ -2,9 +2,13 @@
 //!
 //! The mix (deterministic): about half passing pods (1–3 containers, volumes, safe sysctls,
 //! probes), a quarter failing pods with several violations, a quarter pods with init and
-//! ephemeral containers (passing or failing). Run with
-//! `cargo bench -p secctx-core --bench pss_evaluate`; the `per pod` figure is the reported
-//! time divided by 100,000 (criterion also prints the throughput in pods/s).
+//! ephemeral containers (half of them failing): 62,679 pass, 37,321 fail.
+//!
+//! Run with `CARGO_TARGET_DIR=... cargo bench -p secctx-core --bench pss_evaluate`. Per pod =
+//! reported time / 100,000 (criterion also prints pods/s). `pss/restricted_latest_100k_pods` is
+//! the figure of merit; it walks ~1.7 GB of k8s-openapi structs (a `Container` is 2.3 KB, a
+//! `Volume` 3.3 KB), so it is dominated by memory latency. `pss_split/cached_*` evaluate the
+//! first 128 pods of a set repeatedly: the cost of the evaluation itself.
 
 use std::hint::black_box;
 
@@ -181,16 +185,31 @@ fn generate() -> Vec<(ObjectMeta, PodSpec)> {
         .collect()
 }
 
+/// The first 128 pods of a set.
+fn cached<'a>(set: &[&'a (ObjectMeta, PodSpec)]) -> Vec<&'a (ObjectMeta, PodSpec)> {
+    set.iter().take(128).copied().collect()
+}
+
+fn evaluate_all(set: &[&(ObjectMeta, PodSpec)], lv: LevelVersion) {
+    for (meta, spec) in set {
+        black_box(pss::evaluate(lv, black_box(meta), black_box(spec)));
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let pods = generate();
     let lv = LevelVersion::new(Level::Restricted, Version::Latest);
-    // Build the registry before measuring.
-    let failing = pods
+    // Also builds the registry before anything is measured.
+    let (passing, failing): (Vec<_>, Vec<_>) = pods
         .iter()
-        .filter(|(m, s)| !pss::evaluate(lv, m, s).is_allowed())
-        .count();
-    eprintln!("{PODS} pods, {failing} failing restricted:latest");
+        .partition(|(m, s)| pss::evaluate(lv, m, s).is_allowed());
+    eprintln!(
+        "{PODS} pods: {} passing, {} failing restricted:latest",
+        passing.len(),
+        failing.len()
+    );
 
+    // The figure of merit: every pod once, 100,000 distinct pods (data mostly not in cache).
     let mut group = c.benchmark_group("pss");
     group.throughput(Throughput::Elements(PODS as u64));
     group.sample_size(20);
@@ -201,7 +220,7 @@ fn bench(c: &mut Criterion) {
             }
         });
     });
-    group.bench_function("restricted_latest_100k_pods_with_detail", |b| {
+    group.bench_function("restricted_latest_100k_pods_with_message", |b| {
         b.iter(|| {
             for (meta, spec) in &pods {
                 let e = pss::evaluate(lv, black_box(meta), black_box(spec));
@@ -211,127 +230,23 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
-    // The two paths separately, per pod.
-    let (passing, failing): (Vec<_>, Vec<_>) = pods
-        .iter()
-        .partition(|(m, s)| pss::evaluate(lv, m, s).is_allowed());
+    // The same, split by outcome; "cached" = the first 128 pods of a set, evaluated repeatedly
+    // (data in cache: the cost of the evaluation itself, without memory latency).
+    let all: Vec<&(ObjectMeta, PodSpec)> = pods.iter().collect();
+    let sets = [
+        ("passing", passing.clone()),
+        ("failing", failing.clone()),
+        ("cached_mix", cached(&all)),
+        ("cached_passing", cached(&passing)),
+        ("cached_failing", cached(&failing)),
+    ];
     let mut group = c.benchmark_group("pss_split");
-    let hot_passing: Vec<_> = passing.iter().take(64).copied().collect();
-    let hot_failing: Vec<_> = failing.iter().take(64).copied().collect();
-    for (name, set) in [
-        ("passing", &passing),
-        ("failing", &failing),
-        ("hot_passing", &hot_passing),
-        ("hot_failing", &hot_failing),
-    ] {
+    group.sample_size(20);
+    for (name, set) in &sets {
         group.throughput(Throughput::Elements(set.len() as u64));
-        group.sample_size(20);
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                for (meta, spec) in set.iter() {
-                    black_box(pss::evaluate(lv, black_box(meta), black_box(spec)));
-                }
-            });
-        });
+        group.bench_function(*name, |b| b.iter(|| evaluate_all(set, lv)));
     }
     group.finish();
-    let mut group = c.benchmark_group("proto");
-    for (name, set) in [("fused_passing", &passing), ("fused_hot", &hot_passing)] {
-        group.throughput(Throughput::Elements(set.len() as u64));
-        group.sample_size(20);
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                for (meta, spec) in set.iter() {
-                    black_box(fused(black_box(meta), black_box(spec)));
-                }
-            });
-        });
-    }
-    group.finish();
-}
-
-fn sc_ok(sc: Option<&SecurityContext>) -> bool {
-    let Some(sc) = sc else { return false };
-    sc.allow_privilege_escalation == Some(false)
-        && sc.privileged != Some(true)
-        && sc.proc_mount.as_deref().is_none_or(|p| p == "Default")
-        && sc.run_as_non_root != Some(false)
-        && sc.run_as_user != Some(0)
-        && sc.se_linux_options.is_none()
-        && sc
-            .seccomp_profile
-            .as_ref()
-            .is_none_or(|p| p.type_ == "RuntimeDefault" || p.type_ == "Localhost")
-        && sc
-            .windows_options
-            .as_ref()
-            .is_none_or(|w| w.host_process != Some(true))
-        && sc
-            .app_armor_profile
-            .as_ref()
-            .is_none_or(|p| p.type_ == "RuntimeDefault" || p.type_ == "Localhost")
-        && sc.capabilities.as_ref().is_some_and(|c| {
-            c.drop
-                .as_deref()
-                .is_some_and(|d| d.iter().any(|x| x == "ALL"))
-                && c.add
-                    .as_deref()
-                    .is_none_or(|a| a.iter().all(|x| x == "NET_BIND_SERVICE"))
-        })
-}
-
-fn probe_ok(p: &Option<Probe>) -> bool {
-    p.as_ref().is_none_or(|p| {
-        p.http_get
-            .as_ref()
-            .is_none_or(|h| h.host.as_deref().is_none_or(str::is_empty))
-            && p.tcp_socket
-                .as_ref()
-                .is_none_or(|h| h.host.as_deref().is_none_or(str::is_empty))
-    })
-}
-
-fn c_ok(c: &Container) -> bool {
-    sc_ok(c.security_context.as_ref())
-        && c.ports
-            .as_deref()
-            .is_none_or(|ps| ps.iter().all(|p| p.host_port.unwrap_or(0) == 0))
-        && probe_ok(&c.liveness_probe)
-        && probe_ok(&c.readiness_probe)
-        && probe_ok(&c.startup_probe)
-        && c.lifecycle.is_none()
-}
-
-fn fused(meta: &ObjectMeta, spec: &PodSpec) -> bool {
-    meta.annotations.is_none()
-        && spec.host_network != Some(true)
-        && spec.host_pid != Some(true)
-        && spec.host_ipc != Some(true)
-        && spec.security_context.as_ref().is_some_and(|sc| {
-            sc.run_as_non_root == Some(true)
-                && sc.run_as_user != Some(0)
-                && sc
-                    .seccomp_profile
-                    .as_ref()
-                    .is_some_and(|p| p.type_ == "RuntimeDefault")
-                && sc.se_linux_options.is_none()
-                && sc.windows_options.is_none()
-                && sc.app_armor_profile.is_none()
-                && sc
-                    .sysctls
-                    .as_deref()
-                    .is_none_or(|s| s.iter().all(|s| s.name == "net.ipv4.ip_local_port_range"))
-        })
-        && spec.containers.iter().all(c_ok)
-        && spec
-            .init_containers
-            .as_deref()
-            .is_none_or(|cs| cs.iter().all(c_ok))
-        && spec.ephemeral_containers.is_none()
-        && spec.volumes.as_deref().is_none_or(|vs| {
-            vs.iter()
-                .all(|v| v.config_map.is_some() || v.empty_dir.is_some() || v.secret.is_some())
-        })
 }
 
 criterion_group!(benches, bench);

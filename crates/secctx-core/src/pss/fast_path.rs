@@ -35,8 +35,8 @@ fn app_armor_ok(p: Option<&AppArmorProfile>) -> bool {
 fn se_linux_ok(o: Option<&SELinuxOptions>) -> bool {
     o.is_none_or(|o| {
         se_linux_options::ALLOWED_TYPES_1_0.contains(&o.type_.as_deref().unwrap_or(""))
-            && o.user.as_deref().is_none_or(str::is_empty)
-            && o.role.as_deref().is_none_or(str::is_empty)
+            & o.user.as_deref().is_none_or(str::is_empty)
+            & o.role.as_deref().is_none_or(str::is_empty)
     })
 }
 
@@ -46,7 +46,7 @@ fn host_process_ok(o: Option<&WindowsSecurityContextOptions>) -> bool {
 
 fn no_host(http: Option<&HTTPGetAction>, tcp: Option<&TCPSocketAction>) -> bool {
     http.is_none_or(|a| a.host.as_deref().is_none_or(str::is_empty))
-        && tcp.is_none_or(|a| a.host.as_deref().is_none_or(str::is_empty))
+        & tcp.is_none_or(|a| a.host.as_deref().is_none_or(str::is_empty))
 }
 
 fn probe_ok(p: Option<&Probe>) -> bool {
@@ -58,48 +58,51 @@ fn handler_ok(h: Option<&LifecycleHandler>) -> bool {
 }
 
 fn lifecycle_ok(l: Option<&Lifecycle>) -> bool {
-    l.is_none_or(|l| handler_ok(l.post_start.as_ref()) && handler_ok(l.pre_stop.as_ref()))
+    l.is_none_or(|l| handler_ok(l.post_start.as_ref()) & handler_ok(l.pre_stop.as_ref()))
 }
 
 /// The container-level part of the restricted profile, version-independently.
 fn security_context_ok(sc: &SecurityContext, pod_run_as_non_root: bool, pod_seccomp: bool) -> bool {
-    sc.allow_privilege_escalation == Some(false)
-        && sc.privileged != Some(true)
-        && sc.proc_mount.as_deref().is_none_or(|p| p == "Default")
-        && match sc.run_as_non_root {
-            Some(v) => v,
-            None => pod_run_as_non_root,
-        }
-        && sc.run_as_user != Some(0)
-        && match &sc.seccomp_profile {
-            Some(p) => valid_type(&p.type_),
-            None => pod_seccomp,
-        }
-        && se_linux_ok(sc.se_linux_options.as_ref())
-        && host_process_ok(sc.windows_options.as_ref())
-        && app_armor_ok(sc.app_armor_profile.as_ref())
-        && sc.capabilities.as_ref().is_some_and(|caps| {
-            caps.drop
+    let run_as_non_root = match sc.run_as_non_root {
+        Some(v) => v,
+        None => pod_run_as_non_root,
+    };
+    let seccomp = match &sc.seccomp_profile {
+        Some(p) => valid_type(&p.type_),
+        None => pod_seccomp,
+    };
+    let capabilities = sc.capabilities.as_ref().is_some_and(|caps| {
+        caps.drop
+            .as_deref()
+            .is_some_and(|d| d.iter().any(|c| c == "ALL"))
+            & caps
+                .add
                 .as_deref()
-                .is_some_and(|d| d.iter().any(|c| c == "ALL"))
-                && caps
-                    .add
-                    .as_deref()
-                    .is_none_or(|a| a.iter().all(|c| c == "NET_BIND_SERVICE"))
-        })
+                .is_none_or(|a| a.iter().all(|c| c == "NET_BIND_SERVICE"))
+    });
+    (sc.allow_privilege_escalation == Some(false))
+        & (sc.privileged != Some(true))
+        & sc.proc_mount.as_deref().is_none_or(|p| p == "Default")
+        & run_as_non_root
+        & (sc.run_as_user != Some(0))
+        & seccomp
+        & se_linux_ok(sc.se_linux_options.as_ref())
+        & host_process_ok(sc.windows_options.as_ref())
+        & app_armor_ok(sc.app_armor_profile.as_ref())
+        & capabilities
 }
 
 fn container_ok(c: &ContainerRef<'_>, pod_run_as_non_root: bool, pod_seccomp: bool) -> bool {
     c.security_context
         .is_some_and(|sc| security_context_ok(sc, pod_run_as_non_root, pod_seccomp))
-        && c.ports().iter().all(|p| p.host_port.unwrap_or(0) == 0)
-        && c.probes().into_iter().all(|(_, p)| probe_ok(p))
-        && lifecycle_ok(c.lifecycle())
+        & c.ports().iter().all(|p| p.host_port.unwrap_or(0) == 0)
+        & c.probes().into_iter().all(|(_, p)| probe_ok(p))
+        & lifecycle_ok(c.lifecycle())
 }
 
 fn volume_ok(v: &Volume) -> bool {
     v.host_path.is_none()
-        && (v.config_map.is_some()
+        & (v.config_map.is_some()
             || v.secret.is_some()
             || v.empty_dir.is_some()
             || v.projected.is_some()
@@ -127,33 +130,36 @@ fn annotations_ok(meta: &ObjectMeta) -> bool {
 /// Whether the pod certainly passes every check at every level and version. `false` means
 /// "evaluate the checks", not "fails".
 pub fn certainly_passes(meta: &ObjectMeta, spec: &PodSpec) -> bool {
-    let Some(psc) = spec.security_context.as_ref() else {
-        return false;
-    };
-    let pod_run_as_non_root = match psc.run_as_non_root {
-        Some(false) => return false,
-        v => v == Some(true),
-    };
-    let pod_seccomp = match &psc.seccomp_profile {
-        Some(p) if !valid_type(&p.type_) => return false,
-        p => p.is_some(),
-    };
-    spec.host_network != Some(true)
-        && spec.host_pid != Some(true)
-        && spec.host_ipc != Some(true)
-        && psc.run_as_user != Some(0)
-        && se_linux_ok(psc.se_linux_options.as_ref())
-        && host_process_ok(psc.windows_options.as_ref())
-        && app_armor_ok(psc.app_armor_profile.as_ref())
-        && seccomp_ok(psc.seccomp_profile.as_ref())
-        && psc.sysctls.iter().flatten().all(|s| {
-            sysctls::ALLOWED
-                .iter()
-                .any(|&(n, since)| since == 0 && n == s.name)
-        })
-        && containers(spec).all(|c| container_ok(&c, pod_run_as_non_root, pod_seccomp))
-        && spec.volumes.iter().flatten().all(volume_ok)
-        && annotations_ok(meta)
+    // Every part is evaluated (`&`, not `&&`): one tight walk over everything the checks read
+    // brings it into cache with overlapping misses, so a pod that fails here is then checked
+    // check by check from cache.
+    let psc = spec.security_context.as_ref();
+    let pod_run_as_non_root = psc.and_then(|sc| sc.run_as_non_root);
+    let pod_seccomp = psc.and_then(|sc| sc.seccomp_profile.as_ref());
+    let pod_ok = psc.is_some_and(|psc| {
+        (psc.run_as_user != Some(0))
+            & se_linux_ok(psc.se_linux_options.as_ref())
+            & host_process_ok(psc.windows_options.as_ref())
+            & app_armor_ok(psc.app_armor_profile.as_ref())
+            & seccomp_ok(psc.seccomp_profile.as_ref())
+            & psc.sysctls.iter().flatten().all(|s| {
+                sysctls::ALLOWED
+                    .iter()
+                    .any(|&(n, since)| since == 0 && n == s.name)
+            })
+    }) & (pod_run_as_non_root != Some(false))
+        & (spec.host_network != Some(true))
+        & (spec.host_pid != Some(true))
+        & (spec.host_ipc != Some(true));
+    let containers_ok = containers(spec).fold(true, |ok, c| {
+        ok & container_ok(&c, pod_run_as_non_root == Some(true), pod_seccomp.is_some())
+    });
+    let volumes_ok = spec
+        .volumes
+        .iter()
+        .flatten()
+        .fold(true, |ok, v| ok & volume_ok(v));
+    pod_ok & containers_ok & volumes_ok & annotations_ok(meta)
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@
 //!
 //! # Locating findings
 //!
-//! Paths are rooted at the pod object: `spec.containers[0].securityContext.privileged`,
-//! `spec.volumes[1].hostPath`, `metadata.annotations[<key>]`. For a pod template (Deployment,
-//! …) join them onto the template's path (`spec.template`).
+//! Findings are [`Location`]s (convertible to `FieldPath`), rooted at the pod object:
+//! `spec.containers[0].securityContext.privileged`, `spec.volumes[1].hostPath`,
+//! `metadata.annotations[<key>]`. For a pod template (Deployment, …) join them onto the
+//! template's path (`spec.template`).
 //!
 //! When the offending thing is a value that is present, the path names that value (the list
 //! element for `capabilities.add[1]`, the `host` of a probe, the volume source of a volume). When
@@ -15,6 +16,16 @@
 //! names its **nearest existing ancestor**: the field's parent object if it exists (e.g.
 //! `spec.containers[0].securityContext`), else the next one up, ending at the container itself
 //! (`spec.containers[0]`) or at `spec` for pod-level fields. See [`nearest`].
+//!
+//! | finding | location |
+//! |---|---|
+//! | `allowPrivilegeEscalation` unset, no `securityContext` | `spec.containers[0]` |
+//! | `allowPrivilegeEscalation` unset | `spec.containers[0].securityContext` |
+//! | `allowPrivilegeEscalation: true` | `spec.containers[0].securityContext.allowPrivilegeEscalation` |
+//! | `capabilities` without `drop` | `spec.containers[0].securityContext.capabilities` |
+//! | `runAsNonRoot` unset on pod and container | `spec.securityContext` (or `spec`), and each container as above |
+//! | forbidden added capability | `spec.containers[0].securityContext.capabilities.add[1]` |
+//! | volume with no known source | `spec.volumes[2]` |
 
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EphemeralContainer, Lifecycle, PodSpec, Probe, SecurityContext,

@@ -33,16 +33,18 @@ pub const CHECK: Check = Check {
     }],
 };
 
+/// Whether the volume has an allowed source. (Tested in the same order as
+/// [`crate::pss::fast_path`], so a pod that fails there finds these fields already in cache.)
 fn allowed(v: &Volume) -> bool {
     v.config_map.is_some()
-        || v.csi.is_some()
-        || v.downward_api.is_some()
+        || v.secret.is_some()
         || v.empty_dir.is_some()
+        || v.projected.is_some()
+        || v.persistent_volume_claim.is_some()
+        || v.downward_api.is_some()
+        || v.csi.is_some()
         || v.ephemeral.is_some()
         || v.image.is_some()
-        || v.persistent_volume_claim.is_some()
-        || v.projected.is_some()
-        || v.secret.is_some()
 }
 
 /// The first restricted source set on the volume, in PSA's order, or `None` (`unknown`).
