@@ -12,13 +12,15 @@
 //! Pods are judged after the API server's defaulting ([`pss::defaults`]), as admission sees
 //! them. Every disagreement is printed; a missing fixture directory is a failure, never a skip.
 //!
-//! YAML is read with `serde-saphyr` (legacy octal numbers on) until the project's YAML loader
-//! lands; the fixtures use no YAML 1.1-only scalars.
+//! Fixtures are read with the project's loader ([`secctx_core::load`], YAML 1.1 as kubectl
+//! reads it).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use secctx_core::load::{self, WorkloadKind};
 use secctx_core::pss::defaults::{SpecOwner, apply_api_defaults};
 use secctx_core::pss::{self, Level, LevelVersion, Version, checks::ALL_CHECKS};
 
@@ -110,24 +112,31 @@ fn fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     Ok(out)
 }
 
-fn load(path: &Path) -> Result<Pod, String> {
+/// The fixture's pod (metadata, spec), read with the project's loader.
+fn load(path: &Path) -> Result<(ObjectMeta, PodSpec), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let options = serde_saphyr::options! { legacy_octal_numbers: true };
-    serde_saphyr::from_str_with_options::<Pod>(&text, options).map_err(|e| e.to_string())
+    let loaded = load::load_text(&path.display().to_string(), &text);
+    if let Some(e) = loaded.errors.first() {
+        return Err(e.to_string());
+    }
+    let mut workloads = loaded.workloads();
+    match (workloads.next(), workloads.next()) {
+        (Some(w), None) if w.kind == WorkloadKind::Pod => Ok((w.pod_meta.clone(), w.spec.clone())),
+        _ => Err("expected exactly one Pod".to_owned()),
+    }
 }
 
 /// `Ok(())` when our verdict agrees with upstream's, else what went wrong.
 fn judge(f: &Fixture) -> Result<(), String> {
     let check = fixture_check(&f.stem)?;
-    let mut pod = load(&f.path)?;
-    let name = pod.metadata.name.clone().unwrap_or_default();
+    let (meta, mut spec) = load(&f.path)?;
+    let name = meta.name.clone().unwrap_or_default();
     if name != f.stem {
         return Err(format!("metadata.name {name:?} differs from the file name"));
     }
-    let mut spec = pod.spec.take().ok_or("pod has no spec")?;
     apply_api_defaults(&mut spec, SpecOwner::Pod);
     let lv = LevelVersion::new(f.level, Version::V1(f.minor));
-    let eval = pss::evaluate(lv, &pod.metadata, &spec);
+    let eval = pss::evaluate(lv, &meta, &spec);
     let message = eval
         .enforce_message()
         .map(|m| pss::forbidden_message(&name, &m));
@@ -196,22 +205,21 @@ fn pss_fast_path_agrees_on_all_fixtures() {
     let fast = pss::default_registry();
     let mut accepted = 0;
     for f in fixtures(root).expect("fixtures") {
-        let mut pod = load(&f.path).expect("fixture parses");
-        let mut spec = pod.spec.take().expect("spec");
+        let (meta, mut spec) = load(&f.path).expect("fixture loads");
         apply_api_defaults(&mut spec, SpecOwner::Pod);
-        let quick = pss::fast_path::certainly_passes(&pod.metadata, &spec);
+        let quick = pss::fast_path::certainly_passes(&meta, &spec);
         accepted += usize::from(quick);
         for level in [Level::Baseline, Level::Restricted] {
             for minor in 0..=38 {
                 let lv = LevelVersion::new(level, Version::V1(minor));
-                let want = slow.evaluate(lv, &pod.metadata, &spec);
+                let want = slow.evaluate(lv, &meta, &spec);
                 assert!(
                     !quick || want.is_allowed(),
                     "{}: accepted but {lv} fails",
                     f.path.display()
                 );
                 assert_eq!(
-                    fast.evaluate(lv, &pod.metadata, &spec),
+                    fast.evaluate(lv, &meta, &spec),
                     want,
                     "{} at {lv}",
                     f.path.display()
