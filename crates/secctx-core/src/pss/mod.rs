@@ -6,11 +6,12 @@
 //! - [`checks`]: the 19 checks, one file each, and the ordered list [`checks::ALL_CHECKS`].
 //! - [`registry`]: validation of a check set and the per-(level, version) check tables.
 //! - [`evaluate()`]: a pod against a `LevelVersion` → [`Evaluation`] (failed checks, PSA's
-//!   aggregated messages, field paths of the offending fields).
+//!   aggregated messages, [`Location`]s of the offending fields, containers involved).
+//! - [`fast_path`]: the single pass that lets compliant pods skip the per-check walk.
 //! - [`policy`]: namespace labels → [`Policy`]; [`config`]: `PodSecurityConfiguration` and
 //!   exemptions; [`defaults`]: the API-server defaulting admission sees.
-//! - [`result`], [`quote`], [`field_error`], [`visit`]: message helpers and the container
-//!   visitor.
+//! - [`result`], [`quote`], [`field_error`], [`location`], [`visit`]: message helpers,
+//!   locations and the container visitor.
 //!
 //! This module owns PSA *semantics*. It does not read files, and it does not implement the
 //! admission webhook's request handling (significant-update detection, subresources,
@@ -50,7 +51,9 @@ pub use evaluate::{
     warn_message,
 };
 pub use level::Level;
+pub use location::Location;
 pub use policy::{Policy, policy_to_evaluate};
 pub use registry::{Registry, default_registry};
 pub use result::CheckResult;
 pub use version::{LevelVersion, Version};
+pub use visit::{ContainerId, ContainerKind};
