@@ -3,8 +3,10 @@
 //!
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
+//! - [`seccomp`]: OCI seccomp profiles: containerd's RuntimeDefault, Localhost and moby loaders.
 
 pub mod caps;
 pub mod load;
 pub mod path;
+pub mod seccomp;
 pub mod yaml;

@@ -1,0 +1,5 @@
+//! Seccomp: OCI `linux.seccomp` profiles (spec §4.5, §6).
+
+pub mod model;
+
+pub use model::{Action, Flag, LinuxSeccomp, LinuxSeccompArg, LinuxSyscall, Operator, ScmpArch};
