@@ -4,6 +4,7 @@ mod arch;
 mod decode;
 mod kernel;
 mod localhost;
+pub mod moby;
 pub mod model;
 mod summary;
 pub mod syscall_lists;
