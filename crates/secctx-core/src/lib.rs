@@ -4,6 +4,7 @@
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
 //! - [`pss`]: Pod Security Standards, evaluated exactly as Pod Security Admission.
+//! - [`seccomp`]: OCI seccomp profiles: containerd's RuntimeDefault, Localhost and moby loaders.
 
 pub mod caps;
 pub mod image;
@@ -11,4 +12,5 @@ pub mod load;
 pub mod path;
 pub mod pss;
 pub mod resolve;
+pub mod seccomp;
 pub mod yaml;
