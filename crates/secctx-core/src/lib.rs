@@ -3,10 +3,12 @@
 //!
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
+//! - [`validate`]: API server validation of the security fields, with upstream's exact messages.
 
 pub mod caps;
 pub mod image;
 pub mod load;
 pub mod path;
 pub mod resolve;
+pub mod validate;
 pub mod yaml;
