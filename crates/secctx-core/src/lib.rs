@@ -3,7 +3,6 @@
 //!
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
-//! - [`validate`]: API server validation of the security fields, with upstream's exact messages.
 
 pub mod caps;
 pub mod image;
