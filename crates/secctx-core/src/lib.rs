@@ -4,6 +4,7 @@
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
 //! - [`pss`]: Pod Security Standards, evaluated exactly as Pod Security Admission.
+//! - [`validate`]: API-server validation of every security field, with upstream's messages.
 //! - [`seccomp`]: OCI seccomp profiles: containerd's RuntimeDefault, Localhost and moby loaders.
 
 pub mod caps;
@@ -13,4 +14,5 @@ pub mod path;
 pub mod pss;
 pub mod resolve;
 pub mod seccomp;
+pub mod validate;
 pub mod yaml;
