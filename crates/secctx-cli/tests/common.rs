@@ -42,14 +42,18 @@ pub fn images() -> &'static [(String, String)] {
             "/bin/busybox is missing: the test images are built from Debian's busybox-static (scripts/test installs it)"
         );
         let out = "target/test-images";
-        let status = Command::new(repo().join("scripts/build-images"))
-            .arg(out)
-            .env("SECCTX", env!("CARGO_BIN_EXE_secctx"))
-            .current_dir(repo())
-            .stdout(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "scripts/build-images failed");
+        // nextest runs every test in its own process: build once per test run, under a file
+        // lock, so concurrent tests never read a half-written image.
+        std::fs::create_dir_all(repo().join("target")).unwrap();
+        let lock = std::fs::File::create(repo().join("target/test-images.lock")).unwrap();
+        lock.lock().unwrap();
+        let run = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| std::process::id().to_string());
+        let stamp = repo().join(out).join(".built-by");
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(run.as_str()) {
+            build_images(out);
+            std::fs::write(&stamp, &run).unwrap();
+        }
+        drop(lock);
         [
             ("busybox:1.28", "busybox-1.28"),
             ("registry.k8s.io/e2e-test-images/agnhost:2.45", "agnhost-2.45"),
@@ -59,6 +63,20 @@ pub fn images() -> &'static [(String, String)] {
         .map(|(r, d)| (r.to_string(), format!("{out}/{d}")))
         .collect()
     })
+}
+
+/// Runs `scripts/build-images OUT` with the binary under test.
+fn build_images(out: &str) {
+    {
+        let status = Command::new(repo().join("scripts/build-images"))
+            .arg(out)
+            .env("SECCTX", env!("CARGO_BIN_EXE_secctx"))
+            .current_dir(repo())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "scripts/build-images failed");
+    }
 }
 
 /// `--image` arguments for every example image.
