@@ -10,6 +10,7 @@
 pub mod caps;
 pub mod image;
 pub mod load;
+pub mod oci;
 pub mod path;
 pub mod pss;
 pub mod resolve;
