@@ -204,6 +204,8 @@ fn render_one(
     opts.image = images.get(c.image).map(ImageConfig::from);
     let uid = w.pod_meta.uid.clone().unwrap_or_else(|| "<pod-uid>".into());
     opts.mounts = kubelet_volume_mounts(&w.spec, &c, &uid);
+    opts.pod_uid = uid;
+    opts.sandbox_id = "<sandbox-id>".into();
     if let SeccompChoice::Localhost { path } = &rc.seccomp.applied {
         match std::fs::read_to_string(path) {
             Ok(text) => opts.localhost_profile = Some(text),

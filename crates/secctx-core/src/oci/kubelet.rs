@@ -1,9 +1,9 @@
 //! The kubelet's mounts for a container (`makeMounts`), with the sources a real node uses:
 //! every `volumeMount` (from `/var/lib/kubelet/pods/<uid>/volumes/<plugin>/<name>`, hostPath
-//! volumes from their path), `/etc/hosts` (kubelet-managed, unless hostNetwork pods... both
-//! get it), the termination log; then containerd's `/etc/hostname` and `/etc/resolv.conf`
-//! from its sandbox directory. Read-only as the container's `readOnlyRootFilesystem` for the
-//! last three, as containerd and the kubelet do.
+//! volumes from their path), `/etc/hosts` (the kubelet's `etc-hosts` file), the termination
+//! log; then containerd's `/etc/hostname` and `/etc/resolv.conf` from its sandbox directory
+//! (`<sandbox-id>` left for the caller). `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf`
+//! are read-only exactly when the root filesystem is.
 
 use k8s_openapi::api::core::v1::{PodSpec, Volume};
 
@@ -82,15 +82,19 @@ pub fn kubelet_volume_mounts(
             propagation: None,
         });
     }
+    let path = |p: &Option<String>| p.clone().unwrap_or_else(|| "/dev/termination-log".into());
     let termination = spec
         .containers
         .iter()
         .chain(spec.init_containers.iter().flatten())
         .find(|c| c.name == container.name)
-        .map(|c| {
-            c.termination_message_path
-                .clone()
-                .unwrap_or_else(|| "/dev/termination-log".into())
+        .map(|c| path(&c.termination_message_path))
+        .or_else(|| {
+            spec.ephemeral_containers
+                .iter()
+                .flatten()
+                .find(|c| c.name == container.name)
+                .map(|c| path(&c.termination_message_path))
         });
     if let Some(path) = termination.filter(|p| !p.is_empty()) {
         out.push(VolumeMount {

@@ -95,10 +95,17 @@ fn depth(p: &str) -> usize {
 /// Every mount of the container. `ipc` is the pod's IPC mode (`host` binds the host's
 /// `/dev/shm`).
 pub fn mounts(privileged: bool, ipc: &str, opts: &RenderOptions) -> Mounts {
-    let mut cri: Vec<VolumeMount> = Vec::new();
+    // containerd's own CRI mounts (`containerMounts`: /etc/hostname, /etc/resolv.conf,
+    // /dev/shm) come before the kubelet's; the stable sort by depth keeps that order.
+    let containerd_own =
+        |d: &str| matches!(clean(d).as_str(), "/etc/hostname" | "/etc/resolv.conf");
+    let mut cri: Vec<VolumeMount> = opts
+        .mounts
+        .iter()
+        .filter(|m| containerd_own(&m.destination))
+        .cloned()
+        .collect();
     let supplied = |d: &str| opts.mounts.iter().any(|m| clean(&m.destination) == d);
-    // containerd's own CRI mounts (`containerMounts`) come first; /etc/hosts, hostname and
-    // resolv.conf are in `opts.mounts` (see `kubelet_volume_mounts`).
     if !supplied("/dev/shm") {
         let source = if ipc == "host" {
             Some("/dev/shm".to_string())
@@ -114,7 +121,12 @@ pub fn mounts(privileged: bool, ipc: &str, opts: &RenderOptions) -> Mounts {
             });
         }
     }
-    cri.extend(opts.mounts.iter().cloned());
+    cri.extend(
+        opts.mounts
+            .iter()
+            .filter(|m| !containerd_own(&m.destination))
+            .cloned(),
+    );
     cri.sort_by_key(|m| depth(&m.destination));
 
     let dev_mounted = cri.iter().any(|m| clean(&m.destination) == "/dev");
