@@ -206,6 +206,8 @@ fn render_one(
     opts.mounts = kubelet_volume_mounts(&w.spec, &c, &uid);
     opts.pod_uid = uid;
     opts.sandbox_id = "<sandbox-id>".into();
+    opts.sandbox_shm =
+        Some("/run/containerd/io.containerd.grpc.v1.cri/sandboxes/<sandbox-id>/shm".into());
     if let SeccompChoice::Localhost { path } = &rc.seccomp.applied {
         match std::fs::read_to_string(path) {
             Ok(text) => opts.localhost_profile = Some(text),

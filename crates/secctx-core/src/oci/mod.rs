@@ -166,10 +166,10 @@ pub fn render(
     linux.set_namespaces(Some(namespaces::namespaces(
         pod, privileged, opts, &mut notes,
     )));
-    if pod.namespaces.user == "pod" {
-        let (u, g) = namespaces::id_mappings(opts);
-        linux.set_uid_mappings(Some(u));
-        linux.set_gid_mappings(Some(g));
+    let idmap = (pod.namespaces.user == "pod").then(|| namespaces::id_mappings(opts));
+    if let Some((u, g)) = &idmap {
+        linux.set_uid_mappings(Some(u.clone()));
+        linux.set_gid_mappings(Some(g.clone()));
     }
     linux_paths::apply(&mut linux, container, privileged, &mut notes);
     linux.set_sysctl(sysctls::sysctls(pod, opts, &mut notes));
@@ -185,7 +185,7 @@ pub fn render(
     root.set_readonly(ro.then_some(true));
     spec_out.set_root(Some(root));
     spec_out.set_hostname(namespaces::hostname(pod, opts));
-    let m = mounts::mounts(privileged, pod.namespaces.ipc, opts);
+    let m = mounts::mounts(privileged, pod.namespaces.ipc, idmap.as_ref(), opts);
     if m.rootfs_propagation.is_some() {
         linux.set_rootfs_propagation(m.rootfs_propagation.clone());
     }

@@ -3,7 +3,7 @@
 //! cgroup mount, then the CRI mounts stably sorted by path depth (`WithMounts`) as `bind`
 //! mounts with `rbind`, the propagation and `ro`/`rw`. Privileged: sysfs and cgroup `rw`.
 
-use oci_spec::runtime::Mount;
+use oci_spec::runtime::{LinuxIdMapping, Mount};
 
 use super::options::{RenderOptions, VolumeMount};
 
@@ -94,7 +94,14 @@ fn depth(p: &str) -> usize {
 
 /// Every mount of the container. `ipc` is the pod's IPC mode (`host` binds the host's
 /// `/dev/shm`).
-pub fn mounts(privileged: bool, ipc: &str, opts: &RenderOptions) -> Mounts {
+/// `idmap`: the pod's uid/gid mappings (`hostUsers: false`), which containerd puts on every
+/// CRI mount (idmapped mounts).
+pub fn mounts(
+    privileged: bool,
+    ipc: &str,
+    idmap: Option<&(Vec<LinuxIdMapping>, Vec<LinuxIdMapping>)>,
+    opts: &RenderOptions,
+) -> Mounts {
     // containerd's own CRI mounts (`containerMounts`: /etc/hostname, /etc/resolv.conf,
     // /dev/shm) come before the kubelet's; the stable sort by depth keeps that order.
     let containerd_own =
@@ -162,6 +169,10 @@ pub fn mounts(privileged: bool, ipc: &str, opts: &RenderOptions) -> Mounts {
         m.set_typ(Some("bind".into()));
         m.set_source(Some(v.source.clone().into()));
         m.set_options(Some(options));
+        if let Some((u, g)) = idmap {
+            m.set_uid_mappings(Some(u.clone()));
+            m.set_gid_mappings(Some(g.clone()));
+        }
         out.push(m);
     }
     if privileged {

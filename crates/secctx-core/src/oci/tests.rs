@@ -235,7 +235,14 @@ fn host_users_false() {
     let r = render_with(
         &pod("  hostUsers: false\n", ""),
         &NodeConfig::default(),
-        |o| o.userns_host_id = 131072,
+        |o| {
+            o.userns_host_id = 131072;
+            o.mounts = vec![VolumeMount {
+                destination: "/data".into(),
+                source: "/src".into(),
+                ..VolumeMount::default()
+            }];
+        },
     )
     .unwrap();
     assert_eq!(ns_types(&r).last(), Some(&Ns::User));
@@ -243,6 +250,9 @@ fn host_users_false() {
     let map = serde_json::json!([{"containerID": 0, "hostID": 131072, "size": 65536}]);
     assert_eq!(v["linux"]["uidMappings"], map);
     assert_eq!(v["linux"]["gidMappings"], map);
+    let data = v["mounts"].as_array().unwrap().last().unwrap();
+    assert_eq!(data["uidMappings"], map, "idmapped CRI mounts");
+    assert_eq!(data["gidMappings"], map);
     assert!(
         v["linux"]["sysctl"]
             .get("net.ipv4.ping_group_range")
