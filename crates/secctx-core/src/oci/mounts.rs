@@ -141,8 +141,9 @@ pub fn mounts(
         .into_iter()
         .filter(|m| {
             let d = clean(&m.destination().to_string_lossy());
-            !cri.iter().any(|v| clean(&v.destination) == d)
-                && !(dev_mounted && d.starts_with("/dev/"))
+            let overridden = cri.iter().any(|v| clean(&v.destination) == d);
+            let under_dev = dev_mounted && d.starts_with("/dev/");
+            !overridden && !under_dev
         })
         .collect();
     out.push(cgroup_mount());
