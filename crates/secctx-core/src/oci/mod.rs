@@ -6,7 +6,7 @@
 //! One concept per file: [`process`] (args, env, cwd, user), [`capabilities`], [`seccomp`],
 //! [`namespaces`], [`mounts`] (containerd's defaults and the CRI mounts), [`kubelet`] (the
 //! kubelet's mounts for a container), [`linux_paths`] (masked/read-only paths, devices),
-//! [`sysctls`], [`annotations`], [`lsm`] (AppArmor, SELinux) and [`json`] (the stable text).
+//! [`sysctls`], [`annotations`], [`qos`] (oomScoreAdj), [`lsm`] (AppArmor, SELinux) and [`json`] (the stable text).
 
 pub mod annotations;
 pub mod capabilities;
@@ -18,6 +18,7 @@ pub mod mounts;
 pub mod namespaces;
 pub mod options;
 pub mod process;
+pub mod qos;
 pub mod seccomp;
 pub mod sysctls;
 
@@ -158,6 +159,7 @@ pub fn render(
 
     let mut process = process::process(&cref, container, opts, &mut notes)?;
     process.set_capabilities(Some(capabilities::to_oci(&container.oci_caps)));
+    process.set_oom_score_adj(qos::oom_score_adj(spec, &mut notes));
     lsm::apply_process(&mut process, pod, container, &mut notes);
 
     let seccomp = seccomp::seccomp(pod, container, opts, &mut notes)?;
