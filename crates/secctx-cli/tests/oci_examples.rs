@@ -219,3 +219,21 @@ fn help_teaches() {
     assert!(text.contains("Examples:"), "{text}");
     assert!(text.contains("--container"), "{text}");
 }
+
+#[test]
+fn sub_path_mounts_are_an_error_at_their_position() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("subpath.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 1, runAsGroup: 1, supplementalGroupsPolicy: Strict}\n  volumes: [{name: v, emptyDir: {}}]\n  containers:\n  - name: c\n    image: i\n    command: [x]\n    volumeMounts:\n    - {name: v, mountPath: /v, subPath: s}\n",
+    )
+    .unwrap();
+    let out = secctx().arg("oci").arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("subpath.yaml:12:7: container \"c\": volumeMounts[0] uses subPath"),
+        "{stderr}"
+    );
+}

@@ -7,6 +7,7 @@
 
 use k8s_openapi::api::core::v1::{PodSpec, Volume};
 
+use super::RenderError;
 use super::options::VolumeMount;
 use crate::resolve::ContainerRef;
 
@@ -43,9 +44,35 @@ fn volume_source(v: &Volume, pod_uid: &str) -> String {
     )
 }
 
-/// The mounts for `container`, in the kubelet's order. A `subPath` mount, or one naming a
-/// volume the pod does not have, is left out (render it with [`super::render`]'s caller's
-/// own checks; `secctx oci` reports it as an error).
+/// Whether every `volumeMount` of `container` can be rendered: no `subPath`/`subPathExpr`,
+/// and the volume exists. [`kubelet_volume_mounts`] leaves such mounts out.
+pub fn check_volume_mounts(
+    spec: &PodSpec,
+    container: &ContainerRef<'_>,
+) -> Result<(), RenderError> {
+    let volumes = spec.volumes.as_deref().unwrap_or_default();
+    for (index, m) in container.volume_mounts.into_iter().flatten().enumerate() {
+        if m.sub_path.as_deref().is_some_and(|s| !s.is_empty())
+            || m.sub_path_expr.as_deref().is_some_and(|s| !s.is_empty())
+        {
+            return Err(RenderError::SubPath {
+                container: container.name.into(),
+                index,
+            });
+        }
+        if !volumes.iter().any(|v| v.name == m.name) {
+            return Err(RenderError::UnknownVolume {
+                container: container.name.into(),
+                index,
+                volume: m.name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The mounts for `container`, in the kubelet's order. A mount [`check_volume_mounts`]
+/// rejects is left out.
 pub fn kubelet_volume_mounts(
     spec: &PodSpec,
     container: &ContainerRef<'_>,

@@ -27,7 +27,7 @@ use oci_spec::runtime::{Linux, Spec};
 
 use crate::resolve::{OciCaps, ResolvedContainer, ResolvedPod, all_containers};
 
-pub use kubelet::kubelet_volume_mounts;
+pub use kubelet::{check_volume_mounts, kubelet_volume_mounts};
 pub use options::{ImageConfig, RenderOptions, VolumeMount};
 
 /// The OCI runtime-spec version containerd 2.1 writes (`specs.Version`).
