@@ -43,7 +43,8 @@ pub struct StoreArgs {
 impl StoreArgs {
     /// Opens the store.
     pub fn open(&self) -> anyhow::Result<Store> {
-        Store::open(&self.root).with_context(|| format!("opening the store {}", self.root.display()))
+        Store::open(&self.root)
+            .with_context(|| format!("opening the store {}", self.root.display()))
     }
 }
 
@@ -197,10 +198,14 @@ pub fn run(cmd: ImageCommand) -> anyhow::Result<ExitCode> {
                 Format::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&list)?))?,
                 Format::Text => {
                     let w = list.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-                    let mut out = format!("{:w$}  {:19}  {:>10}  SOURCE\n", "NAME", "DIGEST", "SIZE");
+                    let mut out =
+                        format!("{:w$}  {:19}  {:>10}  SOURCE\n", "NAME", "DIGEST", "SIZE");
                     for r in &list {
                         let short = r.digest.get(..19).unwrap_or(&r.digest);
-                        out.push_str(&format!("{:w$}  {short:19}  {:>10}  {}\n", r.name, r.size, r.source));
+                        out.push_str(&format!(
+                            "{:w$}  {short:19}  {:>10}  {}\n",
+                            r.name, r.size, r.source
+                        ));
                     }
                     emit(&out)?;
                 }

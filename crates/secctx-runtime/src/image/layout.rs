@@ -92,8 +92,8 @@ pub(super) fn open(root: &Path, reference: Option<&str>) -> Result<OpenedImage, 
             source,
         })?;
     let config_bytes = read_blob(root, manifest.config())?;
-    let config: ImageConfigFile = serde_json::from_slice(&config_bytes)
-        .map_err(|source| ImageError::Json {
+    let config: ImageConfigFile =
+        serde_json::from_slice(&config_bytes).map_err(|source| ImageError::Json {
             path: manifest.config().digest().to_string(),
             what: "config",
             source,

@@ -70,9 +70,8 @@ impl Staging {
     ) -> Result<(String, u64), StoreError> {
         let n = self.blobs.len();
         let path = self.dir.join(format!("blob-{n}"));
-        let mut out = HashingWriter::new(
-            std::fs::File::create(&path).map_err(StoreError::io(&path))?,
-        );
+        let mut out =
+            HashingWriter::new(std::fs::File::create(&path).map_err(StoreError::io(&path))?);
         // Read at most one byte past the expected size: a blob that is too long fails fast.
         let limit = expect.map_or(u64::MAX, |e| e.size.saturating_add(1));
         std::io::copy(&mut content.take(limit), &mut out).map_err(StoreError::io(&path))?;

@@ -18,7 +18,7 @@ pub enum StoreError {
     },
     /// The source image could not be read.
     #[error(transparent)]
-    Image(#[from] ImageError),
+    Image(ImageError),
     /// A blob's content does not match the digest or size that names it.
     #[error("blob {digest}: {what}")]
     Digest {
@@ -57,6 +57,18 @@ pub enum StoreError {
     /// The store's own files are malformed, or something else is not as expected.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<ImageError> for StoreError {
+    fn from(e: ImageError) -> StoreError {
+        match e {
+            ImageError::DigestMismatch { expected, actual } => StoreError::Digest {
+                digest: expected,
+                what: format!("content has digest sha256:{actual}"),
+            },
+            e => StoreError::Image(e),
+        }
+    }
 }
 
 impl StoreError {

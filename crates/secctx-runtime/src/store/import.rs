@@ -24,7 +24,11 @@ pub(crate) fn stage(
         _ => {
             let mut layers = Vec::new();
             for l in &img.layers {
-                layers.push(stage_layer(staging, l)?);
+                layers.push(stage_layer(
+                    staging,
+                    l,
+                    img.format == ImageFormat::OciLayout,
+                )?);
             }
             let (config_digest, config_size) = staging.write_bytes(&img.config_bytes, None)?;
             let config = Descriptor {
@@ -50,8 +54,22 @@ pub(crate) fn stage(
 }
 
 /// Copies one layer blob, checked against its digest (when the format names one) and size.
-fn stage_layer(staging: &mut Staging, l: &LayerBlob) -> Result<Descriptor, StoreError> {
+/// `whole_file`: the blob is a file of its own (OCI layout), whose length must be the size.
+fn stage_layer(
+    staging: &mut Staging,
+    l: &LayerBlob,
+    whole_file: bool,
+) -> Result<Descriptor, StoreError> {
     let mut f = File::open(&l.file).map_err(StoreError::io(&l.file))?;
+    if whole_file {
+        let len = f.metadata().map_err(StoreError::io(&l.file))?.len();
+        if len != l.size {
+            return Err(StoreError::Digest {
+                digest: l.digest.clone().unwrap_or_else(|| l.name.clone()),
+                what: format!("the blob is {len} bytes, the manifest says {}", l.size),
+            });
+        }
+    }
     f.seek(SeekFrom::Start(l.offset))
         .map_err(StoreError::io(&l.file))?;
     let mut head = [0u8; 4];
@@ -94,11 +112,7 @@ fn stage_layer(staging: &mut Staging, l: &LayerBlob) -> Result<Descriptor, Store
 
 /// A rootfs directory becomes one uncompressed layer (modes, owners, symlinks kept) and a
 /// config with no `User`, `Cmd` or `Env`.
-fn stage_rootfs(
-    staging: &mut Staging,
-    dir: &Path,
-    describe: &str,
-) -> Result<Prepared, StoreError> {
+fn stage_rootfs(staging: &mut Staging, dir: &Path, describe: &str) -> Result<Prepared, StoreError> {
     let scratch = staging.scratch("rootfs.tar");
     {
         let out = File::create(&scratch).map_err(StoreError::io(&scratch))?;

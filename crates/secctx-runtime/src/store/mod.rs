@@ -285,7 +285,10 @@ fn check_name(name: &str) -> Result<(), StoreError> {
         return Err(StoreError::BadName(name.to_string(), "empty"));
     }
     if name.len() > 255 {
-        return Err(StoreError::BadName(name.to_string(), "longer than 255 bytes"));
+        return Err(StoreError::BadName(
+            name.to_string(),
+            "longer than 255 bytes",
+        ));
     }
     if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(StoreError::BadName(

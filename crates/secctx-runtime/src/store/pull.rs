@@ -284,7 +284,11 @@ impl Client {
         let actual = sha256_digest(&bytes);
         let wanted = expect
             .map(|d| d.digest.clone())
-            .or_else(|| reference.starts_with("sha256:").then(|| reference.to_string()))
+            .or_else(|| {
+                reference
+                    .starts_with("sha256:")
+                    .then(|| reference.to_string())
+            })
             .or(header_digest.filter(|d| d.starts_with("sha256:")));
         if let Some(w) = wanted
             && w != actual

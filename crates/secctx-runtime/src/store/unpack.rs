@@ -165,15 +165,13 @@ fn clear_dir(fd: &OwnedFd) -> Result<(), Errno> {
         let entry = entry?;
         let n = entry.file_name().to_bytes();
         if n != b"." && n != b".." {
-            names.push(OsString::from(
-                std::str::from_utf8(n).map_or_else(
-                    |_| {
-                        use std::os::unix::ffi::OsStrExt;
-                        OsStr::from_bytes(n).to_os_string()
-                    },
-                    OsString::from,
-                ),
-            ));
+            names.push(OsString::from(std::str::from_utf8(n).map_or_else(
+                |_| {
+                    use std::os::unix::ffi::OsStrExt;
+                    OsStr::from_bytes(n).to_os_string()
+                },
+                OsString::from,
+            )));
         }
     }
     for n in names {
@@ -226,8 +224,7 @@ fn apply(root: &OwnedFd, layer: &LayerBlob) -> Result<(), StoreError> {
             if last.to_str().is_some_and(|l| l.starts_with(WH_PREFIX)) {
                 continue;
             }
-            let dir = open_dir(root, parents, true, name, &raw)?
-                .expect("created when missing");
+            let dir = open_dir(root, parents, true, name, &raw)?.expect("created when missing");
             extract(root, &dir, last, &mut entry, name, &raw)?;
         }
     }
@@ -248,10 +245,7 @@ fn extract(
     let uid = h.uid().map_err(|e| bad_layer(layer, e))? as u32;
     let gid = h.gid().map_err(|e| bad_layer(layer, e))? as u32;
     let mtime = h.mtime().unwrap_or(0);
-    let owner = (
-        Some(rfs::Uid::from_raw(uid)),
-        Some(rfs::Gid::from_raw(gid)),
-    );
+    let owner = (Some(rfs::Uid::from_raw(uid)), Some(rfs::Gid::from_raw(gid)));
     let times = Timestamps {
         last_access: Timespec {
             tv_sec: mtime as i64,
@@ -288,11 +282,7 @@ fn extract(
             let fd = rfs::openat(
                 dir,
                 last,
-                OFlags::CREATE
-                    | OFlags::EXCL
-                    | OFlags::WRONLY
-                    | OFlags::NOFOLLOW
-                    | OFlags::CLOEXEC,
+                OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
                 Mode::from_raw_mode(0o600),
             )
             .map_err(e)?;
@@ -307,7 +297,9 @@ fn extract(
             let target = entry
                 .link_name()
                 .map_err(|err| bad_layer(layer, err))?
-                .ok_or_else(|| bad_layer(layer, format!("{}: symlink without target", raw.display())))?
+                .ok_or_else(|| {
+                    bad_layer(layer, format!("{}: symlink without target", raw.display()))
+                })?
                 .into_owned();
             remove_all(dir, last).map_err(e)?;
             // Stored verbatim: an absolute target means the container's root, and nothing
@@ -320,7 +312,12 @@ fn extract(
             let target = entry
                 .link_name()
                 .map_err(|err| bad_layer(layer, err))?
-                .ok_or_else(|| bad_layer(layer, format!("{}: hard link without target", raw.display())))?
+                .ok_or_else(|| {
+                    bad_layer(
+                        layer,
+                        format!("{}: hard link without target", raw.display()),
+                    )
+                })?
                 .into_owned();
             let tparts = components(layer, &target)?;
             let Some((tlast, tparents)) = tparts.split_last() else {
@@ -329,7 +326,11 @@ fn extract(
             let tdir = open_dir(root, tparents, false, layer, &target)?.ok_or_else(|| {
                 bad_layer(
                     layer,
-                    format!("{}: hard link target {} is missing", raw.display(), target.display()),
+                    format!(
+                        "{}: hard link target {} is missing",
+                        raw.display(),
+                        target.display()
+                    ),
                 )
             })?;
             if tparts == components(layer, raw)? {
