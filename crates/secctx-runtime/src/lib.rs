@@ -1,5 +1,6 @@
 //! secctx-runtime: every Linux effect secctx has: reading and unpacking images, volumes and
 //! their ownership, running containers.
 
+pub mod executor;
 pub mod host;
 pub mod image;
