@@ -90,6 +90,9 @@ fn child(
     if let Err(e) = super::cgroup::join_self(cgroups) {
         return format!("join cgroup: {e}");
     }
+    if let Err(e) = process::oom_score_adj(process) {
+        return e;
+    }
     for (flag, fd) in joins {
         if let Err(e) = sys::setns(fd.as_fd(), *flag) {
             return format!("setns {flag:#x}: {e}");

@@ -149,6 +149,8 @@ fn stage1(ctx: &Context, to_mon: &OwnedFd, from_mon: &OwnedFd) -> Result<(), Str
     // 1. Cgroups first, from the host's view: every later process inherits them, and a new
     //    cgroup namespace (step 4) takes the cgroup we are in as its root.
     cgroup::join_self(&ctx.cgroups).map_err(|e| format!("join cgroup: {e}"))?;
+    // oom_score_adj while still in the host's user namespace.
+    process::oom_score_adj(&ctx.spec.process().clone().unwrap_or_default())?;
     // 2. The user namespace before any other: the namespaces created after it are owned by
     //    it (so its root may mount /proc, sysfs, ...).
     let mut joins = ctx.join.iter().peekable();
@@ -214,6 +216,7 @@ fn init_inner(ctx: &Context) -> Result<(), String> {
     }
     let in_userns = ctx.ns.new_user || ctx.join.iter().any(|(f, _)| *f == libc::CLONE_NEWUSER);
     rootfs::prepare(spec, &ctx.rootfs, in_userns)?;
+    rootfs::paths(spec, &ctx.rootfs)?;
     rootfs::pivot(&ctx.rootfs)?;
     rootfs::finish(spec)?;
     if let Some(h) = spec.hostname().as_deref().filter(|h| !h.is_empty()) {

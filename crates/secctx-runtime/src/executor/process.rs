@@ -93,13 +93,18 @@ fn rlimit_resource(t: PosixRlimitType) -> i32 {
     }) as i32
 }
 
-/// rlimits and oom_score_adj: while still privileged (raising a hard limit needs
-/// CAP_SYS_RESOURCE, lowering oom_score_adj needs it too).
+/// rlimits: while still privileged (raising a hard limit needs CAP_SYS_RESOURCE).
 pub fn limits(process: &Process) -> Result<(), String> {
     for r in process.rlimits().iter().flatten() {
         sys::setrlimit(rlimit_resource(r.typ()), r.soft(), r.hard())
             .map_err(|e| format!("setrlimit {:?}: {e}", r.typ()))?;
     }
+    Ok(())
+}
+
+/// oom_score_adj: from the host's user namespace (inside a new one, lowering it is refused);
+/// it is inherited across fork and exec.
+pub fn oom_score_adj(process: &Process) -> Result<(), String> {
     if let Some(adj) = process.oom_score_adj() {
         std::fs::write("/proc/self/oom_score_adj", adj.to_string())
             .map_err(|e| format!("oom_score_adj: {e}"))?;
@@ -134,6 +139,19 @@ fn finalize_inner(
     let permitted = caps::mask(c.permitted().as_ref(), last);
     let inheritable = caps::mask(c.inheritable().as_ref(), last);
     let ambient = caps::mask(c.ambient().as_ref(), last);
+    // A capability secctx itself does not have cannot be given: fail like crun, naming it.
+    let have = (0..=last)
+        .filter(|b| sys::prctl(libc::PR_CAPBSET_READ, *b as u64, 0, 0, 0).is_ok_and(|r| r == 1))
+        .fold(0u64, |m, b| m | (1 << b));
+    let missing = (bounding | permitted | effective | inheritable) & !have;
+    if missing != 0 {
+        let names: Vec<&str> =
+            (0..=last).filter(|b| missing & (1 << b) != 0).map(|b| caps::NAMES[b as usize]).collect();
+        return Err(format!(
+            "capabilities not in secctx's own bounding set: {}",
+            names.join(", ")
+        ));
+    }
     let nnp = process.no_new_privileges() == Some(true);
     let user = process.user();
 

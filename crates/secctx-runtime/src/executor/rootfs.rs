@@ -129,7 +129,7 @@ pub fn parse_options(options: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-/// Everything before `pivot_root`: runs in the container's new mount namespace.
+/// Everything before `pivot_root` but the paths: runs in the container's new mount namespace.
 pub fn prepare(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
     // 1. Nothing we mount may propagate to the host: make the whole tree private (or slave,
     //    per rootfsPropagation) first. This must precede every other mount.
@@ -222,7 +222,11 @@ fn mount_one(rootfs: &Path, m: &Mount, in_userns: bool) -> StepResult {
         } else {
             source.clone()
         };
-        match sys::mount(Some(&src), &dest, Some(&typ), opts.flags, data) {
+        // "ro" on a filesystem mount is applied per mount (a bind remount), leaving the
+        // superblock writable, as crun does: mount first, then remount read-only.
+        let ro = opts.flags & libc::MS_RDONLY;
+        match sys::mount(Some(&src), &dest, Some(&typ), opts.flags & !ro, data) {
+            Ok(()) if ro != 0 => remount(&dest, opts.flags & !libc::MS_REMOUNT)?,
             Ok(()) => {}
             // sysfs cannot be mounted in a user namespace that does not own the network
             // namespace: bind the host's read-only instead, as runc does.
@@ -251,17 +255,16 @@ fn mount_one(rootfs: &Path, m: &Mount, in_userns: bool) -> StepResult {
 /// Remounts a bind mount with `flags`, keeping the flags the kernel locked (in a user
 /// namespace, nosuid/nodev/noexec/atime flags of the source cannot be cleared).
 fn remount(dest: &Path, flags: c_ulong) -> StepResult {
-    let locked = statvfs_flags(dest).unwrap_or(0);
-    ctx(
-        sys::mount(
-            None,
-            dest,
-            None,
-            libc::MS_BIND | libc::MS_REMOUNT | flags | locked,
-            None,
-        ),
-        || format!("remount {} with flags {flags:#x}", dest.display()),
-    )
+    let base = libc::MS_BIND | libc::MS_REMOUNT | flags;
+    match sys::mount(None, dest, None, base, None) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
+            let locked = statvfs_flags(dest).unwrap_or(0);
+            ctx(sys::mount(None, dest, None, base | locked, None), || {
+                format!("remount {} with flags {flags:#x}", dest.display())
+            })
+        }
+        r => ctx(r, || format!("remount {} with flags {flags:#x}", dest.display())),
+    }
 }
 
 fn statvfs_flags(path: &Path) -> Option<c_ulong> {
@@ -443,22 +446,33 @@ pub fn pivot(rootfs: &Path) -> StepResult {
     ctx(sys::chdir(Path::new("/")), || "chdir /".into())
 }
 
-/// After `pivot_root`: sysctls, then read-only paths, then masked paths, then the read-only
-/// root. Sysctls come first because the read-only paths include `/proc/sys`.
-pub fn finish(spec: &Spec) -> StepResult {
+/// Before `pivot_root` (the host's /dev/null is still reachable for masking files): sysctls,
+/// then masked paths, then read-only paths. Sysctls come first because the read-only paths
+/// include `/proc/sys`.
+pub fn paths(spec: &Spec, rootfs: &Path) -> StepResult {
     let linux = spec.linux().clone().unwrap_or_default();
     let mut sysctls: Vec<_> = linux.sysctl().clone().unwrap_or_default().into_iter().collect();
     sysctls.sort();
     for (key, value) in sysctls {
-        let path = PathBuf::from("/proc/sys").join(key.replace('.', "/"));
+        // Through the container's own /proc (it is in the container's namespaces).
+        let path = secure_join(rootfs, &Path::new("/proc/sys").join(key.replace('.', "/")));
         ctx(std::fs::write(&path, &value), || format!("sysctl {key}={value}"))?;
     }
-    for p in linux.readonly_paths().iter().flatten() {
-        readonly_path(Path::new(p))?;
-    }
+    // Masked paths before read-only paths (crun's order; the two lists do not overlap in
+    // practice, and when they do the mask must win: a read-only bind of /proc/sys would
+    // otherwise hide a mask below it).
+    let null = Path::new("/dev/null");
     for p in linux.masked_paths().iter().flatten() {
-        mask_path(Path::new(p))?;
+        mask_path(&secure_join(rootfs, Path::new(p)), null)?;
     }
+    for p in linux.readonly_paths().iter().flatten() {
+        readonly_path(&secure_join(rootfs, Path::new(p)))?;
+    }
+    Ok(())
+}
+
+/// After `pivot_root`: propagation of "/" and the read-only root.
+pub fn finish(spec: &Spec) -> StepResult {
     if spec
         .linux()
         .as_ref()
@@ -483,28 +497,20 @@ fn readonly_path(path: &Path) -> StepResult {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(format!("readonly path {}: {e}", path.display())),
     }
-    remount(
-        path,
-        libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC | libc::MS_REC,
-    )
+    remount(path, libc::MS_RDONLY | libc::MS_REC)
 }
 
-fn mask_path(path: &Path) -> StepResult {
+/// A directory is hidden under an empty read-only tmpfs, a file under the host's
+/// `/dev/null` (opened before pivot_root), read-only.
+fn mask_path(path: &Path, null: &Path) -> StepResult {
+    let what = || format!("mask {}", path.display());
     match std::fs::metadata(path) {
-        Err(_) => Ok(()),
+        Err(_) => return Ok(()),
         Ok(md) if md.is_dir() => ctx(
-            sys::mount(
-                Some(Path::new("tmpfs")),
-                path,
-                Some("tmpfs"),
-                libc::MS_RDONLY,
-                None,
-            ),
-            || format!("mask {}", path.display()),
-        ),
-        Ok(_) => ctx(
-            sys::mount(Some(Path::new("/dev/null")), path, None, libc::MS_BIND, None),
-            || format!("mask {}", path.display()),
-        ),
+            sys::mount(Some(Path::new("tmpfs")), path, Some("tmpfs"), 0, Some("size=0k")),
+            what,
+        )?,
+        Ok(_) => ctx(sys::mount(Some(null), path, None, libc::MS_BIND, None), what)?,
     }
+    remount(path, libc::MS_RDONLY)
 }
