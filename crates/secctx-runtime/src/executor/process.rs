@@ -41,7 +41,9 @@ pub fn prepare(process: &Process) -> Result<Prepared, String> {
         // Checked here, before "ready", so a missing binary fails `create` (as runc does).
         let p = PathBuf::from(arg0);
         if !is_executable(&process.cwd().join(&p)) {
-            return Err(format!("executable file {arg0:?} not found or not executable"));
+            return Err(format!(
+                "executable file {arg0:?} not found or not executable"
+            ));
         }
         p
     } else {
@@ -150,8 +152,10 @@ fn finalize_inner(
         .fold(0u64, |m, b| m | (1 << b));
     let missing = (bounding | permitted | effective | inheritable) & !have;
     if missing != 0 {
-        let names: Vec<&str> =
-            (0..=last).filter(|b| missing & (1 << b) != 0).map(|b| caps::NAMES[b as usize]).collect();
+        let names: Vec<&str> = (0..=last)
+            .filter(|b| missing & (1 << b) != 0)
+            .map(|b| caps::NAMES[b as usize])
+            .collect();
         return Err(format!(
             "capabilities not in secctx's own bounding set: {}",
             names.join(", ")
@@ -200,12 +204,24 @@ fn finalize_inner(
     .map_err(e("capset"))?;
     // 9. Ambient after capset: a capability may only be raised when it is permitted and
     //    inheritable.
-    sys::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64, 0, 0, 0)
-        .map_err(e("clear ambient"))?;
+    sys::prctl(
+        libc::PR_CAP_AMBIENT,
+        libc::PR_CAP_AMBIENT_CLEAR_ALL as u64,
+        0,
+        0,
+        0,
+    )
+    .map_err(e("clear ambient"))?;
     for bit in 0..=last {
         if ambient & permitted & inheritable & (1 << bit) != 0 {
-            sys::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as u64, bit as u64, 0, 0)
-                .map_err(e(&format!("raise ambient {}", caps::NAMES[bit as usize])))?;
+            sys::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_RAISE as u64,
+                bit as u64,
+                0,
+                0,
+            )
+            .map_err(e(&format!("raise ambient {}", caps::NAMES[bit as usize])))?;
         }
     }
     // 10. no_new_privs, then the filter as the very last step before execve, so that as few

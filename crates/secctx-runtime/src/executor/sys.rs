@@ -188,8 +188,7 @@ pub fn mkfifo(path: &Path, mode: u32) -> io::Result<()> {
 /// `sethostname(2)`.
 pub fn sethostname(name: &str) -> io::Result<()> {
     // SAFETY: pointer and length describe `name`.
-    check(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) } as libc::c_long)
-        .map(drop)
+    check(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) } as libc::c_long).map(drop)
 }
 
 /// `setdomainname(2)`.
@@ -279,7 +278,7 @@ pub fn capset(sets: CapSets) -> io::Result<()> {
 /// `seccomp(SECCOMP_SET_MODE_FILTER, flags, prog)` with a compiled BPF program (`sock_filter`
 /// array as bytes, 8 bytes per instruction).
 pub fn seccomp_set_filter(bpf: &[u8], flags: u32) -> io::Result<()> {
-    if bpf.len() % 8 != 0 || bpf.is_empty() {
+    if !bpf.len().is_multiple_of(8) || bpf.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "BPF program is not a whole number of instructions",
@@ -392,7 +391,8 @@ pub fn reset_signals() -> io::Result<()> {
     // SAFETY: set is a valid sigset_t.
     unsafe { libc::sigemptyset(&mut set) };
     // SAFETY: as above.
-    check(unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) }
-        as libc::c_long)
+    check(
+        unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) } as libc::c_long,
+    )
     .map(drop)
 }
