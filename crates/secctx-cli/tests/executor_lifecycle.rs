@@ -160,3 +160,34 @@ fn bad_bundle_exits_2_and_starts_nothing() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!root.join("bad-exe").exists());
 }
+
+#[test]
+fn create_start_wait_from_separate_processes() {
+    let root = state_root("separate");
+    let b = bundle("separate", &base_config(&["sh", "-c", "sleep 0.2; exit 3"]));
+    // `output()` reads stdout to EOF: create must not leave the monitor holding it.
+    let out = secctx(
+        &["create", "--detach", "--id", "sep", b.to_str().unwrap()],
+        &root,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let state = secctx(&["state", "sep"], &root);
+    assert!(
+        String::from_utf8_lossy(&state.stdout).contains("\"created\""),
+        "{}",
+        text(&state)
+    );
+    let out = secctx(&["start", "sep"], &root);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = secctx(&["wait", "sep"], &root);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let state = secctx(&["state", "sep"], &root);
+    assert!(
+        String::from_utf8_lossy(&state.stdout).contains("\"stopped\""),
+        "{}",
+        text(&state)
+    );
+    let out = secctx(&["delete", "sep"], &root);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!root.join("sep").exists());
+}
