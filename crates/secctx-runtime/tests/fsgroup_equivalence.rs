@@ -28,7 +28,11 @@ fn check(seed: u64, n: usize, r: OwnershipRequest, prepare: impl Fn(&Path)) {
     let (vol_b, out_b) = build_tree(b.path(), seed, n);
     prepare(&vol_a);
     prepare(&vol_b);
-    assert_eq!(snapshot(&vol_a), snapshot(&vol_b), "generator is not deterministic");
+    assert_eq!(
+        snapshot(&vol_a),
+        snapshot(&vol_b),
+        "generator is not deterministic"
+    );
     let outside_a = full_snapshot(&out_a);
     let outside_b = full_snapshot(&out_b);
 
@@ -49,7 +53,11 @@ fn check(seed: u64, n: usize, r: OwnershipRequest, prepare: impl Fn(&Path)) {
     assert_eq!(report.visited, ref_count, "entries processed");
     assert_eq!(report.skipped, on_mismatch && ref_count == 0);
     assert_eq!(report.failures, 0, "{:?}", report.first_failures);
-    assert_eq!(full_snapshot(&out_a), outside_a, "the reference touched outside");
+    assert_eq!(
+        full_snapshot(&out_a),
+        outside_a,
+        "the reference touched outside"
+    );
     assert_eq!(full_snapshot(&out_b), outside_b, "secctx touched outside");
 
     // A second run finds nothing to do and makes no call.
@@ -75,33 +83,53 @@ fn always_other_group() {
 
 #[test]
 fn on_root_mismatch_walks_when_root_group_differs() {
-    check(4, 2_000, req(3000, ChangePolicy::OnRootMismatch, false), |v| {
-        lchown(v, None, Some(1000)).unwrap();
-    });
+    check(
+        4,
+        2_000,
+        req(3000, ChangePolicy::OnRootMismatch, false),
+        |v| {
+            lchown(v, None, Some(1000)).unwrap();
+        },
+    );
 }
 
 #[test]
 fn on_root_mismatch_walks_when_root_lacks_bits() {
-    check(5, 2_000, req(3000, ChangePolicy::OnRootMismatch, false), |v| {
-        lchown(v, None, Some(3000)).unwrap();
-        fs::set_permissions(v, fs::Permissions::from_mode(0o2750)).unwrap();
-    });
+    check(
+        5,
+        2_000,
+        req(3000, ChangePolicy::OnRootMismatch, false),
+        |v| {
+            lchown(v, None, Some(3000)).unwrap();
+            fs::set_permissions(v, fs::Permissions::from_mode(0o2750)).unwrap();
+        },
+    );
 }
 
 #[test]
 fn on_root_mismatch_walks_without_setgid() {
-    check(6, 2_000, req(3000, ChangePolicy::OnRootMismatch, true), |v| {
-        lchown(v, None, Some(3000)).unwrap();
-        fs::set_permissions(v, fs::Permissions::from_mode(0o777)).unwrap();
-    });
+    check(
+        6,
+        2_000,
+        req(3000, ChangePolicy::OnRootMismatch, true),
+        |v| {
+            lchown(v, None, Some(3000)).unwrap();
+            fs::set_permissions(v, fs::Permissions::from_mode(0o777)).unwrap();
+        },
+    );
 }
 
 #[test]
 fn on_root_mismatch_skips_a_matching_root() {
-    check(7, 2_000, req(3000, ChangePolicy::OnRootMismatch, false), |v| {
-        lchown(v, None, Some(3000)).unwrap();
-        fs::set_permissions(v, fs::Permissions::from_mode(0o2775)).unwrap();
-    });
+    check(
+        7,
+        2_000,
+        req(3000, ChangePolicy::OnRootMismatch, false),
+        |v| {
+            lchown(v, None, Some(3000)).unwrap();
+            fs::set_permissions(v, fs::Permissions::from_mode(0o2775)).unwrap();
+        },
+    );
 }
 
 #[test]

@@ -203,7 +203,10 @@ fn reference_walk(path: &Path, info: &fs::Metadata, gid: u32, read_only: bool) -
         if info.is_dir() {
             mask |= 0o2110;
         }
-        let _ = fs::set_permissions(path, fs::Permissions::from_mode(info.mode() & 0o7777 | mask));
+        let _ = fs::set_permissions(
+            path,
+            fs::Permissions::from_mode(info.mode() & 0o7777 | mask),
+        );
     }
     n + 1
 }
