@@ -5,3 +5,4 @@ pub mod executor;
 pub mod host;
 pub mod image;
 pub mod store;
+pub mod volume;
