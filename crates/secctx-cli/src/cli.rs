@@ -15,6 +15,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Judge manifests as the API server and Pod Security Admission would.
+    Check(crate::commands::check::CheckArgs),
     /// Show, per container, the uid/gids, capabilities, no_new_privs, seccomp, AppArmor,
     /// SELinux, masked paths and volume ownership a real node gives it, and why.
     Explain(crate::commands::explain::ExplainArgs),

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns an exit code or an error, and prints nothing else.
 
+pub mod check;
 pub mod explain;
 pub mod image;
 pub mod volume;
@@ -11,6 +12,7 @@ use crate::cli::{Cli, Command};
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Image(cmd) => image::run(cmd),
         Command::Volume(cmd) => volume::run(cmd),
