@@ -60,7 +60,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "VERSION")]
     pub version: Option<Version>,
     /// Namespace of objects that do not name one.
-    #[arg(short = 'n', long = "namespace", value_name = "NAMESPACE", default_value = "default")]
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NAMESPACE",
+        default_value = "default"
+    )]
     pub namespace: String,
     /// A PodSecurityConfiguration (or an AdmissionConfiguration with a PodSecurity plugin):
     /// its defaults replace restricted:latest, its exemptions apply.
@@ -81,7 +86,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let report = check(&inputs.loaded, &opts);
     let loaded = &inputs.loaded;
     match args.format {
-        CheckFormat::Json => emit(&check_json::render(&report, loaded, inputs.files, inputs.bytes))?,
+        CheckFormat::Json => emit(&check_json::render(
+            &report,
+            loaded,
+            inputs.files,
+            inputs.bytes,
+        ))?,
         CheckFormat::Sarif => emit(&check_sarif::render(&report, &loaded.errors))?,
         CheckFormat::Text => {
             emit(&check_text::render(&report))?;
@@ -91,7 +101,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             for (kind, n) in &loaded.skipped {
                 diag(&format!("skipped: {n} × {kind}"));
             }
-            diag(&check_text::summary(&report, inputs.files, loaded.errors.len()));
+            diag(&check_text::summary(
+                &report,
+                inputs.files,
+                loaded.errors.len(),
+            ));
         }
     }
     Ok(if !loaded.errors.is_empty() {
@@ -135,7 +149,8 @@ fn options(args: &CheckArgs) -> anyhow::Result<CheckOptions> {
 /// Reads a PodSecurityConfiguration, bare or inside an AdmissionConfiguration's `PodSecurity`
 /// plugin (inline `configuration` only), with v1 defaulting applied.
 fn load_config(path: &Path) -> anyhow::Result<PodSecurityConfiguration> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let doc = parse_stream(&text)
         .into_iter()
         .next()

@@ -123,7 +123,10 @@ fn rules() -> Vec<Value> {
         .collect();
     for (id, text) in [
         (VALIDATION_RULE, "API server validation of security fields"),
-        (NAMESPACE_RULE, "Invalid pod-security.kubernetes.io namespace labels"),
+        (
+            NAMESPACE_RULE,
+            "Invalid pod-security.kubernetes.io namespace labels",
+        ),
         (INPUT_RULE, "An input could not be read or loaded"),
     ] {
         rules.push(json!({"id": id, "name": id, "shortDescription": {"text": text}}));

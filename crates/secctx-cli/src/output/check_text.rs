@@ -29,7 +29,7 @@ pub fn render_object(out: &mut String, o: &ObjectResult) {
     }
     let file = &*o.file;
     if let Some(msg) = &o.validation_message {
-        let _ = writeln!(out, "{}: error: {}: {msg}", at(file, o.pos), object(o));
+        let _ = writeln!(out, "{}: error: {msg}", at(file, o.pos));
         for v in &o.validation {
             let body = v
                 .message
