@@ -9,7 +9,8 @@ use secctx_core::yaml::Pos;
 use serde_json::{Value, json};
 
 /// The SARIF schema URI.
-pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 const VALIDATION_RULE: &str = "api-validation";
 const NAMESPACE_RULE: &str = "namespace-labels";
