@@ -29,7 +29,9 @@ fn container(out: &mut String, name: &str, hardened: bool, rng: &mut Rng) {
         "  - name: {name}\n    image: registry.k8s.io/pause:3.9\n    ports:\n    - containerPort: 8080\n"
     ));
     if rng.below(2) == 0 {
-        out.push_str("    readinessProbe:\n      httpGet:\n        path: /healthz\n        port: 8080\n");
+        out.push_str(
+            "    readinessProbe:\n      httpGet:\n        path: /healthz\n        port: 8080\n",
+        );
     }
     if hardened {
         out.push_str(HARDENED);

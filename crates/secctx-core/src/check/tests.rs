@@ -62,8 +62,10 @@ metadata:
         &POD[..POD.find("spec:").unwrap()],
         &POD[POD.find("spec:").unwrap()..]
     );
-    let mut opts = CheckOptions::default();
-    opts.default_policy = Policy::default(); // privileged everywhere
+    let opts = CheckOptions {
+        default_policy: Policy::default(), // privileged everywhere
+        ..CheckOptions::default()
+    };
     let r = run(&text, &opts);
     let o = &r.objects[0];
     assert!(o.allowed);
@@ -92,8 +94,10 @@ spec:
   - name: app
     image: nginx
 ";
-    let mut opts = CheckOptions::default();
-    opts.default_policy = Policy::default();
+    let opts = CheckOptions {
+        default_policy: Policy::default(),
+        ..CheckOptions::default()
+    };
     let r = run(text, &opts);
     assert_eq!(r.objects.len(), 2);
     assert_eq!(
