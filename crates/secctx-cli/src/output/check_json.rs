@@ -67,14 +67,37 @@ pub fn error(e: &LoadError) -> Value {
     })
 }
 
+/// The objects, turned into JSON one at a time while serializing (100,000 objects as one
+/// `Value` tree would take gigabytes).
+struct Objects<'a>(&'a [ObjectResult]);
+
+impl serde::Serialize for Objects<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for o in self.0 {
+            seq.serialize_element(&object(o))?;
+        }
+        seq.end()
+    }
+}
+
 /// Renders the report, the load errors and skipped kinds, and a summary.
 pub fn render(report: &CheckReport, loaded: &Loaded, files: usize, bytes: u64) -> String {
-    let doc = json!({
-        "schema": SCHEMA,
-        "objects": report.objects.iter().map(object).collect::<Vec<_>>(),
-        "errors": loaded.errors.iter().map(error).collect::<Vec<_>>(),
-        "skipped": loaded.skipped,
-        "summary": {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        schema: &'static str,
+        objects: Objects<'a>,
+        errors: Vec<Value>,
+        skipped: &'a std::collections::BTreeMap<String, usize>,
+        summary: Value,
+    }
+    let doc = Doc {
+        schema: SCHEMA,
+        objects: Objects(&report.objects),
+        errors: loaded.errors.iter().map(error).collect(),
+        skipped: &loaded.skipped,
+        summary: json!({
             "objects": report.objects.len(),
             "errors": report.errors(),
             "warnings": report.warnings(),
@@ -83,8 +106,8 @@ pub fn render(report: &CheckReport, loaded: &Loaded, files: usize, bytes: u64) -
             "inputErrors": loaded.errors.len(),
             "files": files,
             "bytes": bytes,
-        },
-    });
+        }),
+    };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
