@@ -18,6 +18,8 @@ pub enum Command {
     /// OCI bundles: run, create, start, state, wait, kill, delete, exec, list, spec.
     #[command(subcommand)]
     Bundle(crate::commands::bundle::BundleCommand),
+    /// Judge manifests as the API server and Pod Security Admission would.
+    Check(crate::commands::check::CheckArgs),
     /// Show, per container, the uid/gids, capabilities, no_new_privs, seccomp, AppArmor,
     /// SELinux, masked paths and volume ownership a real node gives it, and why.
     Explain(crate::commands::explain::ExplainArgs),

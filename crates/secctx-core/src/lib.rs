@@ -2,6 +2,7 @@
 //! touches the filesystem, the network, the clock or the environment.
 //!
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
+//! - [`check`]: manifests judged by API validation and Pod Security Admission, as data.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
 //! - [`pss`]: Pod Security Standards, evaluated exactly as Pod Security Admission.
 //! - [`validate`]: API-server validation of every security field, with upstream's messages.
@@ -9,6 +10,7 @@
 //! - [`oci`]: the OCI runtime `config.json` containerd builds for a container.
 
 pub mod caps;
+pub mod check;
 pub mod image;
 pub mod load;
 pub mod oci;

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns an exit code or an error, and prints nothing else.
 
 pub mod bundle;
+pub mod check;
 pub mod explain;
 pub mod image;
 pub mod oci;
@@ -14,6 +15,7 @@ use crate::cli::{Cli, Command};
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Bundle(cmd) => bundle::run(cmd),
+        Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Image(cmd) => image::run(cmd),
         Command::Oci(args) => oci::run(args),

@@ -1,5 +1,8 @@
 //! Renderers: one result model, several formats. Nothing else prints to stdout.
 
+pub mod check_json;
+pub mod check_sarif;
+pub mod check_text;
 pub mod explain_json;
 pub mod explain_text;
 

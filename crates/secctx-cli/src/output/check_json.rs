@@ -1,0 +1,114 @@
+//! `secctx check -o json`: the schema is documented in `docs/check-json.md`.
+
+use secctx_core::check::{CheckReport, FieldFinding, ObjectResult};
+use secctx_core::load::{LoadError, Loaded};
+use serde_json::{Value, json};
+
+/// The version of the JSON document.
+pub const SCHEMA: &str = "secctx.check/v1";
+
+fn field(f: &FieldFinding) -> Value {
+    json!({
+        "path": f.path,
+        "reported": f.reported,
+        "line": f.pos.line,
+        "column": f.pos.column,
+        "present": f.present,
+    })
+}
+
+fn object(o: &ObjectResult) -> Value {
+    json!({
+        "kind": o.kind,
+        "name": o.name,
+        "namespace": o.namespace,
+        "file": &*o.file,
+        "line": o.pos.line,
+        "column": o.pos.column,
+        "template": o.template,
+        "policy": o.policy.map(|p| json!({
+            "enforce": p.enforce.to_string(),
+            "audit": p.audit.to_string(),
+            "warn": p.warn.to_string(),
+        })),
+        "mode": o.mode.map(|m| m.as_str()),
+        "level": o.level_version.map(|lv| lv.level.as_str()),
+        "version": o.level_version.map(|lv| lv.version.to_string()),
+        "allowed": o.allowed,
+        "severity": o.severity().as_str(),
+        "exempt": o.exempt.map(|e| e.as_str()),
+        "validation": {
+            "message": o.validation_message,
+            "errors": o.validation.iter().map(|v| json!({
+                "message": v.message,
+                "field": field(&v.field),
+            })).collect::<Vec<_>>(),
+        },
+        "violations": o.violations.iter().map(|v| json!({
+            "check": v.check,
+            "reason": v.reason,
+            "detail": v.detail,
+            "containers": v.containers,
+            "fields": v.fields.iter().map(field).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "message": o.message,
+        "forbiddenMessage": o.forbidden_message,
+    })
+}
+
+/// A load error as JSON.
+pub fn error(e: &LoadError) -> Value {
+    json!({
+        "file": &*e.file,
+        "line": e.pos.line,
+        "column": e.pos.column,
+        "field": e.field,
+        "message": e.message,
+    })
+}
+
+/// The objects, turned into JSON one at a time while serializing (100,000 objects as one
+/// `Value` tree would take gigabytes).
+struct Objects<'a>(&'a [ObjectResult]);
+
+impl serde::Serialize for Objects<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for o in self.0 {
+            seq.serialize_element(&object(o))?;
+        }
+        seq.end()
+    }
+}
+
+/// Renders the report, the load errors and skipped kinds, and a summary.
+pub fn render(report: &CheckReport, loaded: &Loaded, files: usize, bytes: u64) -> String {
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        schema: &'static str,
+        objects: Objects<'a>,
+        errors: Vec<Value>,
+        skipped: &'a std::collections::BTreeMap<String, usize>,
+        summary: Value,
+    }
+    let doc = Doc {
+        schema: SCHEMA,
+        objects: Objects(&report.objects),
+        errors: loaded.errors.iter().map(error).collect(),
+        skipped: &loaded.skipped,
+        summary: json!({
+            "objects": report.objects.len(),
+            "errors": report.errors(),
+            "warnings": report.warnings(),
+            "clean": report.clean(),
+            "exempt": report.objects.iter().filter(|o| o.exempt.is_some()).count(),
+            "inputErrors": loaded.errors.len(),
+            "files": files,
+            "bytes": bytes,
+        }),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
