@@ -142,3 +142,31 @@ pub fn unknown_names(oci: &OciCaps) -> Vec<String> {
     out.dedup();
     out
 }
+
+/// [`proc_caps`] on a node whose kernel knows capabilities up to `last_cap`: runc ignores the
+/// names above it ("unknown or unavailable"), so they are in no set.
+pub(super) fn proc_caps_on(oci: &OciCaps, uid: i64, no_new_privs: bool, last_cap: u8) -> ProcCaps {
+    let p = proc_caps(oci, uid, no_new_privs);
+    let known = |s: CapSet| CapSet(s.0 & CapSet::all(last_cap).0);
+    ProcCaps {
+        inh: known(p.inh),
+        prm: known(p.prm),
+        eff: known(p.eff),
+        bnd: known(p.bnd),
+        amb: known(p.amb),
+    }
+}
+
+/// [`unknown_names`] plus the names the node's kernel does not have (bit above `last_cap`),
+/// sorted and de-duplicated.
+pub(super) fn ignored_names(oci: &OciCaps, last_cap: u8) -> Vec<String> {
+    let mut out: Vec<String> = [&oci.bounding, &oci.effective, &oci.permitted]
+        .into_iter()
+        .flatten()
+        .filter(|n| crate::caps::bit_of(n).is_none_or(|b| b > last_cap))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

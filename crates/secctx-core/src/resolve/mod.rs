@@ -278,7 +278,7 @@ fn resolve_container(
     let nnp = *no_new_privs.get().unwrap_or(&false);
     let caps = match identity.uid.get() {
         Some(uid) => Fact::known(
-            proc_caps(&oci_caps, *uid, nnp),
+            caps::proc_caps_on(&oci_caps, *uid, nnp, node.cap_last_cap),
             match &eff.capabilities {
                 Some(f) => f.source.clone(),
                 None if is_priv => privileged.source.clone(),
@@ -368,7 +368,7 @@ fn resolve_container(
         },
         identity,
         privileged,
-        ignored_caps: unknown_names(&oci_caps),
+        ignored_caps: caps::ignored_names(&oci_caps, node.cap_last_cap),
         oci_caps,
         caps,
         no_new_privs,
