@@ -357,7 +357,7 @@ fn resolve_container(
     ResolvedContainer {
         name: c.name.to_string(),
         kind: c.kind,
-        path: c.path().to_string(),
+        path: c.path_to(""),
         image: c.image.to_string(),
         image_source: image.map(|i| i.source.clone()),
         id_line: match (&identity.groups.incomplete, caps.get()) {
