@@ -162,9 +162,13 @@ pub(super) fn proc_caps_on(oci: &OciCaps, uid: i64, no_new_privs: bool, last_cap
 /// [`unknown_names`] plus the names the node's kernel does not have (bit above `last_cap`),
 /// sorted and de-duplicated.
 pub(super) fn ignored_names(oci: &OciCaps, last_cap: u8) -> Vec<String> {
-    let mut out: Vec<String> = [&oci.bounding, &oci.effective, &oci.permitted]
-        .into_iter()
-        .flatten()
+    // The three lists are usually equal: scan each distinct list once.
+    let lists = [&oci.bounding, &oci.effective, &oci.permitted];
+    let mut out: Vec<String> = lists
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| !lists[..*i].contains(l))
+        .flat_map(|(_, l)| l.iter())
         .filter(|n| crate::caps::bit_of(n).is_none_or(|b| b > last_cap))
         .cloned()
         .collect();
