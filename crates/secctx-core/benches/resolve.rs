@@ -197,7 +197,7 @@ fn manifest(i: usize, rng: &mut Rng) -> String {
     let meta = format!("metadata: {{name: w{i}, namespace: ns{}}}\n", i % 7);
     match i % 6 {
         0 => format!("apiVersion: v1\nkind: Pod\n{meta}spec:\n{}", spec(rng, 2)),
-        1 | 2 | 3 => {
+        1..=3 => {
             let kind = ["Deployment", "StatefulSet", "DaemonSet"][i % 6 - 1];
             format!(
                 "apiVersion: apps/v1\nkind: {kind}\n{meta}spec:\n  selector: {{matchLabels: {{a: b}}}}\n  template:\n    metadata: {{labels: {{a: b}}, annotations: {{container.apparmor.security.beta.kubernetes.io/c0: runtime/default}}}}\n    spec:\n{}",
