@@ -5,6 +5,7 @@
 //! bit mapping; the add/drop calculus lives in `resolve::caps`.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Every capability Linux defines today, indexed by bit number (`CAP_CHOWN` = bit 0 …
 /// `CAP_CHECKPOINT_RESTORE` = bit 40). From `include/uapi/linux/capability.h`.
@@ -76,10 +77,45 @@ pub const CONTAINERD_DEFAULT_CAPS: [&str; 14] = [
 /// The bit number of a `CAP_`-prefixed, upper-case capability name, as runc would look it up.
 /// Returns `None` for names the kernel does not know (runc ignores those with a warning).
 pub fn bit_of(name: &str) -> Option<u8> {
-    CAPABILITY_NAMES
-        .iter()
-        .position(|n| *n == name)
-        .and_then(|i| u8::try_from(i).ok())
+    // A hot path of resolution (every name of every OCI list): an open-addressing table over a
+    // cheap hash of a few bytes, then one comparison, instead of a scan of 41 strings.
+    static TABLE: OnceLock<[u8; TABLE_SLOTS]> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = [EMPTY_SLOT; TABLE_SLOTS];
+        for (bit, name) in CAPABILITY_NAMES.iter().enumerate() {
+            let mut i = name_hash(name.as_bytes());
+            while t[i] != EMPTY_SLOT {
+                i = (i + 1) % TABLE_SLOTS;
+            }
+            t[i] = u8::try_from(bit).unwrap_or(EMPTY_SLOT);
+        }
+        t
+    });
+    let bytes = name.as_bytes();
+    if bytes.len() < 5 {
+        return None;
+    }
+    let mut i = name_hash(bytes);
+    loop {
+        let bit = table[i];
+        if bit == EMPTY_SLOT {
+            return None;
+        }
+        if CAPABILITY_NAMES[usize::from(bit)] == name {
+            return Some(bit);
+        }
+        i = (i + 1) % TABLE_SLOTS;
+    }
+}
+
+const TABLE_SLOTS: usize = 128;
+const EMPTY_SLOT: u8 = u8::MAX;
+
+/// The slot of a name of at least 5 bytes: its length and three of its bytes.
+fn name_hash(b: &[u8]) -> usize {
+    let n = b.len();
+    (n * 131 + usize::from(b[4]) * 31 + usize::from(b[n - 1]) * 7 + usize::from(b[n - 2]))
+        % TABLE_SLOTS
 }
 
 /// A set of capabilities as a bit mask, printed the way `/proc/<pid>/status` prints `CapEff`.
@@ -171,6 +207,24 @@ mod tests {
     fn all_caps_of_a_current_kernel() {
         assert_eq!(CapSet::all(LAST_CAP).to_string(), "000001ffffffffff");
         assert_eq!(CAPABILITY_NAMES.len(), usize::from(LAST_CAP) + 1);
+    }
+
+    #[test]
+    fn bit_of_every_name() {
+        for (bit, name) in CAPABILITY_NAMES.iter().enumerate() {
+            assert_eq!(bit_of(name), Some(bit as u8), "{name}");
+        }
+        for name in [
+            "",
+            "CAP_",
+            "CAP_ALL",
+            "cap_chown",
+            "CAP_CHOWNX",
+            "CAP_CAP_CHOWN",
+            "ZZZ",
+        ] {
+            assert_eq!(bit_of(name), None, "{name}");
+        }
     }
 
     #[test]

@@ -154,3 +154,72 @@ fn missing_kind() {
         "x.yaml:1:1: apiVersion and kind not set"
     );
 }
+
+#[test]
+fn on_and_off_are_booleans_and_octal_modes_decimal() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: on\n  hostPID: off\n  hostIPC: no\n  volumes: [{name: v, configMap: {name: c, defaultMode: 0755, items: [{key: k, path: p, mode: 0400}]}}]\n  containers: [{name: c, image: i, securityContext: {privileged: Yes, runAsNonRoot: ON}}]\n";
+    let loaded = load_text("pod.yaml", text);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let w = loaded.workloads().next().unwrap();
+    assert_eq!(w.spec.host_network, Some(true));
+    assert_eq!(w.spec.host_pid, Some(false));
+    assert_eq!(w.spec.host_ipc, Some(false));
+    let cm = w.spec.volumes.as_ref().unwrap()[0]
+        .config_map
+        .as_ref()
+        .unwrap();
+    assert_eq!(cm.default_mode, Some(493));
+    assert_eq!(cm.items.as_ref().unwrap()[0].mode, Some(256));
+    let sc = w.spec.containers[0].security_context.as_ref().unwrap();
+    assert_eq!(
+        (sc.privileged, sc.run_as_non_root),
+        (Some(true), Some(true))
+    );
+}
+
+#[test]
+fn duplicate_keys_name_file_line_and_column() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: i\n    image: j\n";
+    let loaded = load_text("dup.yaml", text);
+    assert_eq!(loaded.objects.len(), 0);
+    assert_eq!(loaded.errors.len(), 1);
+    assert_eq!(
+        loaded.errors[0].to_string(),
+        "dup.yaml:9:5: key \"image\" already set in map (first at line 8)"
+    );
+}
+
+#[test]
+fn json_list_and_yaml_list() {
+    let json = r#"{"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}, "spec": {"containers": [{"name": "c", "image": "i"}]}},
+  {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "b"}, "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}},
+  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad"}, "spec": {"containers": [{"name": "c", "image": "i", "securityContext": {"runAsUser": "x"}}]}}
+]}"#;
+    let loaded = load_text("list.json", json);
+    let names: Vec<_> = loaded.workloads().map(Workload::name).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!(loaded.errors.len(), 1);
+    let e = &loaded.errors[0];
+    assert_eq!(e.pos.line, 4, "{e}");
+    assert_eq!(
+        e.field.as_deref(),
+        Some("spec.containers[0].securityContext.runAsUser")
+    );
+    let yaml = "apiVersion: v1\nkind: PodList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: yl}\n  spec: {containers: [{name: c, image: i}]}\n";
+    let loaded = load_text("list.yaml", yaml);
+    assert!(
+        loaded.errors.is_empty(),
+        "{:?} {:?}",
+        loaded.errors,
+        loaded.skipped
+    );
+    assert_eq!(loaded.workloads().next().unwrap().name(), "yl");
+    let (pos, found) = loaded
+        .workloads()
+        .next()
+        .unwrap()
+        .locate(&FieldPath::new("spec.containers").index(0).child("image"));
+    assert!(found);
+    assert_eq!(pos.line, 7);
+}

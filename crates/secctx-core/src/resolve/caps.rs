@@ -30,58 +30,56 @@ pub struct OciCaps {
 
 /// containerd's capability lists for a container.
 pub fn oci_caps(caps: Option<&Capabilities>, privileged: bool, last_cap: u8) -> OciCaps {
-    let all: Vec<String> = CAPABILITY_NAMES
-        .iter()
-        .take(usize::from(last_cap) + 1)
-        .map(|s| s.to_string())
-        .collect();
-    let default: Vec<String> = CONTAINERD_DEFAULT_CAPS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut bounding = default.clone();
-    let mut effective = default.clone();
-    let mut permitted = default;
-    if let Some(c) = caps {
-        let adds = c.add.as_deref().unwrap_or_default();
-        let drops = c.drop.as_deref().unwrap_or_default();
-        if adds.iter().any(|a| a.eq_ignore_ascii_case("ALL")) {
-            bounding = all.clone();
-            effective = all.clone();
-            permitted = all.clone();
+    // containerd applies the same steps to bounding, effective and permitted, so the three
+    // lists are always equal: build one and copy it.
+    let all = || -> Vec<String> {
+        CAPABILITY_NAMES
+            .iter()
+            .take(usize::from(last_cap) + 1)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let list = if privileged {
+        all()
+    } else {
+        let mut list = Vec::new();
+        let adds = caps.and_then(|c| c.add.as_deref()).unwrap_or_default();
+        let drops = caps.and_then(|c| c.drop.as_deref()).unwrap_or_default();
+        let is_all = |s: &&String| s.eq_ignore_ascii_case("ALL");
+        if drops.iter().any(|d| is_all(&d)) {
+            // `ALL` in drop empties the lists, whatever add said.
+        } else if adds.iter().any(|a| is_all(&a)) {
+            list = all();
+        } else {
+            list.extend(CONTAINERD_DEFAULT_CAPS.iter().map(|s| s.to_string()));
         }
-        if drops.iter().any(|d| d.eq_ignore_ascii_case("ALL")) {
-            bounding.clear();
-            effective.clear();
-            permitted.clear();
-        }
-        for a in adds.iter().filter(|a| !a.eq_ignore_ascii_case("ALL")) {
-            let name = format!("CAP_{}", a.to_uppercase());
-            for list in [&mut bounding, &mut effective, &mut permitted] {
-                if !list.contains(&name) {
-                    list.push(name.clone());
-                }
+        for a in adds.iter().filter(|a| !is_all(a)) {
+            let name = cap_name(a);
+            if !list.contains(&name) {
+                list.push(name);
             }
         }
-        for d in drops.iter().filter(|d| !d.eq_ignore_ascii_case("ALL")) {
-            let name = format!("CAP_{}", d.to_uppercase());
-            for list in [&mut bounding, &mut effective, &mut permitted] {
-                list.retain(|c| *c != name);
-            }
+        for d in drops.iter().filter(|d| !is_all(d)) {
+            let name = cap_name(d);
+            list.retain(|c| *c != name);
         }
-    }
-    if privileged {
-        bounding = all.clone();
-        effective = all.clone();
-        permitted = all;
-    }
+        list
+    };
     OciCaps {
-        bounding,
-        effective,
-        permitted,
+        bounding: list.clone(),
+        effective: list.clone(),
+        permitted: list,
         inheritable: Vec::new(),
         ambient: Vec::new(),
     }
+}
+
+/// containerd's `"CAP_" + strings.ToUpper(name)`.
+fn cap_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    out.push_str("CAP_");
+    out.push_str(&name.to_uppercase());
+    out
 }
 
 /// The five capability sets of the container's first process, as `/proc/<pid>/status` prints
@@ -108,12 +106,16 @@ pub fn proc_caps(oci: &OciCaps, uid: i64, no_new_privs: bool) -> ProcCaps {
     let set = |l: &[String]| CapSet::from_names(l.iter().map(String::as_str));
     let bnd = set(&oci.bounding);
     let inh = set(&oci.inheritable);
-    let pre_prm = set(&oci.permitted);
     let amb = CapSet::EMPTY;
     let (prm, eff) = if uid == 0 {
         // Root: file capabilities are treated as full, so P' = (P(inh) | P(bnd)).
         let mut p = CapSet(inh.0 | bnd.0);
         if no_new_privs {
+            let pre_prm = if oci.permitted == oci.bounding {
+                bnd
+            } else {
+                set(&oci.permitted)
+            };
             p = CapSet(p.0 & pre_prm.0);
         }
         (p, p)
@@ -136,6 +138,38 @@ pub fn unknown_names(oci: &OciCaps) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter(|n| crate::caps::bit_of(n).is_none())
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// [`proc_caps`] on a node whose kernel knows capabilities up to `last_cap`: runc ignores the
+/// names above it ("unknown or unavailable"), so they are in no set.
+pub(super) fn proc_caps_on(oci: &OciCaps, uid: i64, no_new_privs: bool, last_cap: u8) -> ProcCaps {
+    let p = proc_caps(oci, uid, no_new_privs);
+    let known = |s: CapSet| CapSet(s.0 & CapSet::all(last_cap).0);
+    ProcCaps {
+        inh: known(p.inh),
+        prm: known(p.prm),
+        eff: known(p.eff),
+        bnd: known(p.bnd),
+        amb: known(p.amb),
+    }
+}
+
+/// [`unknown_names`] plus the names the node's kernel does not have (bit above `last_cap`),
+/// sorted and de-duplicated.
+pub(super) fn ignored_names(oci: &OciCaps, last_cap: u8) -> Vec<String> {
+    // The three lists are usually equal: scan each distinct list once.
+    let lists = [&oci.bounding, &oci.effective, &oci.permitted];
+    let mut out: Vec<String> = lists
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| !lists[..*i].contains(l))
+        .flat_map(|(_, l)| l.iter())
+        .filter(|n| crate::caps::bit_of(n).is_none_or(|b| b > last_cap))
         .cloned()
         .collect();
     out.sort();

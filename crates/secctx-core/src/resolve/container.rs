@@ -101,6 +101,17 @@ impl<'a> ContainerRef<'a> {
             .child(self.kind.field())
             .index(self.index)
     }
+
+    /// [`ContainerRef::path`] with `.<rest>` appended, rendered directly (no [`FieldPath`]
+    /// built: resolution renders a few of these per container).
+    pub(crate) fn path_to(&self, rest: &str) -> String {
+        let mut s = format!("spec.{}[{}]", self.kind.field(), self.index);
+        if !rest.is_empty() {
+            s.push('.');
+            s.push_str(rest);
+        }
+        s
+    }
 }
 
 /// Every container of the pod: init, regular, ephemeral.
@@ -111,4 +122,28 @@ pub fn all_containers(spec: &PodSpec) -> impl Iterator<Item = ContainerRef<'_>> 
     init.map(|(i, c)| ContainerRef::regular(ContainerKind::Init, i, c))
         .chain(regular.map(|(i, c)| ContainerRef::regular(ContainerKind::Regular, i, c)))
         .chain(ephemeral.map(|(i, c)| ContainerRef::ephemeral(i, c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_to_renders_like_field_path() {
+        let spec = PodSpec {
+            init_containers: Some(vec![Container::default()]),
+            containers: vec![Container::default(), Container::default()],
+            ..PodSpec::default()
+        };
+        for c in all_containers(&spec) {
+            assert_eq!(c.path_to(""), c.path().to_string());
+            assert_eq!(
+                c.path_to("securityContext.seccompProfile"),
+                c.path()
+                    .child("securityContext")
+                    .child("seccompProfile")
+                    .to_string()
+            );
+        }
+    }
 }

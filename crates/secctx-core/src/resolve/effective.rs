@@ -9,7 +9,6 @@ use k8s_openapi::api::core::v1::{
 
 use super::container::ContainerRef;
 use super::fact::Source;
-use crate::path::FieldPath;
 
 /// A value of the effective context and the field it came from.
 #[derive(Clone, Debug)]
@@ -46,18 +45,14 @@ pub struct EffectiveContext<'a> {
 fn pod_field<T>(value: Option<T>, name: &str) -> Option<FromField<T>> {
     value.map(|value| FromField {
         value,
-        source: Source::PodField(
-            FieldPath::new("spec.securityContext")
-                .child(name)
-                .to_string(),
-        ),
+        source: Source::PodField(format!("spec.securityContext.{name}")),
     })
 }
 
-fn container_field<T>(value: Option<T>, base: &FieldPath, name: &str) -> Option<FromField<T>> {
+fn container_field<T>(value: Option<T>, base: &str, name: &str) -> Option<FromField<T>> {
     value.map(|value| FromField {
         value,
-        source: Source::ContainerField(base.child(name).to_string()),
+        source: Source::ContainerField(format!("{base}.{name}")),
     })
 }
 
@@ -74,7 +69,7 @@ pub fn effective<'a>(
         eff.se_linux = pod_field(p.se_linux_options.as_ref(), "seLinuxOptions");
     }
     if let Some(c) = container.security_context {
-        let base = container.path().child("securityContext");
+        let base = container.path_to("securityContext");
         let sc: &'a SecurityContext = c;
         if let Some(v) = container_field(sc.run_as_user, &base, "runAsUser") {
             eff.run_as_user = Some(v);

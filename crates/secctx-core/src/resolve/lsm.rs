@@ -84,13 +84,7 @@ pub fn resolve_apparmor(
         .map(|p| {
             Fact::known(
                 from_field(p),
-                Source::ContainerField(
-                    container
-                        .path()
-                        .child("securityContext")
-                        .child("appArmorProfile")
-                        .to_string(),
-                ),
+                Source::ContainerField(container.path_to("securityContext.appArmorProfile")),
             )
         });
     let key = format!("{APPARMOR_ANNOTATION_PREFIX}{}", container.name);

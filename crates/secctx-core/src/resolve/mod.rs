@@ -278,7 +278,7 @@ fn resolve_container(
     let nnp = *no_new_privs.get().unwrap_or(&false);
     let caps = match identity.uid.get() {
         Some(uid) => Fact::known(
-            proc_caps(&oci_caps, *uid, nnp),
+            caps::proc_caps_on(&oci_caps, *uid, nnp, node.cap_last_cap),
             match &eff.capabilities {
                 Some(f) => f.source.clone(),
                 None if is_priv => privileged.source.clone(),
@@ -357,7 +357,7 @@ fn resolve_container(
     ResolvedContainer {
         name: c.name.to_string(),
         kind: c.kind,
-        path: c.path().to_string(),
+        path: c.path_to(""),
         image: c.image.to_string(),
         image_source: image.map(|i| i.source.clone()),
         id_line: match (&identity.groups.incomplete, caps.get()) {
@@ -368,7 +368,7 @@ fn resolve_container(
         },
         identity,
         privileged,
-        ignored_caps: unknown_names(&oci_caps),
+        ignored_caps: caps::ignored_names(&oci_caps, node.cap_last_cap),
         oci_caps,
         caps,
         no_new_privs,

@@ -86,13 +86,7 @@ pub fn resolve_seccomp(
         .map(|p| {
             (
                 p,
-                Source::ContainerField(
-                    container
-                        .path()
-                        .child("securityContext")
-                        .child("seccompProfile")
-                        .to_string(),
-                ),
+                Source::ContainerField(container.path_to("securityContext.seccompProfile")),
             )
         });
     let pod_level = pod.and_then(|p| p.seccomp_profile.as_ref()).map(|p| {
