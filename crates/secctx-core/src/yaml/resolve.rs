@@ -130,8 +130,11 @@ fn parse_go_int(s: &str) -> Option<Scalar> {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
-        Some(&s[prefix.len()..])
+    // Compare bytes, not a `str` slice: the scalar may hold a multibyte character straddling
+    // `prefix.len()` (found by fuzzing). An ASCII prefix that matches ends on a char boundary.
+    let head = s.as_bytes().get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix.as_bytes()) {
+        s.get(prefix.len()..)
     } else {
         None
     }

@@ -111,3 +111,14 @@ fn integral_floats_become_integers() {
     assert_eq!(json["a"], 8);
     assert_eq!(json["b"], 1.5);
 }
+
+/// Fuzz crash (fuzz/artifacts/load/crash-9b5ba299...): a plain scalar starting with a digit and
+/// a multibyte character where a `0x`/`0o` prefix would end must not panic.
+#[test]
+fn multibyte_after_leading_digit_is_a_string() {
+    let root = one("runAsUser: 1\u{7e4}\u{771}\n");
+    let json = root.to_json().unwrap();
+    assert_eq!(json["runAsUser"], "1\u{7e4}\u{771}");
+    let root = one("a: 0\u{e9}\n");
+    assert_eq!(root.to_json().unwrap()["a"], "0\u{e9}");
+}
