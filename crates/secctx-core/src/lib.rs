@@ -14,5 +14,6 @@ pub mod path;
 pub mod pss;
 pub mod resolve;
 pub mod seccomp;
+pub mod status;
 pub mod validate;
 pub mod yaml;
