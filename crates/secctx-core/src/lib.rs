@@ -11,6 +11,7 @@ pub mod caps;
 pub mod image;
 pub mod load;
 pub mod path;
+pub mod projection;
 pub mod pss;
 pub mod resolve;
 pub mod seccomp;
