@@ -3,3 +3,4 @@
 
 pub mod host;
 pub mod image;
+pub mod volume;
