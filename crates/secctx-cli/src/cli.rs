@@ -18,7 +18,7 @@ pub enum Command {
     /// Show, per container, the uid/gids, capabilities, no_new_privs, seccomp, AppArmor,
     /// SELinux, masked paths and volume ownership a real node gives it, and why.
     Explain(crate::commands::explain::ExplainArgs),
-    /// Images: build test images from a rootfs.
+    /// Images: the store (import, pull, ls, rm, unpack) and building test images.
     #[command(subcommand)]
     Image(crate::commands::image::ImageCommand),
     /// Volume operations (fsGroup ownership).

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use secctx_core::image::ImageInfo;
 
+use crate::commands::image::StoreArgs;
+
 /// The images given on the command line, loaded.
 #[derive(Default)]
 pub struct Images {
@@ -21,15 +23,42 @@ pub fn name_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// Parses `--image NAME=PATH` or `--image NAME` (the path empty: the store's image).
+pub fn image_spec(s: &str) -> Result<(String, String), String> {
+    if s.is_empty() || s.starts_with('=') {
+        return Err(format!("expected NAME or NAME=PATH, got {s:?}"));
+    }
+    match s.split_once('=') {
+        Some((n, v)) if !v.is_empty() => Ok((n.to_string(), v.to_string())),
+        Some(_) => Err(format!("expected NAME or NAME=PATH, got {s:?}")),
+        None => Ok((s.to_string(), String::new())),
+    }
+}
+
 impl Images {
-    /// Loads every `--image`; `users` overrides the config `User` (rootfs directories have
-    /// none).
-    pub fn load(specs: &[(String, String)], users: &[(String, String)]) -> anyhow::Result<Images> {
+    /// Loads every `--image` (from its path, or from the store when none is given); `users`
+    /// overrides the config `User` (rootfs directories have none).
+    pub fn load(
+        specs: &[(String, String)],
+        users: &[(String, String)],
+        store: &StoreArgs,
+    ) -> anyhow::Result<Images> {
         let mut by_name = HashMap::new();
+        let mut opened = None;
         for (name, path) in specs {
-            let path = PathBuf::from(path);
-            let mut info = secctx_runtime::image::inspect(&path, Some(name))
-                .with_context(|| format!("--image {name}={}", path.display()))?;
+            let mut info = if path.is_empty() {
+                if opened.is_none() {
+                    opened = Some(store.open()?);
+                }
+                let s = opened.as_ref().expect("opened above");
+                s.inspect(name).with_context(|| {
+                    format!("--image {name} (from the store {})", store.root.display())
+                })?
+            } else {
+                let path = PathBuf::from(path);
+                secctx_runtime::image::inspect(&path, Some(name))
+                    .with_context(|| format!("--image {name}={}", path.display()))?
+            };
             if let Some((_, u)) = users.iter().find(|(n, _)| n == name) {
                 info.user = u.clone();
                 info.source
@@ -39,7 +68,7 @@ impl Images {
         }
         for (name, _) in users {
             if !by_name.contains_key(name) {
-                bail!("--image-user {name}=...: no --image {name}=PATH was given");
+                bail!("--image-user {name}=...: no --image {name} was given");
             }
         }
         Ok(Images { by_name })

@@ -7,6 +7,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use secctx_runtime::image::RunConfig;
 use secctx_runtime::image::build::ImageBuilder;
+use secctx_runtime::store::{DEFAULT_ROOT, PullOptions, Store};
+
+use crate::output::{Format, emit};
 
 /// Image subcommands.
 #[derive(Debug, Subcommand)]
@@ -14,6 +17,96 @@ pub enum ImageCommand {
     /// Build a one-layer image from a rootfs directory (modes and owners kept), as an OCI
     /// layout directory or a docker-archive tar.
     Build(BuildArgs),
+    /// Import an OCI layout directory, a docker-archive tar or a rootfs directory into the
+    /// store as NAME (every blob's digest checked).
+    Import(ImportArgs),
+    /// Pull an image from a registry over the OCI distribution API (HTTPS; plain HTTP only
+    /// with --insecure). Multi-platform images resolve to linux/amd64.
+    Pull(PullArgs),
+    /// List the images in the store.
+    Ls(LsArgs),
+    /// Remove an image from the store (and every blob no other image uses).
+    Rm(RmArgs),
+    /// Unpack an image's layers into an empty directory (whiteouts honoured, owners and modes
+    /// kept, nothing written outside DIR).
+    Unpack(UnpackArgs),
+}
+
+/// Where the image store is.
+#[derive(Clone, Debug, Args)]
+pub struct StoreArgs {
+    /// The store's root directory (images under ROOT/images).
+    #[arg(long = "root", value_name = "DIR", env = "SECCTX_ROOT", default_value = DEFAULT_ROOT)]
+    pub root: PathBuf,
+}
+
+impl StoreArgs {
+    /// Opens the store.
+    pub fn open(&self) -> anyhow::Result<Store> {
+        Store::open(&self.root)
+            .with_context(|| format!("opening the store {}", self.root.display()))
+    }
+}
+
+/// Arguments of `image import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The name to give the image (`busybox:1.28`).
+    pub name: String,
+    /// An OCI layout directory, a docker-archive tar or a rootfs directory.
+    pub source: PathBuf,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Arguments of `image pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The image reference (`registry.example:5000/app:1.0`, `busybox@sha256:...`).
+    pub reference: String,
+    /// Talk plain HTTP to the registry (no TLS).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust the CA certificates in this PEM file (a registry with a private CA).
+    #[arg(long = "ca-file", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Arguments of `image ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Arguments of `image rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// The image name.
+    pub name: String,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Arguments of `image unpack`.
+#[derive(Debug, Args)]
+pub struct UnpackArgs {
+    /// The image name.
+    pub name: String,
+    /// The directory to unpack into (created if missing; must be empty).
+    pub dir: PathBuf,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Output formats of `image build`.
@@ -75,6 +168,62 @@ pub fn run(cmd: ImageCommand) -> anyhow::Result<ExitCode> {
                 BuildFormat::Oci => builder.write_oci_layout(&a.output, &a.tag)?,
                 BuildFormat::DockerArchive => builder.write_docker_archive(&a.output, &a.tag)?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        ImageCommand::Import(a) => {
+            let r = a
+                .store
+                .open()?
+                .import(&a.name, &a.source)
+                .with_context(|| format!("importing {}", a.source.display()))?;
+            emit(&format!("{} {}\n", r.name, r.digest))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ImageCommand::Pull(a) => {
+            let opts = PullOptions {
+                insecure: a.insecure,
+                ca_file: a.ca_file,
+            };
+            let r = a
+                .store
+                .open()?
+                .pull(&a.reference, &opts)
+                .with_context(|| format!("pulling {}", a.reference))?;
+            emit(&format!("{} {}\n", r.name, r.digest))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ImageCommand::Ls(a) => {
+            let list = a.store.open()?.list()?;
+            match a.format {
+                Format::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&list)?))?,
+                Format::Text => {
+                    let w = list.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+                    let mut out =
+                        format!("{:w$}  {:19}  {:>10}  SOURCE\n", "NAME", "DIGEST", "SIZE");
+                    for r in &list {
+                        let short = r.digest.get(..19).unwrap_or(&r.digest);
+                        out.push_str(&format!(
+                            "{:w$}  {short:19}  {:>10}  {}\n",
+                            r.name, r.size, r.source
+                        ));
+                    }
+                    emit(&out)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ImageCommand::Rm(a) => {
+            let r = a.store.open()?.remove(&a.name)?;
+            emit(&format!("{} {}\n", r.name, r.digest))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ImageCommand::Unpack(a) => {
+            let u = a
+                .store
+                .open()?
+                .unpack(&a.name, &a.dir)
+                .with_context(|| format!("unpacking {} into {}", a.name, a.dir.display()))?;
+            emit(&format!("{} {}\n", u.record.name, u.record.digest))?;
             Ok(ExitCode::SUCCESS)
         }
     }

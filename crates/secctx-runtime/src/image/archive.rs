@@ -132,5 +132,7 @@ pub(super) fn open(path: &Path, reference: Option<&str>) -> Result<OpenedImage, 
         path: path.to_path_buf(),
         config,
         layers,
+        config_bytes: config_bytes.clone(),
+        manifest_bytes: None,
     })
 }

@@ -84,14 +84,16 @@ pub(super) fn open(root: &Path, reference: Option<&str>) -> Result<OpenedImage, 
             })?;
         desc = pick(nested.manifests(), reference)?.clone();
     }
+    let manifest_bytes = read_blob(root, &desc)?;
     let manifest: ImageManifest =
-        serde_json::from_slice(&read_blob(root, &desc)?).map_err(|source| ImageError::Json {
+        serde_json::from_slice(&manifest_bytes).map_err(|source| ImageError::Json {
             path: desc.digest().to_string(),
             what: "manifest",
             source,
         })?;
-    let config: ImageConfigFile = serde_json::from_slice(&read_blob(root, manifest.config())?)
-        .map_err(|source| ImageError::Json {
+    let config_bytes = read_blob(root, manifest.config())?;
+    let config: ImageConfigFile =
+        serde_json::from_slice(&config_bytes).map_err(|source| ImageError::Json {
             path: manifest.config().digest().to_string(),
             what: "config",
             source,
@@ -114,5 +116,7 @@ pub(super) fn open(root: &Path, reference: Option<&str>) -> Result<OpenedImage, 
         path: root.to_path_buf(),
         config,
         layers,
+        config_bytes,
+        manifest_bytes: Some(manifest_bytes),
     })
 }

@@ -29,6 +29,8 @@ pub enum ImageFormat {
     DockerArchive,
     /// A directory holding the root filesystem itself (no image config).
     Rootfs,
+    /// An image in the secctx store (`path` holds its description).
+    Store,
 }
 
 /// Where one layer's bytes are.
@@ -86,6 +88,10 @@ pub struct OpenedImage {
     pub config: ImageConfigFile,
     /// The layers, lowest first (empty for a rootfs directory).
     pub layers: Vec<LayerBlob>,
+    /// The config blob as stored (empty for a rootfs directory).
+    pub config_bytes: Vec<u8>,
+    /// The manifest document, when the format has one (OCI layouts, the store).
+    pub manifest_bytes: Option<Vec<u8>>,
 }
 
 impl OpenedImage {
@@ -95,6 +101,7 @@ impl OpenedImage {
             ImageFormat::OciLayout => "OCI layout",
             ImageFormat::DockerArchive => "docker-archive",
             ImageFormat::Rootfs => "rootfs directory",
+            ImageFormat::Store => return self.path.display().to_string(),
         };
         format!("{kind} {}", self.path.display())
     }
@@ -115,6 +122,8 @@ pub fn open(path: &Path, reference: Option<&str>) -> Result<OpenedImage, ImageEr
                 path: path.to_path_buf(),
                 config: ImageConfigFile::default(),
                 layers: Vec::new(),
+                config_bytes: Vec::new(),
+                manifest_bytes: None,
             });
         }
     } else if meta.is_file() {
@@ -127,9 +136,13 @@ pub fn open(path: &Path, reference: Option<&str>) -> Result<OpenedImage, ImageEr
 
 /// What secctx needs of an image for `explain`: config fields and `/etc/passwd`, `/etc/group`.
 pub fn inspect(path: &Path, reference: Option<&str>) -> Result<ImageInfo, ImageError> {
-    let img = open(path, reference)?;
+    inspect_opened(&open(path, reference)?)
+}
+
+/// [`inspect`] of an image already opened (from a path or from the store).
+pub fn inspect_opened(img: &OpenedImage) -> Result<ImageInfo, ImageError> {
     let files = match img.format {
-        ImageFormat::Rootfs => user_files::UserFiles::from_dir(path)?,
+        ImageFormat::Rootfs => user_files::UserFiles::from_dir(&img.path)?,
         _ => {
             let mut files = user_files::UserFiles::new();
             for layer in &img.layers {

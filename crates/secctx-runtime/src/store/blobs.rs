@@ -1,0 +1,185 @@
+//! Blobs: `blobs/sha256/<hex>`, each written first to a private staging directory, its digest
+//! and size checked, then renamed into place under the store lock. A failed import or pull
+//! leaves nothing: the staging directory is removed when dropped, and one left by a crashed
+//! process is removed by the next `Store::open`.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest as _, Sha256};
+
+use super::StoreError;
+
+/// Checks that `digest` is `sha256:<64 lowercase hex>` and returns the hex.
+pub(crate) fn hex_of(digest: &str) -> Result<&str, StoreError> {
+    let hex = digest.strip_prefix("sha256:").ok_or_else(|| {
+        StoreError::Invalid(format!("unsupported digest {digest:?} (only sha256 is)"))
+    })?;
+    if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(StoreError::Invalid(format!("malformed digest {digest:?}")));
+    }
+    Ok(hex)
+}
+
+/// Where the blob `digest` lives under `blobs_dir` (`<images>/blobs/sha256`).
+pub(crate) fn blob_path(blobs_dir: &Path, digest: &str) -> Result<PathBuf, StoreError> {
+    Ok(blobs_dir.join(hex_of(digest)?))
+}
+
+/// What a blob must be.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Expect<'a> {
+    /// `sha256:<hex>`.
+    pub(crate) digest: &'a str,
+    /// Its size in bytes.
+    pub(crate) size: u64,
+}
+
+/// A directory of blobs being written, private to one operation.
+pub(crate) struct Staging {
+    dir: PathBuf,
+    blobs: Vec<(String, PathBuf)>,
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+impl Staging {
+    /// A new staging directory under `tmp_dir` (named `<pid>-<n>`, so stale ones are known).
+    pub(crate) fn new(tmp_dir: &Path) -> Result<Staging, StoreError> {
+        let n = SEQ.fetch_add(1, Ordering::Relaxed);
+        let dir = tmp_dir.join(format!("{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        Ok(Staging {
+            dir,
+            blobs: Vec::new(),
+        })
+    }
+
+    /// A scratch path inside the staging directory.
+    pub(crate) fn scratch(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Streams `content` into a staged blob; with `expect`, fails unless the content has that
+    /// size and digest. Returns the digest and size.
+    pub(crate) fn write(
+        &mut self,
+        content: impl Read,
+        expect: Option<Expect<'_>>,
+    ) -> Result<(String, u64), StoreError> {
+        let n = self.blobs.len();
+        let path = self.dir.join(format!("blob-{n}"));
+        let mut out =
+            HashingWriter::new(std::fs::File::create(&path).map_err(StoreError::io(&path))?);
+        // Read at most one byte past the expected size: a blob that is too long fails fast.
+        let limit = expect.map_or(u64::MAX, |e| e.size.saturating_add(1));
+        std::io::copy(&mut content.take(limit), &mut out).map_err(StoreError::io(&path))?;
+        let (file, digest, size) = out.finish();
+        if let Some(e) = expect {
+            if size != e.size {
+                return Err(StoreError::Digest {
+                    digest: e.digest.to_string(),
+                    what: if size > e.size {
+                        format!("content is longer than the {} bytes expected", e.size)
+                    } else {
+                        format!("content is {size} bytes, expected {}", e.size)
+                    },
+                });
+            }
+            if digest != e.digest {
+                return Err(StoreError::Digest {
+                    digest: e.digest.to_string(),
+                    what: format!("content has digest {digest}"),
+                });
+            }
+        }
+        file.sync_all().map_err(StoreError::io(&path))?;
+        self.blobs.push((digest.clone(), path));
+        Ok((digest, size))
+    }
+
+    /// Stages `bytes` (checked against `expect` if given).
+    pub(crate) fn write_bytes(
+        &mut self,
+        bytes: &[u8],
+        expect: Option<Expect<'_>>,
+    ) -> Result<(String, u64), StoreError> {
+        self.write(bytes, expect)
+    }
+
+    /// Moves the staged blobs into `blobs_dir`. Call with the exclusive store lock held.
+    pub(crate) fn commit(&mut self, blobs_dir: &Path) -> Result<(), StoreError> {
+        for (digest, tmp) in &self.blobs {
+            let dest = blob_path(blobs_dir, digest)?;
+            if dest.exists() {
+                continue;
+            }
+            std::fs::rename(tmp, &dest).map_err(StoreError::io(&dest))?;
+        }
+        std::fs::File::open(blobs_dir)
+            .and_then(|d| d.sync_all())
+            .map_err(StoreError::io(blobs_dir))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Removes staging directories whose process is gone. Call with the exclusive lock held.
+pub(crate) fn clean_stale(tmp_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp_dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// A writer that hashes and counts what passes through it.
+pub(crate) struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    /// Wraps `inner`.
+    pub(crate) fn new(inner: W) -> HashingWriter<W> {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    /// The inner writer, `sha256:<hex>` and the byte count.
+    pub(crate) fn finish(self) -> (W, String, u64) {
+        let digest = format!("sha256:{}", hex::encode(self.hasher.finalize()));
+        (self.inner, digest, self.size)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
