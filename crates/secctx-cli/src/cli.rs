@@ -21,6 +21,8 @@ pub enum Command {
     /// Images: the store (import, pull, ls, rm, unpack) and building test images.
     #[command(subcommand)]
     Image(crate::commands::image::ImageCommand),
+    /// Print the OCI runtime config.json containerd would give one container.
+    Oci(crate::commands::oci::OciArgs),
     /// Volume operations (fsGroup ownership).
     #[command(subcommand)]
     Volume(crate::commands::volume::VolumeCommand),

@@ -10,6 +10,7 @@
 pub mod caps;
 pub mod image;
 pub mod load;
+pub mod oci;
 pub mod path;
 pub mod projection;
 pub mod pss;

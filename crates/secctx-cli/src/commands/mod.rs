@@ -2,6 +2,7 @@
 
 pub mod explain;
 pub mod image;
+pub mod oci;
 pub mod volume;
 
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Image(cmd) => image::run(cmd),
+        Command::Oci(args) => oci::run(args),
         Command::Volume(cmd) => volume::run(cmd),
     }
 }
