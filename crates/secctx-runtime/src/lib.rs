@@ -3,5 +3,6 @@
 
 pub mod host;
 pub mod image;
-pub mod volume;
+pub mod pod;
 pub mod store;
+pub mod volume;

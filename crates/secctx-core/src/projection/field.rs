@@ -58,10 +58,7 @@ pub fn field_value(
     }
     Ok(match path {
         "metadata.name" => s(&meta.name),
-        "metadata.namespace" => meta
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into()),
+        "metadata.namespace" => meta.namespace.clone().unwrap_or_else(|| "default".into()),
         "metadata.uid" => s(&meta.uid),
         "metadata.labels" => format_map(meta.labels.as_ref()),
         "metadata.annotations" => format_map(meta.annotations.as_ref()),

@@ -91,7 +91,10 @@ fn config_map_all_keys_with_default_mode() {
 #[test]
 fn items_pick_keys_paths_and_modes() {
     let p = payload("some").unwrap().unwrap();
-    assert_eq!(summary(&p), vec![("dir/bee".into(), "2".into(), "600".into())]);
+    assert_eq!(
+        summary(&p),
+        vec![("dir/bee".into(), "2".into(), "600".into())]
+    );
 }
 
 #[test]
@@ -172,7 +175,10 @@ fn environment_from_objects() {
         value: None,
     }]);
     let e = container_env(&c, &w.pod_meta, &w.spec, &o, &PodFacts::default()).unwrap_err();
-    assert_eq!(e.to_string(), "couldn't find key zz in ConfigMap default/cfg");
+    assert_eq!(
+        e.to_string(),
+        "couldn't find key zz in ConfigMap default/cfg"
+    );
     let mut c2 = c.clone();
     c2.env = None;
     c2.env_from = Some(vec![k8s_openapi::api::core::v1::EnvFromSource {

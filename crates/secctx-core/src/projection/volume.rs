@@ -6,10 +6,10 @@ use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, KeyToPath, PodSpec, Volu
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
+use super::DEFAULT_MODE;
 use super::error::ProjectionError;
 use super::field::{PodFacts, field_value};
 use super::objects::Objects;
-use super::DEFAULT_MODE;
 
 /// One file of a payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -155,7 +155,16 @@ pub fn volume_payload(
         downward(d.items.as_ref(), default, meta, spec, facts, &mut out)
     } else if let Some(p) = &vol.projected {
         let default = mode_of(p.default_mode, DEFAULT_MODE);
-        projected(p.sources.iter().flatten(), default, ns, meta, spec, objects, facts, &mut out)
+        projected(
+            p.sources.iter().flatten(),
+            default,
+            ns,
+            meta,
+            spec,
+            objects,
+            facts,
+            &mut out,
+        )
     } else {
         return None;
     };

@@ -63,7 +63,9 @@ fn failed_init_with_never_fails_the_pod() {
 #[test]
 fn restart_always_keeps_running_until_terminal() {
     let stopped = |code| {
-        let (_, r) = pod("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: busybox}\n");
+        let (_, r) = pod(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: busybox}\n",
+        );
         let mut s = PodStatus::admitted(&r, "t0");
         s.container_mut("a").unwrap().set_terminated(code, "t1");
         s
@@ -82,7 +84,9 @@ fn restart_always_keeps_running_until_terminal() {
 
 #[test]
 fn create_config_error_keeps_the_pod_pending_with_the_kubelet_message() {
-    let (spec, r) = pod("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns, uid: u1}\nspec:\n  securityContext: {runAsNonRoot: true, runAsUser: 0}\n  containers:\n  - {name: a, image: busybox}\n");
+    let (spec, r) = pod(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns, uid: u1}\nspec:\n  securityContext: {runAsNonRoot: true, runAsUser: 0}\n  containers:\n  - {name: a, image: busybox}\n",
+    );
     let c = &r.containers[0];
     let e = c.start_error.as_ref().unwrap();
     let mut s = PodStatus::admitted(&r, "t0");
@@ -126,7 +130,9 @@ fn user_linux_is_camel_case() {
         gid: 3000,
         supplemental_groups: vec![3000],
     };
-    s.container_mut("a").unwrap().set_running("c", "t", Some(&u));
+    s.container_mut("a")
+        .unwrap()
+        .set_running("c", "t", Some(&u));
     let json = serde_json::to_value(s.container("a").unwrap()).unwrap();
     assert_eq!(
         json["user"]["linux"],
