@@ -15,6 +15,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// OCI bundles: run, create, start, state, wait, kill, delete, exec, list, spec.
+    #[command(subcommand)]
+    Bundle(crate::commands::bundle::BundleCommand),
     /// Show, per container, the uid/gids, capabilities, no_new_privs, seccomp, AppArmor,
     /// SELinux, masked paths and volume ownership a real node gives it, and why.
     Explain(crate::commands::explain::ExplainArgs),

@@ -1,6 +1,7 @@
 //! secctx-runtime: every Linux effect secctx has: reading and unpacking images, volumes and
 //! their ownership, running containers.
 
+pub mod executor;
 pub mod host;
 pub mod image;
 pub mod pod;

@@ -66,6 +66,9 @@ pub struct OciArgs {
     /// The node to predict for.
     #[command(flatten)]
     pub node: NodeArgs,
+    /// The image store (for `--image NAME`).
+    #[command(flatten)]
+    pub store: crate::commands::image::StoreArgs,
 }
 
 /// An error with the place it points at.
@@ -150,7 +153,7 @@ fn check_mounts(w: &Workload, c: &ContainerRef<'_>) -> Result<(), Located> {
 
 /// Runs `secctx oci`.
 pub fn run(args: OciArgs) -> anyhow::Result<ExitCode> {
-    let images = Images::load(&args.images, &args.image_users)?;
+    let images = Images::load(&args.images, &args.image_users, &args.store)?;
     let node = args.node.config();
     let inputs = read_inputs(&args.files);
     let loaded = &inputs.loaded;

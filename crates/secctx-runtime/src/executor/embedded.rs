@@ -1,0 +1,358 @@
+//! The embedded executor: secctx's own OCI runtime (no external binary).
+
+use std::io::Read;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use oci_spec::runtime::{Process, Spec};
+
+use super::init::{self, Context};
+use super::state::{State, StateDir, Status, pid_alive};
+use super::{ExecError, Executor, Stdio, cgroup, namespaces, seccomp, support, sys};
+
+/// secctx's own executor; state under `root` (default [`Embedded::DEFAULT_ROOT`]).
+///
+/// `create` forks: call it from a single-threaded process (the `secctx` CLI is), see
+/// docs/executor.md.
+#[derive(Clone, Debug)]
+pub struct Embedded {
+    root: PathBuf,
+}
+
+impl Embedded {
+    /// The default state root.
+    pub const DEFAULT_ROOT: &'static str = "/run/secctx/containers";
+
+    /// An executor keeping container state under `root`.
+    pub fn new(root: PathBuf) -> Embedded {
+        Embedded { root }
+    }
+
+    /// The state root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every container in the state root, sorted by id.
+    pub fn list(&self) -> Result<Vec<State>, ExecError> {
+        let mut out = Vec::new();
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(ExecError::io(self.root.display().to_string(), e)),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            if let Ok(s) = self.state(&name) {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    fn dir(&self, id: &str) -> Result<StateDir, ExecError> {
+        StateDir::new(&self.root, id)
+    }
+}
+
+fn load_spec(bundle: &Path) -> Result<Spec, ExecError> {
+    let path = bundle.join("config.json");
+    Spec::load(&path).map_err(|e| ExecError::Bundle {
+        path,
+        message: e.to_string(),
+    })
+}
+
+/// Reads the report pipe until init is ready or something failed: `(pid, error)`.
+fn read_report(fd: OwnedFd) -> (i32, Option<String>) {
+    let mut text = String::new();
+    let mut f = std::fs::File::from(fd);
+    let mut pid = 0;
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => return (pid, Some(error_or_eof(&text))),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return (pid, Some(e.to_string())),
+        };
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        for line in text.lines() {
+            if let Some(p) = line.strip_prefix('P') {
+                pid = p.parse().unwrap_or(0);
+            } else if let Some(e) = line.strip_prefix('E') {
+                return (pid, Some(e.to_string()));
+            }
+        }
+        if pid != 0 && text.lines().any(|l| l == "R") {
+            return (pid, None);
+        }
+    }
+}
+
+fn error_or_eof(text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix('E'))
+        .unwrap_or("init exited without reporting")
+        .to_string()
+}
+
+impl Executor for Embedded {
+    fn create(&self, id: &str, bundle: &Path, stdio: Stdio) -> Result<(), ExecError> {
+        let sd = self.dir(id)?;
+        let bundle = std::fs::canonicalize(bundle)
+            .map_err(|e| ExecError::io(bundle.display().to_string(), e))?;
+        let spec = load_spec(&bundle)?;
+        let host = crate::host::probe();
+        support::check(&spec, host.apparmor, host.selinux)?;
+        let root_path = spec.root().as_ref().map(|r| r.path().clone()).unwrap_or_default();
+        let rootfs = std::fs::canonicalize(bundle.join(&root_path))
+            .map_err(|e| ExecError::io(format!("rootfs {}", root_path.display()), e))?;
+        let linux = spec.linux().clone().unwrap_or_default();
+        let ns = namespaces::plan(&linux)?;
+        let join = namespaces::open_joins(&ns)?;
+        let seccomp = linux
+            .seccomp()
+            .as_ref()
+            .map(|s| seccomp::program(s, &self.root.join(".seccomp-cache")))
+            .transpose()?;
+        let stdio = stdio.open()?;
+        std::fs::create_dir_all(&self.root)
+            .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700));
+        match std::fs::create_dir(&sd.dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(ExecError::Exists(id.to_string()));
+            }
+            Err(e) => return Err(ExecError::io(sd.dir.display().to_string(), e)),
+        }
+        let result = self.spawn(id, &sd, &bundle, spec, rootfs, ns, join, seccomp, stdio);
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&sd.dir);
+        }
+        result
+    }
+
+    fn start(&self, id: &str) -> Result<(), ExecError> {
+        let sd = self.dir(id)?;
+        let state = sd.read_state(id)?;
+        if state.status != Status::Created {
+            return Err(ExecError::WrongState {
+                id: id.into(),
+                status: state.status.to_string(),
+                what: "only a created container can be started".into(),
+            });
+        }
+        // Opening the read side releases init, blocked opening the write side. Non-blocking,
+        // so a dead init cannot hang us: poll until its byte arrives.
+        let fifo = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(sd.fifo())
+            .map_err(|e| ExecError::io("open exec.fifo", e))?;
+        let _ = std::fs::remove_file(sd.fifo());
+        let mut fifo = std::fs::File::from(OwnedFd::from(fifo));
+        let mut b = [0u8; 1];
+        loop {
+            match fifo.read(&mut b) {
+                Ok(1) => return Ok(()),
+                Ok(_) | Err(_) if !pid_alive(state.pid) => {
+                    return Err(ExecError::Init {
+                        id: id.into(),
+                        message: "init exited before start".into(),
+                    });
+                }
+                _ => std::thread::sleep(Duration::from_micros(50)),
+            }
+        }
+    }
+
+    fn state(&self, id: &str) -> Result<State, ExecError> {
+        self.dir(id)?.read_state(id)
+    }
+
+    fn wait(&self, id: &str) -> Result<i32, ExecError> {
+        let sd = self.dir(id)?;
+        let state = sd.read_state(id)?;
+        // When the monitor is our own child, block on it; else poll for its `exit` file.
+        if state.monitor_pid > 0 {
+            if let Ok(Some(status)) = sys::waitpid(state.monitor_pid, false) {
+                return Ok(sd.exit_code().unwrap_or_else(|| sys::exit_code(status)));
+            }
+        }
+        loop {
+            if let Some(code) = sd.exit_code() {
+                return Ok(code);
+            }
+            if !pid_alive(state.monitor_pid) && !pid_alive(state.pid) {
+                return sd.exit_code().ok_or_else(|| ExecError::Init {
+                    id: id.into(),
+                    message: "the monitor died without recording an exit status".into(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn kill(&self, id: &str, signal: i32) -> Result<(), ExecError> {
+        let state = self.state(id)?;
+        if state.status == Status::Stopped {
+            return Err(ExecError::WrongState {
+                id: id.into(),
+                status: state.status.to_string(),
+                what: "cannot signal a stopped container".into(),
+            });
+        }
+        sys::kill(state.pid, signal).map_err(|e| ExecError::io(format!("kill {}", state.pid), e))
+    }
+
+    fn delete(&self, id: &str, force: bool) -> Result<(), ExecError> {
+        let sd = self.dir(id)?;
+        let state = sd.read_state(id)?;
+        if state.status != Status::Stopped && !force {
+            return Err(ExecError::WrongState {
+                id: id.into(),
+                status: state.status.to_string(),
+                what: "delete a live container only with force".into(),
+            });
+        }
+        // Kill init (with a pid namespace the kernel then kills the rest), and every process
+        // left in the container's cgroups (host pid namespace).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let mut pids = cgroup::procs(&state.cgroups);
+            if pid_alive(state.pid) {
+                pids.push(state.pid);
+            }
+            if pids.is_empty() {
+                break;
+            }
+            for p in pids {
+                let _ = sys::kill(p, libc::SIGKILL);
+            }
+            if Instant::now() > deadline {
+                return Err(ExecError::Init {
+                    id: id.into(),
+                    message: "processes survived SIGKILL for 5 s".into(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if state.monitor_pid > 0 {
+            // Reap it when it is ours; give it a moment to record the exit status.
+            let _ = sys::waitpid(state.monitor_pid, true);
+        }
+        let mut tries = 0;
+        while let Err(e) = cgroup::remove(&state.cgroups) {
+            tries += 1;
+            if tries > 500 {
+                return Err(e);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::fs::remove_dir_all(&sd.dir).map_err(|e| ExecError::io(sd.dir.display().to_string(), e))
+    }
+
+    fn exec(&self, id: &str, process: &Process, stdio: Stdio) -> Result<i32, ExecError> {
+        super::exec::exec(self, id, process, stdio)
+    }
+
+    fn run(&self, id: &str, bundle: &Path, stdio: Stdio) -> Result<i32, ExecError> {
+        self.create(id, bundle, stdio)?;
+        let code = self.start(id).and_then(|()| self.wait(id));
+        let deleted = self.delete(id, true);
+        let code = code?;
+        deleted?;
+        Ok(code)
+    }
+}
+
+use std::os::unix::fs::OpenOptionsExt;
+
+impl Embedded {
+    #[allow(clippy::too_many_arguments)]
+    fn spawn(
+        &self,
+        id: &str,
+        sd: &StateDir,
+        bundle: &Path,
+        spec: Spec,
+        rootfs: PathBuf,
+        ns: namespaces::Namespaces,
+        join: Vec<(i32, OwnedFd)>,
+        seccomp: Option<seccomp::Program>,
+        stdio: Option<[OwnedFd; 3]>,
+    ) -> Result<(), ExecError> {
+        let linux = spec.linux().clone().unwrap_or_default();
+        let devices = linux.devices().clone().unwrap_or_default();
+        let cgroups = cgroup::create(
+            linux.cgroups_path().as_deref(),
+            id,
+            linux.resources().as_ref(),
+            &devices,
+        )?;
+        let fail = |e: ExecError| {
+            let _ = cgroup::remove(&cgroups);
+            e
+        };
+        // 0622: init may run as another host uid (user namespace); it reopens the fifo
+        // through /proc/self/fd, so only the inode's mode is checked. The state root is 0700.
+        sys::mkfifo(&sd.fifo(), 0o622).map_err(|e| fail(ExecError::io("mkfifo exec.fifo", e)))?;
+        let fifo = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_PATH | libc::O_CLOEXEC)
+            .open(sd.fifo())
+            .map_err(|e| fail(ExecError::io("open exec.fifo", e)))?;
+        let (report_r, report_w) = sys::pipe().map_err(|e| fail(ExecError::io("pipe", e)))?;
+        let oci_version = spec.version().clone();
+        let ctx = Context {
+            spec,
+            rootfs,
+            ns,
+            join,
+            cgroups: cgroups.clone(),
+            seccomp,
+            fifo: fifo.into(),
+            report: report_w,
+            stdio,
+        };
+        let monitor = match sys::fork() {
+            Ok(sys::Forked::Child) => {
+                drop(report_r);
+                init::monitor(ctx, sd.exit_file())
+            }
+            Ok(sys::Forked::Parent(pid)) => pid,
+            Err(e) => return Err(fail(ExecError::io("fork", e))),
+        };
+        drop(ctx);
+        let (pid, error) = read_report(report_r);
+        if let Some(message) = error {
+            if pid > 0 {
+                let _ = sys::kill(pid, libc::SIGKILL);
+            }
+            let _ = sys::waitpid(monitor, false);
+            let _ = cgroup::remove(&cgroups);
+            return Err(ExecError::Init {
+                id: id.into(),
+                message,
+            });
+        }
+        sd.write_state(&State {
+            oci_version,
+            id: id.into(),
+            status: Status::Created,
+            pid,
+            bundle: bundle.to_path_buf(),
+            monitor_pid: monitor,
+            exit_code: None,
+            cgroups,
+        })
+    }
+}

@@ -1,0 +1,131 @@
+//! `exec`: another process in a running container, with its own user, capabilities,
+//! no_new_privs and the container's seccomp profile (not secctx's).
+
+use std::os::fd::{AsFd, OwnedFd};
+
+use oci_spec::runtime::Process;
+
+use super::state::Status;
+use super::{Embedded, ExecError, Executor, Stdio, process, seccomp, sys};
+
+/// Namespaces joined, user first (it decides what the others may do), mount last (it changes
+/// our root and cwd to the container's).
+const ORDER: [(&str, i32); 7] = [
+    ("user", libc::CLONE_NEWUSER),
+    ("ipc", libc::CLONE_NEWIPC),
+    ("uts", libc::CLONE_NEWUTS),
+    ("net", libc::CLONE_NEWNET),
+    ("pid", libc::CLONE_NEWPID),
+    ("cgroup", libc::CLONE_NEWCGROUP),
+    ("mnt", libc::CLONE_NEWNS),
+];
+
+/// Runs `process` in container `id`; returns its exit code.
+pub fn exec(ex: &Embedded, id: &str, process: &Process, stdio: Stdio) -> Result<i32, ExecError> {
+    let state = ex.state(id)?;
+    if state.status != Status::Running {
+        return Err(ExecError::WrongState {
+            id: id.into(),
+            status: state.status.to_string(),
+            what: "exec needs a running container".into(),
+        });
+    }
+    let bundle_spec = oci_spec::runtime::Spec::load(state.bundle.join("config.json")).map_err(
+        |e| ExecError::Bundle {
+            path: state.bundle.join("config.json"),
+            message: e.to_string(),
+        },
+    )?;
+    let seccomp = bundle_spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.seccomp().clone())
+        .map(|s| seccomp::program(&s, &ex.root().join(".seccomp-cache")))
+        .transpose()?;
+    // Only the namespaces that differ from ours: setns into our own user namespace fails.
+    let mut joins: Vec<(i32, OwnedFd)> = Vec::new();
+    for (name, flag) in ORDER {
+        let theirs = format!("/proc/{}/ns/{name}", state.pid);
+        let ours = format!("/proc/self/ns/{name}");
+        if std::fs::read_link(&theirs).ok() == std::fs::read_link(&ours).ok() {
+            continue;
+        }
+        let f = std::fs::File::open(&theirs).map_err(|e| ExecError::io(theirs.clone(), e))?;
+        joins.push((flag, f.into()));
+    }
+    let stdio = stdio.open()?;
+    let (report_r, report_w) = sys::pipe().map_err(|e| ExecError::io("pipe", e))?;
+    let child = match sys::fork().map_err(|e| ExecError::io("fork", e))? {
+        sys::Forked::Child => {
+            drop(report_r);
+            let msg = child(&state.cgroups, &joins, process, seccomp.as_ref(), stdio);
+            super::init::send(&report_w, &format!("E{msg}"));
+            sys::exit(127);
+        }
+        sys::Forked::Parent(pid) => pid,
+    };
+    drop(report_w);
+    let mut text = String::new();
+    use std::io::Read;
+    let _ = std::fs::File::from(report_r).read_to_string(&mut text);
+    let status = sys::waitpid(child, false)
+        .map_err(|e| ExecError::io("waitpid", e))?
+        .unwrap_or(0);
+    if let Some(msg) = text.lines().find_map(|l| l.strip_prefix('E')) {
+        return Err(ExecError::Init {
+            id: id.into(),
+            message: format!("exec: {msg}"),
+        });
+    }
+    Ok(sys::exit_code(status))
+}
+
+fn child(
+    cgroups: &[std::path::PathBuf],
+    joins: &[(i32, OwnedFd)],
+    process: &Process,
+    seccomp: Option<&seccomp::Program>,
+    stdio: Option<[OwnedFd; 3]>,
+) -> String {
+    if let Err(e) = super::cgroup::join_self(cgroups) {
+        return format!("join cgroup: {e}");
+    }
+    if let Err(e) = process::oom_score_adj(process) {
+        return e;
+    }
+    for (flag, fd) in joins {
+        if let Err(e) = sys::setns(fd.as_fd(), *flag) {
+            return format!("setns {flag:#x}: {e}");
+        }
+    }
+    // The pid namespace applies to children: fork once more, and pass the exit status on.
+    match sys::fork() {
+        Ok(sys::Forked::Parent(pid)) => {
+            let code = match sys::waitpid(pid, false) {
+                Ok(Some(s)) => sys::exit_code(s),
+                _ => 127,
+            };
+            sys::exit(code);
+        }
+        Err(e) => return format!("fork: {e}"),
+        Ok(sys::Forked::Child) => {}
+    }
+    if let Some(stdio) = &stdio {
+        for (i, fd) in stdio.iter().enumerate() {
+            if let Err(e) = sys::dup2(fd.as_fd(), i as i32) {
+                return format!("stdio: {e}");
+            }
+        }
+    }
+    if let Err(e) = sys::cloexec_from(3) {
+        return format!("close_range: {e}");
+    }
+    if let Err(e) = process::limits(process) {
+        return e;
+    }
+    let prepared = match process::prepare(process) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    process::finalize(process, &prepared, seccomp)
+}

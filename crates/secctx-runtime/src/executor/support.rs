@@ -1,0 +1,77 @@
+//! What the embedded executor refuses, with the reason: nothing is silently dropped.
+
+use oci_spec::runtime::Spec;
+
+use super::ExecError;
+
+/// Checks the config for fields this executor cannot honour on this host.
+pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError> {
+    let refuse = |what: String| Err(ExecError::Unsupported(what));
+    if spec.root().is_none() {
+        return refuse("config.json has no root".into());
+    }
+    let Some(process) = spec.process() else {
+        return refuse("config.json has no process".into());
+    };
+    if process.terminal() == Some(true) {
+        return refuse("process.terminal (no console support)".into());
+    }
+    if let Some(p) = process.apparmor_profile().as_deref().filter(|p| !p.is_empty()) {
+        return refuse(if apparmor {
+            format!("apparmorProfile {p:?}: applying AppArmor profiles is not implemented")
+        } else {
+            format!("apparmorProfile {p:?}: AppArmor is not enabled in this kernel")
+        });
+    }
+    if let Some(l) = process.selinux_label().as_deref().filter(|p| !p.is_empty()) {
+        return refuse(if selinux {
+            format!("selinuxLabel {l:?}: applying SELinux labels is not implemented")
+        } else {
+            format!("selinuxLabel {l:?}: SELinux is not enabled in this kernel")
+        });
+    }
+    if process.scheduler().is_some()
+        || process.io_priority().is_some()
+        || process.exec_cpu_affinity().is_some()
+    {
+        return refuse("process.scheduler / ioPriority / execCPUAffinity".into());
+    }
+    if let Some(h) = spec.hooks() {
+        let any = [
+            h.prestart(),
+            h.create_runtime(),
+            h.create_container(),
+            h.start_container(),
+            h.poststart(),
+            h.poststop(),
+        ]
+        .iter()
+        .any(|v| v.as_ref().is_some_and(|v| !v.is_empty()));
+        if any {
+            return refuse("hooks".into());
+        }
+    }
+    if let Some(linux) = spec.linux() {
+        if linux.mount_label().as_deref().is_some_and(|l| !l.is_empty()) {
+            return refuse("linux.mountLabel (SELinux)".into());
+        }
+        if linux.intel_rdt().is_some()
+            || linux.personality().is_some()
+            || linux.memory_policy().is_some()
+            || linux.net_devices().as_ref().is_some_and(|d| !d.is_empty())
+            || linux.time_offsets().as_ref().is_some_and(|d| !d.is_empty())
+        {
+            return refuse(
+                "linux.intelRdt / personality / memoryPolicy / netDevices / timeOffsets".into(),
+            );
+        }
+        if let Some(s) = linux.seccomp() {
+            if s.listener_path().is_some() {
+                return refuse("seccomp listenerPath".into());
+            }
+        }
+    } else {
+        return refuse("config.json has no linux section".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,398 @@
+//! The seam: every kernel call the executor makes goes through this file, so the unsafe
+//! surface is one screen long and each call can be audited (and traced) in one place.
+//!
+//! Each function is a thin wrapper returning `io::Result`; no policy lives here.
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, CString};
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+fn check(ret: libc::c_long) -> io::Result<libc::c_long> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+fn cstr(path: &Path) -> io::Result<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))
+}
+
+/// The result of [`fork`].
+pub enum Forked {
+    /// We are the new process.
+    Child,
+    /// We are the caller; the child's pid.
+    Parent(i32),
+}
+
+/// `fork(2)`. The caller must be single-threaded or only do async-signal-safe work in the
+/// child until `exec`/`_exit` (see docs/executor.md).
+pub fn fork() -> io::Result<Forked> {
+    // SAFETY: fork has no memory-safety preconditions; the child-side restrictions are the
+    // caller's contract, documented above.
+    let pid = check(unsafe { libc::fork() } as libc::c_long)?;
+    Ok(if pid == 0 {
+        Forked::Child
+    } else {
+        Forked::Parent(pid as i32)
+    })
+}
+
+/// `_exit(2)`: leaves without running destructors or atexit handlers (a forked child must not
+/// flush the parent's buffers twice).
+pub fn exit(code: i32) -> ! {
+    // SAFETY: _exit never returns and has no preconditions.
+    unsafe { libc::_exit(code) }
+}
+
+/// `waitpid(2)`; `Ok(None)` when `nohang` and the child has not changed state.
+pub fn waitpid(pid: i32, nohang: bool) -> io::Result<Option<i32>> {
+    let mut status = 0;
+    let flags = if nohang { libc::WNOHANG } else { 0 };
+    loop {
+        // SAFETY: status is a valid out-pointer for the duration of the call.
+        let r = unsafe { libc::waitpid(pid, &mut status, flags) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        return Ok(if r == 0 { None } else { Some(status) });
+    }
+}
+
+/// Waits for any child; returns `(pid, status)`, `None` when there are no children left.
+pub fn wait_any() -> io::Result<Option<(i32, i32)>> {
+    let mut status = 0;
+    loop {
+        // SAFETY: status is a valid out-pointer.
+        let r = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::ECHILD) => return Ok(None),
+                _ => return Err(e),
+            }
+        }
+        return Ok(Some((r, status)));
+    }
+}
+
+/// The shell convention for a wait status: the exit code, or 128 + the signal.
+pub fn exit_code(status: i32) -> i32 {
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        255
+    }
+}
+
+/// `setsid(2)`.
+pub fn setsid() -> io::Result<()> {
+    // SAFETY: no arguments.
+    check(unsafe { libc::setsid() } as libc::c_long).map(drop)
+}
+
+/// `kill(2)`.
+pub fn kill(pid: i32, sig: i32) -> io::Result<()> {
+    // SAFETY: plain integers.
+    check(unsafe { libc::kill(pid, sig) } as libc::c_long).map(drop)
+}
+
+/// `unshare(2)` with `CLONE_NEW*` flags.
+pub fn unshare(flags: i32) -> io::Result<()> {
+    // SAFETY: plain integer flags.
+    check(unsafe { libc::unshare(flags) } as libc::c_long).map(drop)
+}
+
+/// `setns(2)`.
+pub fn setns(fd: BorrowedFd<'_>, nstype: i32) -> io::Result<()> {
+    // SAFETY: fd is a valid open descriptor for the duration of the call.
+    check(unsafe { libc::setns(fd.as_raw_fd(), nstype) } as libc::c_long).map(drop)
+}
+
+/// `mount(2)`.
+pub fn mount(
+    source: Option<&Path>,
+    target: &Path,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+    data: Option<&str>,
+) -> io::Result<()> {
+    let source = source.map(cstr).transpose()?;
+    let target = cstr(target)?;
+    let fstype = fstype.map(CString::new).transpose()?;
+    let data = data.map(CString::new).transpose()?;
+    let p = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+    // SAFETY: every pointer is a NUL-terminated string alive until the call returns, or null.
+    let r = unsafe {
+        libc::mount(
+            p(&source),
+            target.as_ptr(),
+            p(&fstype),
+            flags,
+            p(&data).cast(),
+        )
+    };
+    check(r as libc::c_long).map(drop)
+}
+
+/// `umount2(2)`.
+pub fn umount2(target: &Path, flags: i32) -> io::Result<()> {
+    let target = cstr(target)?;
+    // SAFETY: target is a valid C string.
+    check(unsafe { libc::umount2(target.as_ptr(), flags) } as libc::c_long).map(drop)
+}
+
+/// `pivot_root(2)` (no libc wrapper: raw syscall).
+pub fn pivot_root(new_root: &Path, put_old: &Path) -> io::Result<()> {
+    let new_root = cstr(new_root)?;
+    let put_old = cstr(put_old)?;
+    // SAFETY: both are valid C strings.
+    check(unsafe { libc::syscall(libc::SYS_pivot_root, new_root.as_ptr(), put_old.as_ptr()) })
+        .map(drop)
+}
+
+/// `chdir(2)`.
+pub fn chdir(path: &Path) -> io::Result<()> {
+    let path = cstr(path)?;
+    // SAFETY: valid C string.
+    check(unsafe { libc::chdir(path.as_ptr()) } as libc::c_long).map(drop)
+}
+
+/// `mknod(2)`.
+pub fn mknod(path: &Path, mode: u32, dev: u64) -> io::Result<()> {
+    let path = cstr(path)?;
+    // SAFETY: valid C string.
+    check(unsafe { libc::mknod(path.as_ptr(), mode, dev) } as libc::c_long).map(drop)
+}
+
+/// `mkfifo(3)`.
+pub fn mkfifo(path: &Path, mode: u32) -> io::Result<()> {
+    let path = cstr(path)?;
+    // SAFETY: valid C string.
+    check(unsafe { libc::mkfifo(path.as_ptr(), mode) } as libc::c_long).map(drop)
+}
+
+/// `sethostname(2)`.
+pub fn sethostname(name: &str) -> io::Result<()> {
+    // SAFETY: pointer and length describe `name`.
+    check(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) } as libc::c_long)
+        .map(drop)
+}
+
+/// `setdomainname(2)`.
+pub fn setdomainname(name: &str) -> io::Result<()> {
+    // SAFETY: pointer and length describe `name`.
+    check(unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) } as libc::c_long)
+        .map(drop)
+}
+
+/// `setrlimit(2)` for a `RLIMIT_*` resource number.
+pub fn setrlimit(resource: i32, soft: u64, hard: u64) -> io::Result<()> {
+    let lim = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: lim is a valid rlimit.
+    check(unsafe { libc::setrlimit(resource as _, &lim) } as libc::c_long).map(drop)
+}
+
+/// `setgroups(2)`.
+pub fn setgroups(gids: &[u32]) -> io::Result<()> {
+    // SAFETY: pointer and length describe `gids`.
+    check(unsafe { libc::setgroups(gids.len(), gids.as_ptr()) } as libc::c_long).map(drop)
+}
+
+/// `setresgid(2)` with all three ids equal (raw syscall: per-thread, no glibc broadcast).
+pub fn setresgid(gid: u32) -> io::Result<()> {
+    // SAFETY: plain integers.
+    check(unsafe { libc::syscall(libc::SYS_setresgid, gid, gid, gid) }).map(drop)
+}
+
+/// `setresuid(2)` with all three ids equal (raw syscall: per-thread, no glibc broadcast).
+pub fn setresuid(uid: u32) -> io::Result<()> {
+    // SAFETY: plain integers.
+    check(unsafe { libc::syscall(libc::SYS_setresuid, uid, uid, uid) }).map(drop)
+}
+
+/// `prctl(2)` with integer arguments.
+pub fn prctl(option: i32, a2: u64, a3: u64, a4: u64, a5: u64) -> io::Result<i32> {
+    // SAFETY: every option used by the executor takes integer arguments only.
+    check(unsafe { libc::prctl(option, a2, a3, a4, a5) } as libc::c_long).map(|r| r as i32)
+}
+
+/// The three capability sets as 64-bit masks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CapSets {
+    /// Effective.
+    pub effective: u64,
+    /// Permitted.
+    pub permitted: u64,
+    /// Inheritable.
+    pub inheritable: u64,
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+/// `capset(2)` for the calling thread (version 3: two 32-bit words per set).
+pub fn capset(sets: CapSets) -> io::Result<()> {
+    let mut header = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let word = |m: u64, i: usize| (m >> (32 * i)) as u32;
+    let data: [CapData; 2] = std::array::from_fn(|i| CapData {
+        effective: word(sets.effective, i),
+        permitted: word(sets.permitted, i),
+        inheritable: word(sets.inheritable, i),
+    });
+    // SAFETY: header and data are valid, correctly sized v3 structures.
+    check(unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) }).map(drop)
+}
+
+/// `seccomp(SECCOMP_SET_MODE_FILTER, flags, prog)` with a compiled BPF program (`sock_filter`
+/// array as bytes, 8 bytes per instruction).
+pub fn seccomp_set_filter(bpf: &[u8], flags: u32) -> io::Result<()> {
+    if bpf.len() % 8 != 0 || bpf.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "BPF program is not a whole number of instructions",
+        ));
+    }
+    // Copy into properly aligned instructions.
+    let filters: Vec<libc::sock_filter> = bpf
+        .chunks_exact(8)
+        .map(|c| libc::sock_filter {
+            code: u16::from_ne_bytes([c[0], c[1]]),
+            jt: c[2],
+            jf: c[3],
+            k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
+        })
+        .collect();
+    let prog = libc::sock_fprog {
+        len: filters.len() as u16,
+        filter: filters.as_ptr().cast_mut(),
+    };
+    // SAFETY: prog points at `filters`, which outlives the call.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            flags,
+            &prog as *const libc::sock_fprog,
+        )
+    })
+    .map(drop)
+}
+
+/// Brings the loopback interface of the current network namespace up
+/// (`SIOCGIFFLAGS`/`SIOCSIFFLAGS` on `lo`).
+pub fn loopback_up() -> io::Result<()> {
+    // SAFETY: plain integers.
+    let fd = check(
+        unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) }
+            as libc::c_long,
+    )? as RawFd;
+    // SAFETY: fd was just returned by socket and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: ifreq is plain data; all-zero is a valid value.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
+        *dst = *src as libc::c_char;
+    }
+    // SAFETY: req is a valid ifreq for these ioctls.
+    check(unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } as libc::c_long)?;
+    // SAFETY: reading the union member SIOCGIFFLAGS filled in.
+    unsafe { req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
+    // SAFETY: as above.
+    check(unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCSIFFLAGS, &mut req) } as libc::c_long)
+        .map(drop)
+}
+
+/// `dup2(2)` onto a target number (used for stdio 0, 1, 2).
+pub fn dup2(fd: BorrowedFd<'_>, target: RawFd) -> io::Result<()> {
+    // SAFETY: fd is valid; target is a plain number the caller owns (0..=2).
+    check(unsafe { libc::dup2(fd.as_raw_fd(), target) } as libc::c_long).map(drop)
+}
+
+/// `pipe2(O_CLOEXEC)`: `(read, write)`.
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: fds is a valid 2-element out array.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } as libc::c_long)?;
+    // SAFETY: both descriptors were just created and are owned by us alone.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// `execve(2)`; returns only on failure.
+pub fn execve(path: &CStr, args: &[CString], env: &[CString]) -> io::Error {
+    let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let mut envp: Vec<*const libc::c_char> = env.iter().map(|a| a.as_ptr()).collect();
+    envp.push(std::ptr::null());
+    // SAFETY: argv/envp are NUL-terminated arrays of valid C strings alive across the call.
+    unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+    io::Error::last_os_error()
+}
+
+/// Marks every descriptor from `from` up close-on-exec (`close_range(2)` with
+/// `CLOSE_RANGE_CLOEXEC`), so nothing inherited from the caller leaks into the container.
+pub fn cloexec_from(from: u32) -> io::Result<()> {
+    const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+    // SAFETY: plain integers.
+    check(unsafe { libc::syscall(libc::SYS_close_range, from, u32::MAX, CLOSE_RANGE_CLOEXEC) })
+        .map(drop)
+}
+
+/// `umask(2)`.
+pub fn umask(mask: u32) {
+    // SAFETY: plain integer.
+    unsafe { libc::umask(mask) };
+}
+
+/// Every signal back to its default disposition and an empty signal mask: a Rust program
+/// ignores SIGPIPE, and an ignored signal would survive `execve` into the container.
+pub fn reset_signals() -> io::Result<()> {
+    for sig in 1..libc::SIGRTMAX() {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: SIG_DFL is always a valid disposition; errors for reserved numbers are
+        // ignored.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
+    // SAFETY: an empty set is a valid mask; the old-mask pointer may be null.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: set is a valid sigset_t.
+    unsafe { libc::sigemptyset(&mut set) };
+    // SAFETY: as above.
+    check(unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) }
+        as libc::c_long)
+    .map(drop)
+}
