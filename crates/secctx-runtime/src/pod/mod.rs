@@ -13,6 +13,7 @@
 pub mod clock;
 pub mod journal;
 pub mod logs;
+pub mod pump;
 pub mod sandbox;
 pub mod state;
 pub mod volumes;
