@@ -24,6 +24,10 @@ use super::prepare::Prepared;
 
 const POLL: Duration = Duration::from_millis(10);
 
+/// The `ociVersion` written for an external runtime: crun 1.8 refuses anything but 1.0.x
+/// ("unknown version specified"); the fields secctx writes are all in 1.0.2.
+const EXTERNAL_OCI_VERSION: &str = "1.0.2";
+
 /// Runs the pod to its end; the final phase.
 pub struct Runner<'a> {
     p: &'a Prepared,
@@ -226,7 +230,10 @@ impl<'a> Runner<'a> {
         };
         let exe = std::env::current_exe().context("locating the secctx binary")?;
         let extra = sandbox::prepare_rootfs(&rootfs, &exe)?;
-        let spec = sandbox::sandbox_spec(&base.spec, &rootfs, extra);
+        let mut spec = sandbox::sandbox_spec(&base.spec, &rootfs, extra);
+        if self.record.runtime.is_some() {
+            spec.set_version(EXTERNAL_OCI_VERSION.into());
+        }
         let bundle = dir.join("bundle");
         std::fs::create_dir_all(&bundle)?;
         spec.save(bundle.join("config.json"))?;
@@ -319,7 +326,15 @@ impl<'a> Runner<'a> {
                 .map_err(|e| fail(format!("unpacking {}: {e}", c.image)))?;
         }
         let rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
-        std::fs::write(bundle.join("config.json"), rendered.config_json())
+        let mut text = rendered.config_json();
+        if self.record.runtime.is_some() {
+            text = text.replacen(
+                &format!("\"ociVersion\": \"{}\"", secctx_core::oci::OCI_VERSION),
+                &format!("\"ociVersion\": \"{EXTERNAL_OCI_VERSION}\""),
+                1,
+            );
+        }
+        std::fs::write(bundle.join("config.json"), text)
             .map_err(|e| fail(e.to_string()))?;
         self.journal
             .record(&Entry::Container {

@@ -1,0 +1,458 @@
+//! `secctx run` end to end (root): every example pod is run with a probe and what the probe
+//! reads inside the container (`id`, `/proc/1/status`, volume ownership) must equal what
+//! `secctx explain` predicts; refusals, bad input, crash recovery.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{images, secctx, shared};
+use serde_json::Value;
+
+/// The probe every regular container runs instead of its command.
+const PROBE: &str = "id; grep -E '^(CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/1/status";
+
+/// A private image store and pod state directory, removed (pods first) on drop.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(
+            std::fs::metadata("/proc/self").unwrap().uid(),
+            0,
+            "secctx run tests need root (CI runs as root)"
+        );
+        let env = Env {
+            dir: tempfile::Builder::new()
+                .prefix("secctx-run-")
+                .tempdir()
+                .unwrap(),
+        };
+        for (name, path) in images() {
+            let o = env.cmd().args(["image", "import", name, path]).output().unwrap();
+            assert!(o.status.success(), "import {name}: {}", text(&o));
+        }
+        env
+    }
+
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = secctx();
+        c.env("SECCTX_ROOT", self.store())
+            .env("SECCTX_STATE_DIR", self.state());
+        c
+    }
+
+    fn run(&self, file: &Path, extra: &[&str]) -> Output {
+        self.cmd()
+            .arg("run")
+            .arg(file)
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    fn explain(&self, file: &Path) -> Value {
+        let mut c = self.cmd();
+        c.arg("explain").arg(file).args(["-o", "json", "--node-from-host"]);
+        for (name, _) in images() {
+            c.args(["--image", name]);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "explain: {}", text(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    }
+
+    fn inspect(&self, pod: &str) -> Value {
+        let o = self.cmd().args(["inspect", pod]).output().unwrap();
+        assert!(o.status.success(), "inspect: {}", text(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    }
+
+    fn rm(&self, pod: &str) {
+        let o = self.cmd().args(["rm", pod]).output().unwrap();
+        assert!(o.status.success(), "rm {pod}: {}", text(&o));
+    }
+
+    fn write(&self, name: &str, yaml: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, yaml).unwrap();
+        p
+    }
+
+    fn pods(&self) -> Vec<String> {
+        std::fs::read_dir(self.state())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        for p in self.pods() {
+            let _ = self.cmd().args(["rm", &p]).output();
+        }
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit={:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `[container] line` output → lines per container.
+fn by_container(o: &Output) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for l in String::from_utf8_lossy(&o.stdout).lines() {
+        if let Some((c, rest)) = l.strip_prefix('[').and_then(|l| l.split_once("] ")) {
+            out.entry(c.to_string()).or_default().push(rest.to_string());
+        }
+    }
+    out
+}
+
+/// What the probe printed, as explain's field names.
+fn observed(lines: &[String]) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for l in lines {
+        if l.starts_with("uid=") {
+            m.insert("id".into(), l.clone());
+        } else if let Some((k, v)) = l.split_once(":\t") {
+            m.insert(k.to_string(), v.trim().to_string());
+        }
+    }
+    m
+}
+
+/// explain's prediction in the probe's terms.
+fn predicted(c: &Value) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    m.insert("id".into(), c["idLine"].as_str().unwrap_or("?").to_string());
+    let caps = &c["caps"]["value"];
+    m.insert("CapPrm".into(), caps["prm"].as_str().unwrap_or("?").into());
+    m.insert("CapEff".into(), caps["eff"].as_str().unwrap_or("?").into());
+    m.insert("CapBnd".into(), caps["bnd"].as_str().unwrap_or("?").into());
+    let nnp = c["noNewPrivs"]["value"].as_bool().unwrap_or(false);
+    m.insert("NoNewPrivs".into(), if nnp { "1" } else { "0" }.into());
+    m.insert("Seccomp".into(), c["seccomp"]["procMode"].to_string());
+    m
+}
+
+fn example(name: &str) -> PathBuf {
+    shared().join("examples/pods").join(name)
+}
+
+/// Runs an example with the probe; every regular container's observation must equal explain.
+fn check_example(env: &Env, file: &str) -> Output {
+    let path = example(file);
+    let explained = env.explain(&path);
+    let pod = &explained["pods"][0];
+    let o = env.run(&path, &["--command", PROBE]);
+    let seen = by_container(&o);
+    for c in pod["containers"].as_array().unwrap() {
+        if c["kind"] != "regular" {
+            continue;
+        }
+        let name = c["name"].as_str().unwrap();
+        let lines = seen
+            .get(name)
+            .unwrap_or_else(|| panic!("{file}: no output from {name}: {}", text(&o)));
+        assert_eq!(observed(lines), predicted(c), "{file}: container {name}");
+    }
+    o
+}
+
+fn pod_name(file: &str) -> String {
+    let text = std::fs::read_to_string(example(file)).unwrap();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("name: "))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn every_example_pod_matches_explain() {
+    let env = Env::new();
+    let mut ran = 0;
+    for file in [
+        "security-context.yaml",
+        "security-context-2.yaml",
+        "security-context-3.yaml",
+        "security-context-4.yaml",
+        "security-context-5.yaml",
+        "security-context-6.yaml",
+        "fsgroup-change-policy.yaml",
+        "readonly-rootfs-drop-all.yaml",
+    ] {
+        let o = check_example(&env, file);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", text(&o));
+        let name = env.pods().into_iter().next().unwrap();
+        let status = env.inspect(&name);
+        assert_eq!(status["status"]["phase"], "Succeeded", "{file}");
+        let explained = env.explain(&example(file));
+        let c0 = explained["pods"][0]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "regular")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            status["status"]["containerStatuses"][0]["user"]["linux"], c0["statusUser"],
+            "{file}: user.linux"
+        );
+        env.rm(&name);
+        ran += 1;
+    }
+    assert_eq!(ran, 8);
+    let _ = pod_name("security-context.yaml");
+}
+
+#[test]
+fn apparmor_pod_is_rejected_like_the_kubelet_on_this_kernel() {
+    let env = Env::new();
+    assert!(
+        !Path::new("/sys/kernel/security/apparmor").exists(),
+        "this test expects a kernel without AppArmor"
+    );
+    let o = env.run(&example("seccomp-apparmor-selinux.yaml"), &["--command", PROBE]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(by_container(&o).is_empty(), "nothing ran: {}", text(&o));
+    let s = env.inspect("profiles-demo");
+    assert_eq!(s["status"]["phase"], "Failed");
+    assert_eq!(s["status"]["reason"], "AppArmor");
+    assert_eq!(
+        s["status"]["message"],
+        "Pod was rejected: Cannot enforce AppArmor: AppArmor is not enabled on the host"
+    );
+    let explained = env.explain(&example("seccomp-apparmor-selinux.yaml"));
+    assert_eq!(
+        explained["pods"][0]["rejections"][0]["message"],
+        "Cannot enforce AppArmor: AppArmor is not enabled on the host"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not enforced: SELinux"));
+}
+
+#[test]
+fn fsgroup_volume_ownership_is_observed() {
+    let env = Env::new();
+    let o = env.run(
+        &example("security-context.yaml"),
+        &[
+            "--command",
+            "ls -ldn /data/demo; touch /data/demo/f; ls -ln /data/demo/f",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let lines = &by_container(&o)["sec-ctx-demo"];
+    assert!(lines[0].starts_with("drwxrwsrwx "), "{lines:?}");
+    let f: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!((f[2], f[3]), ("0", "2000"), "{lines:?}");
+    let f: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!((f[2], f[3]), ("1000", "2000"), "{lines:?}");
+    let explained = env.explain(&example("security-context.yaml"));
+    assert_eq!(
+        explained["pods"][0]["volumes"][0]["root"],
+        "drwxrwsrwx root 2000"
+    );
+}
+
+#[test]
+fn run_as_non_root_refusal_is_create_container_config_error() {
+    let env = Env::new();
+    let f = env.write(
+        "nonroot.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: nonroot}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n  - {name: c, image: busybox:1.28, command: [id]}\n",
+    );
+    let o = env.run(&f, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let s = env.inspect("nonroot");
+    let uid = s["metadata"]["uid"].as_str().unwrap();
+    assert_eq!(s["status"]["phase"], "Pending");
+    let w = &s["status"]["containerStatuses"][0]["state"]["waiting"];
+    assert_eq!(w["reason"], "CreateContainerConfigError");
+    assert_eq!(
+        w["message"],
+        format!(
+            "container has runAsNonRoot and image will run as root (pod: \"nonroot_default({uid})\", container: c)"
+        )
+    );
+    // Nothing was created: no container in the executor's state.
+    let containers = env.state().join(".containers");
+    let n = std::fs::read_dir(&containers).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(n, 0, "no container may exist");
+}
+
+#[test]
+fn bad_pod_file_exits_2_and_starts_nothing() {
+    let env = Env::new();
+    for (name, yaml) in [
+        ("bad-yaml.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n"),
+        (
+            "bad-field.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - {name: c, image: busybox:1.28, securityContext: {runAsUser: nope}}\n",
+        ),
+        (
+            "invalid.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  securityContext: {runAsUser: -1}\n  containers:\n  - {name: c, image: busybox:1.28}\n",
+        ),
+        (
+            "no-image.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - {name: c, image: nowhere:1}\n",
+        ),
+    ] {
+        let f = env.write(name, yaml);
+        let o = env.run(&f, &[]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", text(&o));
+        assert!(env.pods().is_empty(), "{name}: a pod was created");
+    }
+}
+
+fn mounts_under(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(&*dir.to_string_lossy()))
+        .map(String::from)
+        .collect()
+}
+
+fn container_pids(env: &Env) -> Vec<i32> {
+    let root = env.state().join(".containers");
+    let mut pids = Vec::new();
+    for e in std::fs::read_dir(root).unwrap().flatten() {
+        if let Ok(t) = std::fs::read(e.path().join("state.json")) {
+            let v: Value = serde_json::from_slice(&t).unwrap();
+            pids.push(v["pid"].as_i64().unwrap() as i32);
+        }
+    }
+    pids
+}
+
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.rsplit_once(')').unwrap().1.trim_start().starts_with('Z'))
+        .unwrap_or(false)
+}
+
+#[test]
+fn kill_9_mid_run_then_rm_leaves_nothing() {
+    let env = Env::new();
+    let f = env.write(
+        "long.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: long}\nspec:\n  securityContext: {fsGroup: 2000}\n  initContainers:\n  - {name: init, image: busybox:1.28, command: [sh, -c, 'echo init > /mem/x']}\n  containers:\n  - name: a\n    image: busybox:1.28\n    command: [sh, -c, 'sleep 1000 & sleep 1000']\n    volumeMounts: [{name: mem, mountPath: /mem}, {name: disk, mountPath: /disk}]\n  - {name: b, image: busybox:1.28, command: [sleep, '1000']}\n  volumes:\n  - {name: mem, emptyDir: {medium: Memory, sizeLimit: 16Mi}}\n  - {name: disk, emptyDir: {}}\n",
+    );
+    let mut child = env
+        .cmd()
+        .arg("run")
+        .arg(&f)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until both containers run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let s = std::fs::read(env.state().join("long/status.json"))
+            .ok()
+            .and_then(|t| serde_json::from_slice::<Value>(&t).ok());
+        if s.as_ref().is_some_and(|s| s["phase"] == "Running") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "pod never ran: {s:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!mounts_under(&env.state()).is_empty(), "the tmpfs is mounted");
+    let pids = container_pids(&env);
+    assert!(pids.len() >= 3, "sandbox and two containers: {pids:?}");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(pids.iter().all(|p| alive(*p)), "containers outlive secctx");
+    env.rm("long");
+    assert_eq!(mounts_under(&env.state()), Vec::<String>::new());
+    let left: Vec<i32> = pids.into_iter().filter(|p| alive(*p)).collect();
+    assert!(left.is_empty(), "processes left: {left:?}");
+    assert!(env.pods().is_empty());
+}
+
+#[test]
+fn detached_pod_exec_logs_and_status() {
+    let env = Env::new();
+    let f = env.write(
+        "web.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  shareProcessNamespace: true\n  securityContext: {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000]}\n  initContainers:\n  - {name: setup, image: busybox:1.28, command: [sh, -c, 'echo from init']}\n  containers:\n  - name: app\n    image: busybox:1.28\n    command: [sh, -c, 'echo hello; echo oops >&2; exec sleep 1000']\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n      seccompProfile: {type: RuntimeDefault}\n  - {name: side, image: busybox:1.28, command: [sleep, '1000']}\n",
+    );
+    let o = env.run(&f, &["-d"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "web");
+    let o = env
+        .cmd()
+        .args(["exec", "web", "-c", "app", "--", "sh", "-c"])
+        .arg("id; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status; ps -o comm")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("uid=1000 gid=3000 groups=3000,4000"), "{out}");
+    assert!(out.contains("CapEff:\t0000000000000000"), "{out}");
+    assert!(out.contains("NoNewPrivs:\t1"), "{out}");
+    assert!(out.contains("Seccomp:\t2"), "{out}");
+    // shareProcessNamespace: the other container's sleep is visible.
+    assert!(out.matches("sleep").count() >= 2, "{out}");
+    // The exec'd process is confined too: unshare is blocked by RuntimeDefault.
+    let o = env
+        .cmd()
+        .args(["exec", "web", "-c", "app", "--", "unshare", "-U", "true"])
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    let logs = env.cmd().args(["logs", "web", "-c", "app"]).output().unwrap();
+    let logs = String::from_utf8_lossy(&logs.stdout).to_string();
+    assert!(logs.contains("hello\n") && logs.contains("oops\n"), "{logs}");
+    let raw = env
+        .cmd()
+        .args(["logs", "web", "-c", "setup", "--raw"])
+        .output()
+        .unwrap();
+    let raw = String::from_utf8_lossy(&raw.stdout).to_string();
+    assert!(raw.contains(" stdout F from init"), "{raw}");
+    let o = env.cmd().args(["logs", "web"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a container name must be specified for pod web, choose one of: [setup app side]"),
+        "{}",
+        text(&o)
+    );
+    let s = env.inspect("web");
+    assert_eq!(s["status"]["phase"], "Running");
+    assert_eq!(
+        s["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"],
+        "Completed"
+    );
+    assert!(s["status"]["containerStatuses"][0]["state"]["running"]["startedAt"].is_string());
+    let ps = env.cmd().arg("ps").output().unwrap();
+    assert!(String::from_utf8_lossy(&ps.stdout).contains("web"));
+    env.rm("web");
+    assert!(env.pods().is_empty());
+}
