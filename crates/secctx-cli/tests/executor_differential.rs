@@ -12,8 +12,24 @@ const PROBE: &str = "id; cat /proc/self/status; echo ---; cat /proc/self/mountin
 
 /// The status lines that describe security state (the rest is memory and scheduling).
 const STATUS_KEYS: [&str; 18] = [
-    "Name", "Umask", "Uid", "Gid", "Groups", "NStgid", "NSpid", "NSpgid", "NSsid", "SigBlk",
-    "SigIgn", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp",
+    "Name",
+    "Umask",
+    "Uid",
+    "Gid",
+    "Groups",
+    "NStgid",
+    "NSpid",
+    "NSpgid",
+    "NSsid",
+    "SigBlk",
+    "SigIgn",
+    "CapInh",
+    "CapPrm",
+    "CapEff",
+    "CapBnd",
+    "CapAmb",
+    "NoNewPrivs",
+    "Seccomp",
 ];
 
 fn normalise(out: &str, host_pid: bool) -> String {
@@ -94,7 +110,8 @@ fn configs() -> Vec<(&'static str, Value, bool)> {
         (
             "drop-all",
             with(base(), |c| {
-                c["process"]["capabilities"] = json!({"bounding": [], "effective": [], "permitted": []});
+                c["process"]["capabilities"] =
+                    json!({"bounding": [], "effective": [], "permitted": []});
                 c["linux"]["seccomp"] = runtime_default(&[]);
             }),
             false,
@@ -112,7 +129,8 @@ fn configs() -> Vec<(&'static str, Value, bool)> {
         (
             "non-root-groups",
             with(base(), |c| {
-                c["process"]["user"] = json!({"uid": 1000, "gid": 3000, "additionalGids": [3000, 4000, 5000]});
+                c["process"]["user"] =
+                    json!({"uid": 1000, "gid": 3000, "additionalGids": [3000, 4000, 5000]});
             }),
             false,
         ),
@@ -156,9 +174,14 @@ fn configs() -> Vec<(&'static str, Value, bool)> {
         (
             "userns",
             with(base(), |c| {
-                c["linux"]["namespaces"].as_array_mut().unwrap().push(json!({"type": "user"}));
-                c["linux"]["uidMappings"] = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
-                c["linux"]["gidMappings"] = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+                c["linux"]["namespaces"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!({"type": "user"}));
+                c["linux"]["uidMappings"] =
+                    json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+                c["linux"]["gidMappings"] =
+                    json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
                 c["linux"]["seccomp"] = runtime_default(&caps);
             }),
             false,
@@ -174,14 +197,21 @@ fn configs() -> Vec<(&'static str, Value, bool)> {
             "sysctls",
             with(base(), |c| {
                 c["linux"]["sysctl"] = json!({"net.ipv4.ip_unprivileged_port_start": "0", "kernel.shm_rmid_forced": "1"});
-                c["process"]["args"] = json!(["sh", "-c", format!("{PROBE}; cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shm_rmid_forced")]);
+                c["process"]["args"] = json!([
+                    "sh",
+                    "-c",
+                    format!(
+                        "{PROBE}; cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shm_rmid_forced"
+                    )
+                ]);
             }),
             false,
         ),
         (
             "privileged",
             with(base(), |c| {
-                c["process"]["capabilities"] = json!({"bounding": all, "effective": all, "permitted": all});
+                c["process"]["capabilities"] =
+                    json!({"bounding": all, "effective": all, "permitted": all});
                 c["linux"]["maskedPaths"] = json!([]);
                 c["linux"]["readonlyPaths"] = json!([]);
                 c["mounts"][4]["options"] = json!(["nosuid", "noexec", "nodev", "rw"]);
@@ -191,7 +221,8 @@ fn configs() -> Vec<(&'static str, Value, bool)> {
         (
             "rlimits-umask",
             with(base(), |c| {
-                c["process"]["rlimits"] = json!([{"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 512}]);
+                c["process"]["rlimits"] =
+                    json!([{"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 512}]);
                 c["process"]["user"]["umask"] = json!(0o077);
             }),
             false,
@@ -208,7 +239,8 @@ fn configs() -> Vec<(&'static str, Value, bool)> {
         (
             "host-network",
             with(base(), |c| {
-                c["linux"]["namespaces"] = json!([{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}]);
+                c["linux"]["namespaces"] =
+                    json!([{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}]);
                 c["mounts"][4] = json!({"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]});
             }),
             false,
@@ -243,6 +275,10 @@ fn embedded_matches_crun() {
             ));
         }
     }
-    println!("differential: {} configs, {} differ", cases.len(), failures.len());
+    println!(
+        "differential: {} configs, {} differ",
+        cases.len(),
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

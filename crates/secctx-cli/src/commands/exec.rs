@@ -35,7 +35,10 @@ pub fn run(args: ExecArgs) -> anyhow::Result<ExitCode> {
     let c = pick_container(&record, args.container.as_deref())?;
     let config = crate::pods::container::bundle_dir(&pod, &c.name).join("config.json");
     let spec = Spec::load(&config).with_context(|| format!("reading {}", config.display()))?;
-    let mut process = spec.process().clone().context("config.json has no process")?;
+    let mut process = spec
+        .process()
+        .clone()
+        .context("config.json has no process")?;
     process.set_args(Some(args.command.clone()));
     process.set_terminal(Some(false));
     let ex = executor(record.runtime.as_deref(), &record.executor_root);

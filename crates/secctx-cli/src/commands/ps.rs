@@ -22,9 +22,15 @@ fn status_word(s: &PodStatus) -> String {
     if let Some(r) = &s.reason {
         return r.clone();
     }
-    for c in s.init_container_statuses.iter().chain(s.container_statuses.iter()) {
+    for c in s
+        .init_container_statuses
+        .iter()
+        .chain(s.container_statuses.iter())
+    {
         match &c.state {
-            ContainerState::Waiting(w) if w.reason != "PodInitializing" && w.reason != "ContainerCreating" => {
+            ContainerState::Waiting(w)
+                if w.reason != "PodInitializing" && w.reason != "ContainerCreating" =>
+            {
                 return w.reason.clone();
             }
             ContainerState::Terminated(t) if t.exit_code != 0 => return t.reason.clone(),
@@ -39,7 +45,10 @@ fn status_word(s: &PodStatus) -> String {
 
 /// Runs `secctx ps`.
 pub fn run(args: PsArgs) -> anyhow::Result<ExitCode> {
-    let mut out = format!("{:<32} {:<7} {:<28} {:<20} {}\n", "NAME", "READY", "STATUS", "CREATED", "RUNNER");
+    let mut out = format!(
+        "{:<32} {:<7} {:<28} {:<20} {}\n",
+        "NAME", "READY", "STATUS", "CREATED", "RUNNER"
+    );
     for pod in PodDir::list(&args.state.state_dir)? {
         let record = pod.record().ok();
         let status = pod.status().ok();

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use secctx_core::status::Phase;
+use secctx_core::status::{ContainerState, Phase};
 
 use crate::commands::image::StoreArgs;
 use crate::node::NodeArgs;
@@ -60,7 +60,13 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let child = args.runner_uid.is_some();
     let uid = args.runner_uid.clone().unwrap_or_else(new_uid);
     let store = args.store.open()?;
-    let p = prepare(&args.file, &uid, args.command.as_deref(), store, args.node.config())?;
+    let p = prepare(
+        &args.file,
+        &uid,
+        args.command.as_deref(),
+        store,
+        args.node.config(),
+    )?;
     let pod = args.state.pod(p.name())?;
     if !child {
         pod.create()?;
@@ -84,7 +90,11 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn detach(args: &RunArgs, pod: &secctx_runtime::pod::PodDir, uid: &str) -> anyhow::Result<ExitCode> {
+fn detach(
+    args: &RunArgs,
+    pod: &secctx_runtime::pod::PodDir,
+    uid: &str,
+) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt;
     let exe = std::env::current_exe().context("locating the secctx binary")?;
     let log = pod.path("runner.log");
@@ -122,11 +132,17 @@ fn detach(args: &RunArgs, pod: &secctx_runtime::pod::PodDir, uid: &str) -> anyho
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Ok(s) = pod.status() {
-            let settled = s.phase != Phase::Pending
-                || s.init_container_statuses
-                    .iter()
-                    .chain(s.container_statuses.iter())
-                    .any(|c| c.is_final());
+            // Started, finished, or stuck: a create error, or a failed init container.
+            let stuck = s
+                .init_container_statuses
+                .iter()
+                .chain(s.container_statuses.iter())
+                .any(|c| match &c.state {
+                    ContainerState::Waiting(w) => w.reason.ends_with("Error"),
+                    ContainerState::Terminated(t) => t.exit_code != 0,
+                    ContainerState::Running(_) => false,
+                });
+            let settled = s.phase != Phase::Pending || stuck || s.message.is_some();
             if settled {
                 break;
             }

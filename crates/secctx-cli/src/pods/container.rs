@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use secctx_core::oci::kubelet::{CONTAINERD_SANDBOXES, KUBELET_ROOT};
-use secctx_core::oci::{ImageConfig, RenderError, RenderOptions, Rendered, kubelet_volume_mounts, render};
+use secctx_core::oci::{
+    ImageConfig, RenderError, RenderOptions, Rendered, kubelet_volume_mounts, render,
+};
 use secctx_core::projection::{PodFacts, container_env};
 use secctx_core::resolve::{ContainerKind, ResolvedContainer, SeccompChoice, all_containers};
 use secctx_runtime::pod::PodDir;
@@ -66,7 +68,13 @@ pub fn render_container(
         .find(|r| r.kind == c.kind && r.name == c.name)
         .ok_or_else(|| create_error(format!("container {} not in the spec", c.name)))?;
     let env = container_env(
-        &p.spec.containers.iter().chain(p.spec.init_containers.iter().flatten()).find(|x| x.name == c.name).cloned().unwrap_or_default(),
+        &p.spec
+            .containers
+            .iter()
+            .chain(p.spec.init_containers.iter().flatten())
+            .find(|x| x.name == c.name)
+            .cloned()
+            .unwrap_or_default(),
         &p.meta,
         &p.spec,
         &p.objects,

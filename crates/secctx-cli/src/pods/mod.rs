@@ -56,13 +56,19 @@ pub fn executor(runtime: Option<&Path>, root: &Path) -> Box<dyn Executor> {
 pub struct ExecutorUndoer;
 
 impl Undoer for ExecutorUndoer {
-    fn delete_container(&self, id: &str, runtime: Option<&Path>, root: &Path) -> Result<(), String> {
+    fn delete_container(
+        &self,
+        id: &str,
+        runtime: Option<&Path>,
+        root: &Path,
+    ) -> Result<(), String> {
         let ex = executor(runtime, root);
         if ex.state(id).is_err() {
             // Never created, or already deleted.
             return Ok(());
         }
-        ex.delete(id, true).map_err(|e| format!("delete container {id}: {e}"))
+        ex.delete(id, true)
+            .map_err(|e| format!("delete container {id}: {e}"))
     }
 }
 
@@ -79,7 +85,11 @@ pub fn pick_container(
             .cloned()
             .with_context(|| format!("container {w} is not valid for pod {}", record.name));
     }
-    let regular: Vec<_> = record.containers.iter().filter(|c| c.kind == "regular").collect();
+    let regular: Vec<_> = record
+        .containers
+        .iter()
+        .filter(|c| c.kind == "regular")
+        .collect();
     match regular.as_slice() {
         [one] => Ok((*one).clone()),
         _ => anyhow::bail!(

@@ -60,10 +60,16 @@ pub fn prepare(
     }
     let mut workloads = loaded.workloads();
     let Some(w) = workloads.next() else {
-        bail!("{}: no pod or workload with a pod template", manifest.display());
+        bail!(
+            "{}: no pod or workload with a pod template",
+            manifest.display()
+        );
     };
     if workloads.next().is_some() {
-        bail!("{}: more than one pod; secctx run takes one", manifest.display());
+        bail!(
+            "{}: more than one pod; secctx run takes one",
+            manifest.display()
+        );
     }
     let mut meta = w.pod_meta.clone();
     if meta.name.as_deref().unwrap_or("").is_empty() {

@@ -84,7 +84,10 @@ impl<'a> Runner<'a> {
         if let Some(r) = self.p.resolved.rejections.first() {
             self.status = PodStatus::rejected(r);
             self.save(true);
-            diag(&format!("pod {} rejected: {}: {}", self.pod.name, r.reason, r.message));
+            diag(&format!(
+                "pod {} rejected: {}: {}",
+                self.pod.name, r.reason, r.message
+            ));
             return Ok(Phase::Failed);
         }
         self.save(false);
@@ -152,7 +155,9 @@ impl<'a> Runner<'a> {
         let p = self.p;
         let mut payloads = BTreeMap::new();
         for v in p.spec.volumes.iter().flatten() {
-            if let Some(r) = volume_payload(v, &p.meta, &p.spec, &p.objects, &super::container::facts()) {
+            if let Some(r) =
+                volume_payload(v, &p.meta, &p.spec, &p.objects, &super::container::facts())
+            {
                 let payload = r.map_err(|e| {
                     format!("MountVolume.SetUp failed for volume {:?} : {e}", v.name)
                 })?;
@@ -197,12 +202,18 @@ impl<'a> Runner<'a> {
             "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n".to_string()
         };
         std::fs::write(kubelet.join("etc-hosts"), hosts)?;
-        std::fs::set_permissions(kubelet.join("etc-hosts"), std::fs::Permissions::from_mode(0o644))?;
+        std::fs::set_permissions(
+            kubelet.join("etc-hosts"),
+            std::fs::Permissions::from_mode(0o644),
+        )?;
         for c in &self.p.resolved.containers {
             let d = kubelet.join("containers").join(&c.name);
             std::fs::create_dir_all(&d)?;
             std::fs::write(d.join("termination-log"), b"")?;
-            std::fs::set_permissions(d.join("termination-log"), std::fs::Permissions::from_mode(0o666))?;
+            std::fs::set_permissions(
+                d.join("termination-log"),
+                std::fs::Permissions::from_mode(0o666),
+            )?;
         }
         let hostname = RenderOptions::for_pod(&self.p.meta, &self.p.spec).hostname;
         std::fs::write(sandbox.join("hostname"), format!("{hostname}\n"))?;
@@ -334,8 +345,7 @@ impl<'a> Runner<'a> {
                 1,
             );
         }
-        std::fs::write(bundle.join("config.json"), text)
-            .map_err(|e| fail(e.to_string()))?;
+        std::fs::write(bundle.join("config.json"), text).map_err(|e| fail(e.to_string()))?;
         self.journal
             .record(&Entry::Container {
                 id: id.to_string(),
@@ -348,7 +358,9 @@ impl<'a> Runner<'a> {
             .add(&c.name, &self.pod.log_path(&c.name), self.echo)
             .map_err(|e| fail(format!("log pipes: {e}")))?;
         let (stdout, stderr) = pipes.paths();
-        let r = self.exec.create(id, bundle, Stdio::Files { stdout, stderr });
+        let r = self
+            .exec
+            .create(id, bundle, Stdio::Files { stdout, stderr });
         drop(pipes);
         r.map_err(|e| fail(e.to_string()))
     }

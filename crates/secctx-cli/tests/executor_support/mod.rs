@@ -35,7 +35,16 @@ pub fn rootfs() -> &'static Path {
         require("/bin/busybox", "Debian busybox-static");
         let dir = std::env::temp_dir().join(format!("secctx-exec-rootfs-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for d in ["bin", "proc", "sys", "dev", "etc", "tmp", "root", "home/user"] {
+        for d in [
+            "bin",
+            "proc",
+            "sys",
+            "dev",
+            "etc",
+            "tmp",
+            "root",
+            "home/user",
+        ] {
             std::fs::create_dir_all(dir.join(d)).unwrap();
         }
         std::fs::copy("/bin/busybox", dir.join("bin/busybox")).unwrap();
@@ -52,15 +61,17 @@ pub fn rootfs() -> &'static Path {
             std::fs::Permissions::from_mode(0o4755),
         )
         .unwrap();
-        std::fs::set_permissions(dir.join("tmp"), std::fs::Permissions::from_mode(0o1777))
-            .unwrap();
+        std::fs::set_permissions(dir.join("tmp"), std::fs::Permissions::from_mode(0o1777)).unwrap();
         std::fs::write(
             dir.join("etc/passwd"),
             "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n",
         )
         .unwrap();
-        std::fs::write(dir.join("etc/group"), "root:x:0:\nuser:x:1000:\nextra:x:4000:\n")
-            .unwrap();
+        std::fs::write(
+            dir.join("etc/group"),
+            "root:x:0:\nuser:x:1000:\nextra:x:4000:\n",
+        )
+        .unwrap();
         dir
     })
 }

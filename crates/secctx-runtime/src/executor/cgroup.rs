@@ -102,7 +102,11 @@ pub fn create(
             "pids" => {
                 if let Some(p) = res.pids() {
                     let limit = p.limit();
-                    let v = if limit > 0 { limit.to_string() } else { "max".into() };
+                    let v = if limit > 0 {
+                        limit.to_string()
+                    } else {
+                        "max".into()
+                    };
                     write(dir, "pids.max", &v)?;
                 }
             }
@@ -168,7 +172,11 @@ fn refuse_unsupported(r: &LinuxResources) -> Result<(), ExecError> {
 }
 
 fn device_file(rule: &LinuxDeviceCgroup) -> &'static str {
-    if rule.allow() { "devices.allow" } else { "devices.deny" }
+    if rule.allow() {
+        "devices.allow"
+    } else {
+        "devices.deny"
+    }
 }
 
 /// `c 1:3 rwm` as the v1 devices controller reads it.
@@ -178,7 +186,10 @@ pub fn device_rule(rule: &LinuxDeviceCgroup) -> String {
         Some(LinuxDeviceType::B) => "b",
         _ => "a",
     };
-    let num = |n: Option<i64>| n.filter(|n| *n >= 0).map_or("*".to_string(), |n| n.to_string());
+    let num = |n: Option<i64>| {
+        n.filter(|n| *n >= 0)
+            .map_or("*".to_string(), |n| n.to_string())
+    };
     let access = rule.access().clone().unwrap_or_else(|| "rwm".into());
     format!("{typ} {}:{} {access}", num(rule.major()), num(rule.minor()))
 }
@@ -202,7 +213,11 @@ pub fn procs(dirs: &[PathBuf]) -> Vec<i32> {
     let mut pids: Vec<i32> = dirs
         .iter()
         .filter_map(|d| std::fs::read_to_string(d.join("cgroup.procs")).ok())
-        .flat_map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect::<Vec<_>>())
+        .flat_map(|s| {
+            s.lines()
+                .filter_map(|l| l.trim().parse().ok())
+                .collect::<Vec<_>>()
+        })
         .collect();
     pids.sort_unstable();
     pids.dedup();

@@ -110,7 +110,11 @@ impl Executor for Embedded {
         let spec = load_spec(&bundle)?;
         let host = crate::host::probe();
         support::check(&spec, host.apparmor, host.selinux)?;
-        let root_path = spec.root().as_ref().map(|r| r.path().clone()).unwrap_or_default();
+        let root_path = spec
+            .root()
+            .as_ref()
+            .map(|r| r.path().clone())
+            .unwrap_or_default();
         let rootfs = std::fs::canonicalize(bundle.join(&root_path))
             .map_err(|e| ExecError::io(format!("rootfs {}", root_path.display()), e))?;
         let linux = spec.linux().clone().unwrap_or_default();

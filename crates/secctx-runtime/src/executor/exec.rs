@@ -30,12 +30,13 @@ pub fn exec(ex: &Embedded, id: &str, process: &Process, stdio: Stdio) -> Result<
             what: "exec needs a running container".into(),
         });
     }
-    let bundle_spec = oci_spec::runtime::Spec::load(state.bundle.join("config.json")).map_err(
-        |e| ExecError::Bundle {
-            path: state.bundle.join("config.json"),
-            message: e.to_string(),
-        },
-    )?;
+    let bundle_spec =
+        oci_spec::runtime::Spec::load(state.bundle.join("config.json")).map_err(|e| {
+            ExecError::Bundle {
+                path: state.bundle.join("config.json"),
+                message: e.to_string(),
+            }
+        })?;
     let seccomp = bundle_spec
         .linux()
         .as_ref()

@@ -115,7 +115,8 @@ impl Executor for External {
     }
 
     fn start(&self, id: &str) -> Result<(), ExecError> {
-        self.check(self.cmd().arg("start").arg(id).output()).map(drop)
+        self.check(self.cmd().arg("start").arg(id).output())
+            .map(drop)
     }
 
     fn state(&self, id: &str) -> Result<State, ExecError> {
@@ -168,8 +169,14 @@ impl Executor for External {
     }
 
     fn kill(&self, id: &str, signal: i32) -> Result<(), ExecError> {
-        self.check(self.cmd().arg("kill").arg(id).arg(signal.to_string()).output())
-            .map(drop)
+        self.check(
+            self.cmd()
+                .arg("kill")
+                .arg(id)
+                .arg(signal.to_string())
+                .output(),
+        )
+        .map(drop)
     }
 
     fn delete(&self, id: &str, force: bool) -> Result<(), ExecError> {
@@ -184,9 +191,13 @@ impl Executor for External {
     }
 
     fn exec(&self, id: &str, process: &Process, stdio: Stdio) -> Result<i32, ExecError> {
-        let file = std::env::temp_dir().join(format!("secctx-exec-{id}-{}.json", std::process::id()));
-        std::fs::write(&file, serde_json::to_vec(process).expect("process serializes"))
-            .map_err(|e| ExecError::io(file.display().to_string(), e))?;
+        let file =
+            std::env::temp_dir().join(format!("secctx-exec-{id}-{}.json", std::process::id()));
+        std::fs::write(
+            &file,
+            serde_json::to_vec(process).expect("process serializes"),
+        )
+        .map_err(|e| ExecError::io(file.display().to_string(), e))?;
         let [i, o, e] = stdio.command_stdio()?;
         let status = self
             .cmd()

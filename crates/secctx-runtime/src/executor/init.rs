@@ -167,7 +167,12 @@ fn stage1(ctx: &Context, to_mon: &OwnedFd, from_mon: &OwnedFd) -> Result<(), Str
             return Err("user namespace maps were not written".into());
         }
     }
-    if ctx.ns.new_user || ctx.join.first().is_some_and(|(f, _)| *f == libc::CLONE_NEWUSER) {
+    if ctx.ns.new_user
+        || ctx
+            .join
+            .first()
+            .is_some_and(|(f, _)| *f == libc::CLONE_NEWUSER)
+    {
         // Become root of the user namespace (gid first: afterwards we could not).
         sys::setresgid(0).map_err(|e| format!("setresgid 0 in user namespace: {e}"))?;
         sys::setresuid(0).map_err(|e| format!("setresuid 0 in user namespace: {e}"))?;
@@ -235,7 +240,8 @@ fn init_inner(ctx: &Context) -> Result<(), String> {
         .write(true)
         .open(&fifo)
         .map_err(|e| format!("open exec fifo: {e}"))?;
-    f.write_all(b"0").map_err(|e| format!("write exec fifo: {e}"))?;
+    f.write_all(b"0")
+        .map_err(|e| format!("write exec fifo: {e}"))?;
     drop(f);
     // From here, errors go to the container's stderr (secctx has returned from create).
     let msg = process::finalize(&process, &prepared, ctx.seccomp.as_ref());

@@ -145,8 +145,10 @@ fn finalize_inner(
         .fold(0u64, |m, b| m | (1 << b));
     let missing = (bounding | permitted | effective | inheritable) & !have;
     if missing != 0 {
-        let names: Vec<&str> =
-            (0..=last).filter(|b| missing & (1 << b) != 0).map(|b| caps::NAMES[b as usize]).collect();
+        let names: Vec<&str> = (0..=last)
+            .filter(|b| missing & (1 << b) != 0)
+            .map(|b| caps::NAMES[b as usize])
+            .collect();
         return Err(format!(
             "capabilities not in secctx's own bounding set: {}",
             names.join(", ")
@@ -195,12 +197,24 @@ fn finalize_inner(
     .map_err(e("capset"))?;
     // 9. Ambient after capset: a capability may only be raised when it is permitted and
     //    inheritable.
-    sys::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as u64, 0, 0, 0)
-        .map_err(e("clear ambient"))?;
+    sys::prctl(
+        libc::PR_CAP_AMBIENT,
+        libc::PR_CAP_AMBIENT_CLEAR_ALL as u64,
+        0,
+        0,
+        0,
+    )
+    .map_err(e("clear ambient"))?;
     for bit in 0..=last {
         if ambient & permitted & inheritable & (1 << bit) != 0 {
-            sys::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as u64, bit as u64, 0, 0)
-                .map_err(e(&format!("raise ambient {}", caps::NAMES[bit as usize])))?;
+            sys::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_RAISE as u64,
+                bit as u64,
+                0,
+                0,
+            )
+            .map_err(e(&format!("raise ambient {}", caps::NAMES[bit as usize])))?;
         }
     }
     // 10. no_new_privs, then the filter as the very last step before execve, so that as few

@@ -105,7 +105,11 @@ pub fn parse_options(options: &[String]) -> Result<Options, String> {
             }
             "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "unbindable"
             | "runbindable" => {
-                let rec = if opt.starts_with('r') { libc::MS_REC } else { 0 };
+                let rec = if opt.starts_with('r') {
+                    libc::MS_REC
+                } else {
+                    0
+                };
                 let p = match opt.trim_start_matches('r') {
                     "private" => libc::MS_PRIVATE,
                     "shared" => libc::MS_SHARED,
@@ -241,7 +245,10 @@ fn mount_one(rootfs: &Path, m: &Mount, in_userns: bool) -> StepResult {
                     ),
                     what,
                 )?;
-                remount(&dest, libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC)?;
+                remount(
+                    &dest,
+                    libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                )?;
             }
             Err(e) => return Err(format!("{}: {e}", what())),
         }
@@ -263,7 +270,9 @@ fn remount(dest: &Path, flags: c_ulong) -> StepResult {
                 format!("remount {} with flags {flags:#x}", dest.display())
             })
         }
-        r => ctx(r, || format!("remount {} with flags {flags:#x}", dest.display())),
+        r => ctx(r, || {
+            format!("remount {} with flags {flags:#x}", dest.display())
+        }),
     }
 }
 
@@ -276,7 +285,10 @@ fn statvfs_flags(path: &Path) -> Option<c_ulong> {
         (rustix::fs::StatVfsMountFlags::NODEV, libc::MS_NODEV),
         (rustix::fs::StatVfsMountFlags::NOEXEC, libc::MS_NOEXEC),
         (rustix::fs::StatVfsMountFlags::NOATIME, libc::MS_NOATIME),
-        (rustix::fs::StatVfsMountFlags::NODIRATIME, libc::MS_NODIRATIME),
+        (
+            rustix::fs::StatVfsMountFlags::NODIRATIME,
+            libc::MS_NODIRATIME,
+        ),
         (rustix::fs::StatVfsMountFlags::RELATIME, libc::MS_RELATIME),
     ] {
         if f.contains(st_flag) {
@@ -291,7 +303,13 @@ fn statvfs_flags(path: &Path) -> Option<c_ulong> {
 fn cgroup_mount(dest: &Path, opts: &Options) -> StepResult {
     let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
     ctx(
-        sys::mount(Some(Path::new("tmpfs")), dest, Some("tmpfs"), flags, Some("mode=755")),
+        sys::mount(
+            Some(Path::new("tmpfs")),
+            dest,
+            Some("tmpfs"),
+            flags,
+            Some("mode=755"),
+        ),
         || "mount tmpfs on /sys/fs/cgroup".into(),
     )?;
     let host = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
@@ -351,7 +369,17 @@ fn devices(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
     ];
     let mut nodes: Vec<(PathBuf, u32, u32, u32, u32, u32, u32)> = defaults
         .iter()
-        .map(|(n, maj, min)| (PathBuf::from("/dev").join(n), libc::S_IFCHR, *maj, *min, 0o666, 0, 0))
+        .map(|(n, maj, min)| {
+            (
+                PathBuf::from("/dev").join(n),
+                libc::S_IFCHR,
+                *maj,
+                *min,
+                0o666,
+                0,
+                0,
+            )
+        })
         .collect();
     for d in spec
         .linux()
@@ -378,12 +406,16 @@ fn devices(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
     for (path, kind, major, minor, mode, uid, gid) in nodes {
         let target = secure_join(rootfs, &path);
         if let Some(parent) = target.parent() {
-            ctx(std::fs::create_dir_all(parent), || format!("mkdir {}", parent.display()))?;
+            ctx(std::fs::create_dir_all(parent), || {
+                format!("mkdir {}", parent.display())
+            })?;
         }
         if in_userns {
             // mknod is not allowed in a user namespace: bind the host's node instead.
             if !target.exists() {
-                ctx(std::fs::File::create(&target), || format!("create {}", target.display()))?;
+                ctx(std::fs::File::create(&target), || {
+                    format!("create {}", target.display())
+                })?;
             }
             ctx(
                 sys::mount(Some(&path), &target, None, libc::MS_BIND, None),
@@ -435,7 +467,13 @@ pub fn pivot(rootfs: &Path) -> StepResult {
     // 3. make the old root a slave before unmounting it, so the unmount cannot propagate
     //    back to the host's mounts;
     ctx(
-        sys::mount(None, Path::new("."), None, libc::MS_SLAVE | libc::MS_REC, None),
+        sys::mount(
+            None,
+            Path::new("."),
+            None,
+            libc::MS_SLAVE | libc::MS_REC,
+            None,
+        ),
         || "make old root rslave".into(),
     )?;
     // 4. lazily detach the old root, which now sits on top of the new one;
@@ -451,12 +489,19 @@ pub fn pivot(rootfs: &Path) -> StepResult {
 /// include `/proc/sys`.
 pub fn paths(spec: &Spec, rootfs: &Path) -> StepResult {
     let linux = spec.linux().clone().unwrap_or_default();
-    let mut sysctls: Vec<_> = linux.sysctl().clone().unwrap_or_default().into_iter().collect();
+    let mut sysctls: Vec<_> = linux
+        .sysctl()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     sysctls.sort();
     for (key, value) in sysctls {
         // Through the container's own /proc (it is in the container's namespaces).
         let path = secure_join(rootfs, &Path::new("/proc/sys").join(key.replace('.', "/")));
-        ctx(std::fs::write(&path, &value), || format!("sysctl {key}={value}"))?;
+        ctx(std::fs::write(&path, &value), || {
+            format!("sysctl {key}={value}")
+        })?;
     }
     // Masked paths before read-only paths (crun's order; the two lists do not overlap in
     // practice, and when they do the mask must win: a read-only bind of /proc/sys would
@@ -480,7 +525,13 @@ pub fn finish(spec: &Spec) -> StepResult {
         .is_some_and(|p| p == "shared" || p == "rshared")
     {
         ctx(
-            sys::mount(None, Path::new("/"), None, libc::MS_SHARED | libc::MS_REC, None),
+            sys::mount(
+                None,
+                Path::new("/"),
+                None,
+                libc::MS_SHARED | libc::MS_REC,
+                None,
+            ),
             || "make / shared".into(),
         )?;
     }
@@ -507,10 +558,19 @@ fn mask_path(path: &Path, null: &Path) -> StepResult {
     match std::fs::metadata(path) {
         Err(_) => return Ok(()),
         Ok(md) if md.is_dir() => ctx(
-            sys::mount(Some(Path::new("tmpfs")), path, Some("tmpfs"), 0, Some("size=0k")),
+            sys::mount(
+                Some(Path::new("tmpfs")),
+                path,
+                Some("tmpfs"),
+                0,
+                Some("size=0k"),
+            ),
             what,
         )?,
-        Ok(_) => ctx(sys::mount(Some(null), path, None, libc::MS_BIND, None), what)?,
+        Ok(_) => ctx(
+            sys::mount(Some(null), path, None, libc::MS_BIND, None),
+            what,
+        )?,
     }
     remount(path, libc::MS_RDONLY)
 }

@@ -10,7 +10,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use libseccomp::{ScmpAction, ScmpArch, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
+use libseccomp::{
+    ScmpAction, ScmpArch, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall,
+};
 use oci_spec::runtime::{
     LinuxSeccomp, LinuxSeccompAction, LinuxSeccompFilterFlag, LinuxSeccompOperator,
 };
@@ -153,7 +155,8 @@ pub fn compile(profile: &LinuxSeccomp) -> Result<Vec<u8>, ExecError> {
             } else {
                 // The same index twice: one rule per comparison (OR), as runc does.
                 for a in &args {
-                    ctx.add_rule_conditional(act, call, &[compare(a)]).map_err(err)?;
+                    ctx.add_rule_conditional(act, call, &[compare(a)])
+                        .map_err(err)?;
                 }
             }
         }

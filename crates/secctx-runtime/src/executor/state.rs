@@ -76,9 +76,7 @@ impl StateDir {
         if !ok {
             return Err(ExecError::InvalidId(id.to_string()));
         }
-        Ok(StateDir {
-            dir: root.join(id),
-        })
+        Ok(StateDir { dir: root.join(id) })
     }
 
     /// `state.json`.

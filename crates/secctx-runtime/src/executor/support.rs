@@ -16,7 +16,11 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError
     if process.terminal() == Some(true) {
         return refuse("process.terminal (no console support)".into());
     }
-    if let Some(p) = process.apparmor_profile().as_deref().filter(|p| !p.is_empty()) {
+    if let Some(p) = process
+        .apparmor_profile()
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
         return refuse(if apparmor {
             format!("apparmorProfile {p:?}: applying AppArmor profiles is not implemented")
         } else {
@@ -52,7 +56,11 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError
         }
     }
     if let Some(linux) = spec.linux() {
-        if linux.mount_label().as_deref().is_some_and(|l| !l.is_empty()) {
+        if linux
+            .mount_label()
+            .as_deref()
+            .is_some_and(|l| !l.is_empty())
+        {
             return refuse("linux.mountLabel (SELinux)".into());
         }
         if linux.intel_rdt().is_some()

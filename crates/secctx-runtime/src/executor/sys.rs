@@ -188,8 +188,7 @@ pub fn mkfifo(path: &Path, mode: u32) -> io::Result<()> {
 /// `sethostname(2)`.
 pub fn sethostname(name: &str) -> io::Result<()> {
     // SAFETY: pointer and length describe `name`.
-    check(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) } as libc::c_long)
-        .map(drop)
+    check(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) } as libc::c_long).map(drop)
 }
 
 /// `setdomainname(2)`.
@@ -392,7 +391,8 @@ pub fn reset_signals() -> io::Result<()> {
     // SAFETY: set is a valid sigset_t.
     unsafe { libc::sigemptyset(&mut set) };
     // SAFETY: as above.
-    check(unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) }
-        as libc::c_long)
+    check(
+        unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) } as libc::c_long,
+    )
     .map(drop)
 }

@@ -117,7 +117,11 @@ impl Pump {
     /// Stops reading `container`'s pipes (its processes are gone; a grandchild that kept
     /// them open must not hold the pod up).
     pub fn close(&mut self, container: &str) {
-        for s in self.streams.iter_mut().filter(|s| s.container == container && s.open) {
+        for s in self
+            .streams
+            .iter_mut()
+            .filter(|s| s.container == container && s.open)
+        {
             s.open = false;
             if let Ok(Some(line)) = s.writer.finish(&clock::now_nano(), &mut s.file) {
                 echo(s, &line);
