@@ -6,6 +6,7 @@
 //! - [`pss`]: Pod Security Standards, evaluated exactly as Pod Security Admission.
 //! - [`validate`]: API-server validation of every security field, with upstream's messages.
 //! - [`seccomp`]: OCI seccomp profiles: containerd's RuntimeDefault, Localhost and moby loaders.
+//! - [`oci`]: the OCI runtime `config.json` containerd builds for a container.
 
 pub mod caps;
 pub mod image;

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use secctx_core::load::Workload;
-use secctx_core::oci::{ImageConfig, RenderError, RenderOptions, kubelet_volume_mounts, render};
+use secctx_core::oci::{
+    ImageConfig, RenderError, RenderOptions, check_volume_mounts, kubelet_volume_mounts, render,
+};
 use secctx_core::path::FieldPath;
 use secctx_core::resolve::{
     ContainerKind, ContainerRef, SeccompChoice, all_containers, resolve_pod,
@@ -124,31 +126,18 @@ fn container<'a>(w: &'a Workload, name: Option<&str>) -> Result<ContainerRef<'a>
 }
 
 fn check_mounts(w: &Workload, c: &ContainerRef<'_>) -> Result<(), Located> {
-    let volumes = w.spec.volumes.as_deref().unwrap_or_default();
-    for (i, m) in c.volume_mounts.into_iter().flatten().enumerate() {
-        let path = c.path().child("volumeMounts").index(i);
-        let err = if m.sub_path.as_deref().is_some_and(|s| !s.is_empty())
-            || m.sub_path_expr.as_deref().is_some_and(|s| !s.is_empty())
-        {
-            RenderError::SubPath {
-                container: c.name.into(),
-                index: i,
+    check_volume_mounts(&w.spec, c).map_err(|e| {
+        let path = match &e {
+            RenderError::SubPath { index, .. } | RenderError::UnknownVolume { index, .. } => {
+                c.path().child("volumeMounts").index(*index)
             }
-        } else if !volumes.iter().any(|v| v.name == m.name) {
-            RenderError::UnknownVolume {
-                container: c.name.into(),
-                index: i,
-                volume: m.name.clone(),
-            }
-        } else {
-            continue;
+            _ => c.path(),
         };
-        return Err(Located {
+        Located {
             at: at(w, &path),
-            message: err.to_string(),
-        });
-    }
-    Ok(())
+            message: e.to_string(),
+        }
+    })
 }
 
 /// Runs `secctx oci`.
@@ -207,6 +196,10 @@ fn render_one(
     opts.image = images.get(c.image).map(ImageConfig::from);
     let uid = w.pod_meta.uid.clone().unwrap_or_else(|| "<pod-uid>".into());
     opts.mounts = kubelet_volume_mounts(&w.spec, &c, &uid);
+    opts.pod_uid = uid;
+    opts.sandbox_id = "<sandbox-id>".into();
+    opts.sandbox_shm =
+        Some("/run/containerd/io.containerd.grpc.v1.cri/sandboxes/<sandbox-id>/shm".into());
     if let SeccompChoice::Localhost { path } = &rc.seccomp.applied {
         match std::fs::read_to_string(path) {
             Ok(text) => opts.localhost_profile = Some(text),

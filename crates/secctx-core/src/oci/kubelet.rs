@@ -1,12 +1,13 @@
 //! The kubelet's mounts for a container (`makeMounts`), with the sources a real node uses:
 //! every `volumeMount` (from `/var/lib/kubelet/pods/<uid>/volumes/<plugin>/<name>`, hostPath
-//! volumes from their path), `/etc/hosts` (kubelet-managed, unless hostNetwork pods... both
-//! get it), the termination log; then containerd's `/etc/hostname` and `/etc/resolv.conf`
-//! from its sandbox directory. Read-only as the container's `readOnlyRootFilesystem` for the
-//! last three, as containerd and the kubelet do.
+//! volumes from their path), `/etc/hosts` (the kubelet's `etc-hosts` file), the termination
+//! log; then containerd's `/etc/hostname` and `/etc/resolv.conf` from its sandbox directory
+//! (`<sandbox-id>` left for the caller). `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf`
+//! are read-only exactly when the root filesystem is.
 
 use k8s_openapi::api::core::v1::{PodSpec, Volume};
 
+use super::RenderError;
 use super::options::VolumeMount;
 use crate::resolve::ContainerRef;
 
@@ -43,9 +44,35 @@ fn volume_source(v: &Volume, pod_uid: &str) -> String {
     )
 }
 
-/// The mounts for `container`, in the kubelet's order. A `subPath` mount, or one naming a
-/// volume the pod does not have, is left out (render it with [`super::render`]'s caller's
-/// own checks; `secctx oci` reports it as an error).
+/// Whether every `volumeMount` of `container` can be rendered: no `subPath`/`subPathExpr`,
+/// and the volume exists. [`kubelet_volume_mounts`] leaves such mounts out.
+pub fn check_volume_mounts(
+    spec: &PodSpec,
+    container: &ContainerRef<'_>,
+) -> Result<(), RenderError> {
+    let volumes = spec.volumes.as_deref().unwrap_or_default();
+    for (index, m) in container.volume_mounts.into_iter().flatten().enumerate() {
+        if m.sub_path.as_deref().is_some_and(|s| !s.is_empty())
+            || m.sub_path_expr.as_deref().is_some_and(|s| !s.is_empty())
+        {
+            return Err(RenderError::SubPath {
+                container: container.name.into(),
+                index,
+            });
+        }
+        if !volumes.iter().any(|v| v.name == m.name) {
+            return Err(RenderError::UnknownVolume {
+                container: container.name.into(),
+                index,
+                volume: m.name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The mounts for `container`, in the kubelet's order. A mount [`check_volume_mounts`]
+/// rejects is left out.
 pub fn kubelet_volume_mounts(
     spec: &PodSpec,
     container: &ContainerRef<'_>,
@@ -82,15 +109,19 @@ pub fn kubelet_volume_mounts(
             propagation: None,
         });
     }
+    let path = |p: &Option<String>| p.clone().unwrap_or_else(|| "/dev/termination-log".into());
     let termination = spec
         .containers
         .iter()
         .chain(spec.init_containers.iter().flatten())
         .find(|c| c.name == container.name)
-        .map(|c| {
-            c.termination_message_path
-                .clone()
-                .unwrap_or_else(|| "/dev/termination-log".into())
+        .map(|c| path(&c.termination_message_path))
+        .or_else(|| {
+            spec.ephemeral_containers
+                .iter()
+                .flatten()
+                .find(|c| c.name == container.name)
+                .map(|c| path(&c.termination_message_path))
         });
     if let Some(path) = termination.filter(|p| !p.is_empty()) {
         out.push(VolumeMount {

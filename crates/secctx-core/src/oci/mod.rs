@@ -6,7 +6,7 @@
 //! One concept per file: [`process`] (args, env, cwd, user), [`capabilities`], [`seccomp`],
 //! [`namespaces`], [`mounts`] (containerd's defaults and the CRI mounts), [`kubelet`] (the
 //! kubelet's mounts for a container), [`linux_paths`] (masked/read-only paths, devices),
-//! [`sysctls`], [`annotations`], [`lsm`] (AppArmor, SELinux) and [`json`] (the stable text).
+//! [`sysctls`], [`annotations`], [`qos`] (oomScoreAdj), [`lsm`] (AppArmor, SELinux) and [`json`] (the stable text).
 
 pub mod annotations;
 pub mod capabilities;
@@ -18,6 +18,7 @@ pub mod mounts;
 pub mod namespaces;
 pub mod options;
 pub mod process;
+pub mod qos;
 pub mod seccomp;
 pub mod sysctls;
 
@@ -26,7 +27,7 @@ use oci_spec::runtime::{Linux, Spec};
 
 use crate::resolve::{OciCaps, ResolvedContainer, ResolvedPod, all_containers};
 
-pub use kubelet::kubelet_volume_mounts;
+pub use kubelet::{check_volume_mounts, kubelet_volume_mounts};
 pub use options::{ImageConfig, RenderOptions, VolumeMount};
 
 /// The OCI runtime-spec version containerd 2.1 writes (`specs.Version`).
@@ -158,6 +159,7 @@ pub fn render(
 
     let mut process = process::process(&cref, container, opts, &mut notes)?;
     process.set_capabilities(Some(capabilities::to_oci(&container.oci_caps)));
+    process.set_oom_score_adj(qos::oom_score_adj(spec, &mut notes));
     lsm::apply_process(&mut process, pod, container, &mut notes);
 
     let seccomp = seccomp::seccomp(pod, container, opts, &mut notes)?;
@@ -166,10 +168,10 @@ pub fn render(
     linux.set_namespaces(Some(namespaces::namespaces(
         pod, privileged, opts, &mut notes,
     )));
-    if pod.namespaces.user == "pod" {
-        let (u, g) = namespaces::id_mappings(opts);
-        linux.set_uid_mappings(Some(u));
-        linux.set_gid_mappings(Some(g));
+    let idmap = (pod.namespaces.user == "pod").then(|| namespaces::id_mappings(opts));
+    if let Some((u, g)) = &idmap {
+        linux.set_uid_mappings(Some(u.clone()));
+        linux.set_gid_mappings(Some(g.clone()));
     }
     linux_paths::apply(&mut linux, container, privileged, &mut notes);
     linux.set_sysctl(sysctls::sysctls(pod, opts, &mut notes));
@@ -185,7 +187,7 @@ pub fn render(
     root.set_readonly(ro.then_some(true));
     spec_out.set_root(Some(root));
     spec_out.set_hostname(namespaces::hostname(pod, opts));
-    let m = mounts::mounts(privileged, pod.namespaces.ipc, opts);
+    let m = mounts::mounts(privileged, pod.namespaces.ipc, idmap.as_ref(), opts);
     if m.rootfs_propagation.is_some() {
         linux.set_rootfs_propagation(m.rootfs_propagation.clone());
     }

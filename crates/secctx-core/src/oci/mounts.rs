@@ -3,7 +3,7 @@
 //! cgroup mount, then the CRI mounts stably sorted by path depth (`WithMounts`) as `bind`
 //! mounts with `rbind`, the propagation and `ro`/`rw`. Privileged: sysfs and cgroup `rw`.
 
-use oci_spec::runtime::Mount;
+use oci_spec::runtime::{LinuxIdMapping, Mount};
 
 use super::options::{RenderOptions, VolumeMount};
 
@@ -94,11 +94,25 @@ fn depth(p: &str) -> usize {
 
 /// Every mount of the container. `ipc` is the pod's IPC mode (`host` binds the host's
 /// `/dev/shm`).
-pub fn mounts(privileged: bool, ipc: &str, opts: &RenderOptions) -> Mounts {
-    let mut cri: Vec<VolumeMount> = Vec::new();
+/// `idmap`: the pod's uid/gid mappings (`hostUsers: false`), which containerd puts on every
+/// CRI mount (idmapped mounts).
+pub fn mounts(
+    privileged: bool,
+    ipc: &str,
+    idmap: Option<&(Vec<LinuxIdMapping>, Vec<LinuxIdMapping>)>,
+    opts: &RenderOptions,
+) -> Mounts {
+    // containerd's own CRI mounts (`containerMounts`: /etc/hostname, /etc/resolv.conf,
+    // /dev/shm) come before the kubelet's; the stable sort by depth keeps that order.
+    let containerd_own =
+        |d: &str| matches!(clean(d).as_str(), "/etc/hostname" | "/etc/resolv.conf");
+    let mut cri: Vec<VolumeMount> = opts
+        .mounts
+        .iter()
+        .filter(|m| containerd_own(&m.destination))
+        .cloned()
+        .collect();
     let supplied = |d: &str| opts.mounts.iter().any(|m| clean(&m.destination) == d);
-    // containerd's own CRI mounts (`containerMounts`) come first; /etc/hosts, hostname and
-    // resolv.conf are in `opts.mounts` (see `kubelet_volume_mounts`).
     if !supplied("/dev/shm") {
         let source = if ipc == "host" {
             Some("/dev/shm".to_string())
@@ -114,7 +128,12 @@ pub fn mounts(privileged: bool, ipc: &str, opts: &RenderOptions) -> Mounts {
             });
         }
     }
-    cri.extend(opts.mounts.iter().cloned());
+    cri.extend(
+        opts.mounts
+            .iter()
+            .filter(|m| !containerd_own(&m.destination))
+            .cloned(),
+    );
     cri.sort_by_key(|m| depth(&m.destination));
 
     let dev_mounted = cri.iter().any(|m| clean(&m.destination) == "/dev");
@@ -122,8 +141,9 @@ pub fn mounts(privileged: bool, ipc: &str, opts: &RenderOptions) -> Mounts {
         .into_iter()
         .filter(|m| {
             let d = clean(&m.destination().to_string_lossy());
-            !cri.iter().any(|v| clean(&v.destination) == d)
-                && !(dev_mounted && d.starts_with("/dev/"))
+            let overridden = cri.iter().any(|v| clean(&v.destination) == d);
+            let under_dev = dev_mounted && d.starts_with("/dev/");
+            !overridden && !under_dev
         })
         .collect();
     out.push(cgroup_mount());
@@ -150,6 +170,10 @@ pub fn mounts(privileged: bool, ipc: &str, opts: &RenderOptions) -> Mounts {
         m.set_typ(Some("bind".into()));
         m.set_source(Some(v.source.clone().into()));
         m.set_options(Some(options));
+        if let Some((u, g)) = idmap {
+            m.set_uid_mappings(Some(u.clone()));
+            m.set_gid_mappings(Some(g.clone()));
+        }
         out.push(m);
     }
     if privileged {

@@ -62,6 +62,13 @@ pub fn namespaces(
                 .into(),
         );
     }
+    if n.uts == "host" {
+        notes.push(
+            "HOSTNAME: with hostNetwork a node sets the node's hostname; rendered with the one \
+             given"
+                .into(),
+        );
+    }
     if opts.sandbox_pid.is_none() {
         notes
             .push("namespaces: no sandbox given, so the pod-shared namespaces are new ones".into());

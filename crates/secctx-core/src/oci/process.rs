@@ -35,11 +35,6 @@ pub fn process(
          the process inherits containerd-shim's limits)"
             .into(),
     );
-    notes.push(
-        "process.oomScoreAdj: not rendered (the kubelet derives it from the pod's QoS class and \
-         the node's memory)"
-            .into(),
-    );
     Ok(p)
 }
 
