@@ -109,10 +109,17 @@ pub enum BundleCommand {
         #[command(flatten)]
         common: Common,
     },
-    /// Write a default config.json (runtime-spec defaults, `sh`, rootfs "rootfs") into BUNDLE.
+    /// Write a default config.json into BUNDLE: runtime-spec defaults (namespaces, mounts,
+    /// masked and read-only paths, rootfs "rootfs") with containerd's default capabilities.
     Spec {
         /// The bundle directory.
         bundle: PathBuf,
+        /// Add containerd's RuntimeDefault seccomp profile (for this kernel, amd64).
+        #[arg(long)]
+        runtime_default: bool,
+        /// The process arguments (default: sh).
+        #[arg(last = true)]
+        command: Vec<String>,
     },
 }
 
@@ -211,9 +218,33 @@ pub fn run(cmd: BundleCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        BundleCommand::Spec { bundle } => {
+        BundleCommand::Spec {
+            bundle,
+            runtime_default,
+            command,
+        } => {
             std::fs::create_dir_all(&bundle)?;
-            oci_spec::runtime::Spec::default().save(bundle.join("config.json"))?;
+            let mut spec = serde_json::to_value(oci_spec::runtime::Spec::default())?;
+            let caps = secctx_core::caps::CONTAINERD_DEFAULT_CAPS;
+            spec["process"]["capabilities"] = serde_json::json!({
+                "bounding": caps, "effective": caps, "permitted": caps
+            });
+            spec["process"]["terminal"] = serde_json::json!(false);
+            if !command.is_empty() {
+                spec["process"]["args"] = serde_json::json!(command);
+            }
+            if runtime_default {
+                let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")?;
+                let kernel =
+                    secctx_core::seccomp::KernelVersion::parse_release(release.trim()).ok();
+                let profile = secctx_core::seccomp::runtime_default(
+                    &caps,
+                    secctx_core::seccomp::GoArch::Amd64,
+                    kernel,
+                );
+                spec["linux"]["seccomp"] = serde_json::to_value(profile)?;
+            }
+            std::fs::write(bundle.join("config.json"), serde_json::to_vec_pretty(&spec)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }

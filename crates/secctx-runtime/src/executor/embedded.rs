@@ -128,7 +128,6 @@ impl Executor for Embedded {
         let stdio = stdio.open()?;
         std::fs::create_dir_all(&self.root)
             .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
-        use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700));
         match std::fs::create_dir(&sd.dir) {
             Ok(()) => {}
@@ -278,7 +277,7 @@ impl Executor for Embedded {
     }
 }
 
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 impl Embedded {
     #[allow(clippy::too_many_arguments)]
@@ -309,6 +308,9 @@ impl Embedded {
         // 0622: init may run as another host uid (user namespace); it reopens the fifo
         // through /proc/self/fd, so only the inode's mode is checked. The state root is 0700.
         sys::mkfifo(&sd.fifo(), 0o622).map_err(|e| fail(ExecError::io("mkfifo exec.fifo", e)))?;
+        // mkfifo applies the umask: set the mode exactly.
+        std::fs::set_permissions(sd.fifo(), std::fs::Permissions::from_mode(0o622))
+            .map_err(|e| fail(ExecError::io("chmod exec.fifo", e)))?;
         let fifo = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_PATH | libc::O_CLOEXEC)

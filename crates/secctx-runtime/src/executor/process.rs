@@ -38,7 +38,12 @@ pub fn prepare(process: &Process) -> Result<Prepared, String> {
         env.push(format!("HOME={}", home_of(process.user().uid())));
     }
     let exe = if arg0.contains('/') {
-        PathBuf::from(arg0)
+        // Checked here, before "ready", so a missing binary fails `create` (as runc does).
+        let p = PathBuf::from(arg0);
+        if !is_executable(&process.cwd().join(&p)) {
+            return Err(format!("executable file {arg0:?} not found or not executable"));
+        }
+        p
     } else {
         path_var
             .split(':')

@@ -363,9 +363,9 @@ fn devices(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
         ("null", 1, 3),
         ("zero", 1, 5),
         ("full", 1, 7),
+        ("tty", 5, 0),
         ("random", 1, 8),
         ("urandom", 1, 9),
-        ("tty", 5, 0),
     ];
     let mut nodes: Vec<(PathBuf, u32, u32, u32, u32, u32, u32)> = defaults
         .iter()
@@ -421,6 +421,7 @@ fn devices(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
                 sys::mount(Some(&path), &target, None, libc::MS_BIND, None),
                 || format!("bind device {}", path.display()),
             )?;
+            remount(&target, libc::MS_NOSUID | libc::MS_NOEXEC)?;
         } else {
             let _ = std::fs::remove_file(&target);
             let devno = libc::makedev(major, minor);
