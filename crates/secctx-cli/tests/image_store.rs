@@ -18,13 +18,12 @@ fn busybox() -> PathBuf {
 
 /// `secctx ARGS --root ROOT`.
 fn run(root: &Path, args: &[&str]) -> Output {
-    let out = secctx()
+    secctx()
         .args(args)
         .arg("--root")
         .arg(root)
         .output()
-        .unwrap();
-    out
+        .unwrap()
 }
 
 fn ok(root: &Path, args: &[&str]) -> String {

@@ -23,6 +23,8 @@ mod unpack;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pull;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

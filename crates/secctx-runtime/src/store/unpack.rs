@@ -9,6 +9,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
 
 use rustix::fd::{AsFd, OwnedFd};
@@ -165,13 +166,7 @@ fn clear_dir(fd: &OwnedFd) -> Result<(), Errno> {
         let entry = entry?;
         let n = entry.file_name().to_bytes();
         if n != b"." && n != b".." {
-            names.push(OsString::from(std::str::from_utf8(n).map_or_else(
-                |_| {
-                    use std::os::unix::ffi::OsStrExt;
-                    OsStr::from_bytes(n).to_os_string()
-                },
-                OsString::from,
-            )));
+            names.push(OsStr::from_bytes(n).to_os_string());
         }
     }
     for n in names {
