@@ -113,7 +113,7 @@ fn unescape(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'\\'
-            && i + 3 < b.len() + 0
+            && i + 3 < b.len()
             && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
         {
             let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
@@ -158,10 +158,10 @@ pub fn kill(p: &ProcId) -> Result<(), String> {
 pub fn undo(entries: &[Entry], undoer: &dyn Undoer) -> Vec<String> {
     let mut problems = Vec::new();
     for e in entries.iter().rev() {
-        if let Entry::Process { proc } = e {
-            if let Err(m) = kill(proc) {
-                problems.push(m);
-            }
+        if let Entry::Process { proc } = e
+            && let Err(m) = kill(proc)
+        {
+            problems.push(m);
         }
     }
     for e in entries.iter().rev() {
