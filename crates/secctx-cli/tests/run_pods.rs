@@ -210,6 +210,7 @@ fn every_example_pod_matches_explain() {
         "security-context-6.yaml",
         "fsgroup-change-policy.yaml",
         "readonly-rootfs-drop-all.yaml",
+        "proc-mount-unmasked.yaml",
     ] {
         let o = check_example(&env, file);
         assert_eq!(o.status.code(), Some(0), "{file}: {}", text(&o));
@@ -231,7 +232,7 @@ fn every_example_pod_matches_explain() {
         env.rm(&name);
         ran += 1;
     }
-    assert_eq!(ran, 8);
+    assert_eq!(ran, 9);
     let _ = pod_name("security-context.yaml");
 }
 
@@ -485,4 +486,25 @@ fn detached_pod_exec_logs_and_status() {
     assert!(String::from_utf8_lossy(&ps.stdout).contains("web"));
     env.rm("web");
     assert!(env.pods().is_empty());
+}
+
+#[test]
+fn unmasked_proc_in_a_user_namespace_has_no_masked_paths() {
+    let env = Env::new();
+    let o = env.run(
+        &example("proc-mount-unmasked.yaml"),
+        &[
+            "--command",
+            "cat /proc/self/uid_map; grep -c ' /proc/' /proc/self/mountinfo || true",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let lines = &by_container(&o)["nested"];
+    let map: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(map, ["0", "65536", "65536"], "{lines:?}");
+    assert_eq!(lines[1], "0", "no mounts over /proc paths: {lines:?}");
+    let explained = env.explain(&example("proc-mount-unmasked.yaml"));
+    let c = &explained["pods"][0]["containers"][0];
+    assert_eq!(c["maskedPaths"], serde_json::json!([]));
+    assert_eq!(c["readonlyPaths"], serde_json::json!([]));
 }

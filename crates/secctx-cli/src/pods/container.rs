@@ -57,6 +57,7 @@ pub fn render_container(
     c: &ResolvedContainer,
     rootfs: &Path,
     sandbox_pid: Option<u32>,
+    embedded: bool,
 ) -> Result<Rendered, CreateFailure> {
     if let Some(e) = &c.start_error {
         return Err(CreateFailure {
@@ -105,6 +106,12 @@ pub fn render_container(
         }
         other => create_error(other.to_string()),
     })?;
+    if p.resolved.namespaces.user == "pod" && !opts.cgroup_v2 {
+        userns_cgroup_v1(&mut rendered);
+    }
+    if p.resolved.namespaces.user == "pod" && embedded {
+        plain_binds(&mut rendered);
+    }
     // The renderer leaves valueFrom out (the kubelet resolves it at start): put the kubelet's
     // environment in, in its order, over the image's.
     if let Some(mut process) = rendered.spec.process().clone() {
@@ -154,4 +161,63 @@ pub fn kind_name(k: ContainerKind) -> &'static str {
 /// `<pod>/bundles/<container>`.
 pub fn bundle_dir(pod: &PodDir, c: &str) -> PathBuf {
     pod.path("bundles").join(c)
+}
+
+/// A user namespace cannot mount cgroup v1 hierarchies (EPERM); runc then binds the host's
+/// instead. secctx does the same: the `cgroup` mount becomes a read-only recursive bind of
+/// `/sys/fs/cgroup`, and a note says so.
+fn userns_cgroup_v1(rendered: &mut Rendered) {
+    let Some(mounts) = rendered.spec.mounts().clone() else {
+        return;
+    };
+    let mounts = mounts
+        .into_iter()
+        .map(|mut m| {
+            if m.typ().as_deref() == Some("cgroup") {
+                m.set_typ(Some("bind".into()));
+                m.set_source(Some("/sys/fs/cgroup".into()));
+                m.set_options(Some(vec![
+                    "rbind".into(),
+                    "ro".into(),
+                    "nosuid".into(),
+                    "noexec".into(),
+                    "nodev".into(),
+                ]));
+            }
+            m
+        })
+        .collect();
+    rendered.spec.set_mounts(Some(mounts));
+    rendered.notes.push(
+        "cgroup v1 host with a user namespace: /sys/fs/cgroup is a read-only bind of the host's, as runc does"
+            .into(),
+    );
+}
+
+/// The embedded executor has no id-mapped mounts: with `hostUsers: false` the CRI mounts are
+/// plain binds, so their files show the host's owners through the user namespace (unmapped
+/// ids as `nobody`). Said in a note; crun (`--runtime`) gets the id-mapped mounts.
+fn plain_binds(rendered: &mut Rendered) {
+    let Some(mounts) = rendered.spec.mounts().clone() else {
+        return;
+    };
+    let mut changed = false;
+    let mounts = mounts
+        .into_iter()
+        .map(|mut m| {
+            if m.uid_mappings().is_some() || m.gid_mappings().is_some() {
+                m.set_uid_mappings(None);
+                m.set_gid_mappings(None);
+                changed = true;
+            }
+            m
+        })
+        .collect();
+    rendered.spec.set_mounts(Some(mounts));
+    if changed {
+        rendered.notes.push(
+            "hostUsers: false: the embedded executor has no id-mapped mounts; volumes are plain binds (host owners, unmapped ids show as nobody)"
+                .into(),
+        );
+    }
 }
