@@ -68,7 +68,26 @@ impl Undoer for ExecutorUndoer {
             return Ok(());
         }
         ex.delete(id, true)
-            .map_err(|e| format!("delete container {id}: {e}"))
+            .map_err(|e| format!("delete container {id}: {e}"))?;
+        if runtime.is_none() {
+            remove_leftover(&root.join(id));
+        }
+        Ok(())
+    }
+}
+
+/// The embedded executor's monitor of a force-deleted container may still write its `exit`
+/// file just after `delete` removed the state directory; remove such a leftover (a directory
+/// without `state.json`) for a moment after.
+pub fn remove_leftover(dir: &Path) {
+    for _ in 0..20 {
+        if dir.join("state.json").exists() {
+            return;
+        }
+        if dir.exists() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 

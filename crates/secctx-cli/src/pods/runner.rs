@@ -142,7 +142,14 @@ impl<'a> Runner<'a> {
 
     fn finish(mut self, terminal: bool) -> anyhow::Result<Phase> {
         if let Some(id) = self.record.sandbox.clone() {
+            // Kill, reap, then delete: the pod is over, so is its sandbox (as the kubelet's
+            // KillPod stops it).
+            let _ = self.exec.kill(&id, 9);
+            let _ = self.exec.wait(&id);
             let _ = self.exec.delete(&id, true);
+            if self.record.runtime.is_none() {
+                super::remove_leftover(&self.record.executor_root.join(&id));
+            }
         }
         // Nothing restarts here: a pod whose containers are all done is terminal; one stuck
         // before start (a create error) stays Pending, as on a node.
