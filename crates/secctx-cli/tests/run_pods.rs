@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::shared;
-use pods_support::{Env, PROBE, by_container, observed, predicted, text};
+use pods_support::{Env, PROBE, by_container, in_crun_namespace, observed, predicted, text};
 use serde_json::Value;
 
 fn example(name: &str) -> PathBuf {
@@ -34,6 +34,26 @@ fn check_example(env: &Env, file: &str) -> Output {
         assert_eq!(observed(lines), predicted(c), "{file}: container {name}");
     }
     o
+}
+
+/// The same pod through crun (`--runtime /usr/bin/crun`, same bundles): the probe must see
+/// the same values as with the embedded executor. Leaves no pod behind.
+fn check_example_with_crun(env: &Env, file: &str, embedded: &Output) {
+    let path = example(file).to_string_lossy().into_owned();
+    let o = in_crun_namespace(
+        env,
+        &["run", &path, "--runtime", "/usr/bin/crun", "--command", PROBE],
+    );
+    assert_eq!(
+        by_container(&o),
+        by_container(embedded),
+        "{file}: crun vs embedded\n{}",
+        text(&o)
+    );
+    for p in env.pods() {
+        let rm = in_crun_namespace(env, &["rm", &p]);
+        assert!(rm.status.success(), "{}", text(&rm));
+    }
 }
 
 fn pod_name(file: &str) -> String {
@@ -77,6 +97,7 @@ fn every_example_pod_matches_explain() {
             "{file}: user.linux"
         );
         env.rm(&name);
+        check_example_with_crun(&env, file, &o);
         ran += 1;
     }
     assert_eq!(ran, 9);
@@ -354,4 +375,55 @@ fn unmasked_proc_in_a_user_namespace_has_no_masked_paths() {
     let c = &explained["pods"][0]["containers"][0];
     assert_eq!(c["maskedPaths"], serde_json::json!([]));
     assert_eq!(c["readonlyPaths"], serde_json::json!([]));
+}
+
+#[test]
+fn twenty_pods_run_concurrently_without_interfering() {
+    let env = Env::new();
+    let mut children = Vec::new();
+    for i in 0..20 {
+        let f = env.write(
+            &format!("c{i}.yaml"),
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: c{i}}}\nspec:\n  securityContext: {{runAsUser: {}, fsGroup: {}}}\n  containers:\n  - name: c\n    image: busybox:1.28\n    command: [sh, -c, 'echo c{i} > /v/me; sleep 1000']\n    volumeMounts: [{{name: v, mountPath: /v}}]\n  volumes:\n  - {{name: v, emptyDir: {{}}}}\n",
+                1000 + i,
+                5000 + i
+            ),
+        );
+        children.push(env.cmd().arg("run").arg("-d").arg(&f).output_async());
+    }
+    for (i, c) in children.into_iter().enumerate() {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "c{i}: {}", text(&o));
+    }
+    for i in 0..20 {
+        let o = env
+            .cmd()
+            .args(["exec", &format!("c{i}"), "--", "sh", "-c", "id -u; stat -c %g /v; cat /v/me"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            format!("{}\n{}\nc{i}\n", 1000 + i, 5000 + i),
+            "c{i}: {}",
+            text(&o)
+        );
+    }
+    let names: Vec<String> = (0..20).map(|i| format!("c{i}")).collect();
+    let o = env.cmd().arg("rm").args(&names).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(env.pods().is_empty());
+}
+
+trait Spawn {
+    fn output_async(&mut self) -> std::process::Child;
+}
+
+impl Spawn for std::process::Command {
+    fn output_async(&mut self) -> std::process::Child {
+        self.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
 }

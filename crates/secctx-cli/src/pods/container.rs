@@ -57,7 +57,6 @@ pub fn render_container(
     c: &ResolvedContainer,
     rootfs: &Path,
     sandbox_pid: Option<u32>,
-    embedded: bool,
 ) -> Result<Rendered, CreateFailure> {
     if let Some(e) = &c.start_error {
         return Err(CreateFailure {
@@ -109,7 +108,7 @@ pub fn render_container(
     if p.resolved.namespaces.user == "pod" && !opts.cgroup_v2 {
         userns_cgroup_v1(&mut rendered);
     }
-    if p.resolved.namespaces.user == "pod" && embedded {
+    if p.resolved.namespaces.user == "pod" {
         plain_binds(&mut rendered);
     }
     // The renderer leaves valueFrom out (the kubelet resolves it at start): put the kubelet's
@@ -196,7 +195,8 @@ fn userns_cgroup_v1(rendered: &mut Rendered) {
 
 /// The embedded executor has no id-mapped mounts: with `hostUsers: false` the CRI mounts are
 /// plain binds, so their files show the host's owners through the user namespace (unmapped
-/// ids as `nobody`). Said in a note; crun (`--runtime`) gets the id-mapped mounts.
+/// ids as `nobody`), and the rootfs is shifted instead. Said in a note. An external runtime
+/// gets the same bundle, so the two stay comparable.
 fn plain_binds(rendered: &mut Rendered) {
     let Some(mounts) = rendered.spec.mounts().clone() else {
         return;

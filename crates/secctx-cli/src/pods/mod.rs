@@ -67,12 +67,24 @@ impl Undoer for ExecutorUndoer {
             // Never created, or already deleted.
             return Ok(());
         }
-        ex.delete(id, true)
-            .map_err(|e| format!("delete container {id}: {e}"))?;
+        let mut result = ex.delete(id, true);
         if runtime.is_none() {
+            // The embedded executor's monitor may write its `exit` file while `delete` removes
+            // the directory ("Directory not empty"): the processes are dead by then; retry,
+            // then remove what is left.
+            for _ in 0..5 {
+                if result.is_ok() || !root.join(id).exists() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                result = ex.delete(id, true);
+            }
+            if result.is_err() && !root.join(id).join("state.json").exists() {
+                result = Ok(());
+            }
             remove_leftover(&root.join(id));
         }
-        Ok(())
+        result.map_err(|e| format!("delete container {id}: {e}"))
     }
 }
 

@@ -243,7 +243,7 @@ impl<'a> Runner<'a> {
             .iter()
             .filter(|c| c.kind != ContainerKind::Ephemeral)
             .find_map(|c| {
-                render_container(p, self.pod, c, &rootfs, None, self.record.runtime.is_none()).ok()
+                render_container(p, self.pod, c, &rootfs, None).ok()
             });
         let Some(base) = base else {
             return Ok(()); // no container can start: nothing to share
@@ -344,7 +344,7 @@ impl<'a> Runner<'a> {
                 .store
                 .unpack(&c.image, rootfs)
                 .map_err(|e| fail(format!("unpacking {}: {e}", c.image)))?;
-            if self.p.resolved.namespaces.user == "pod" && self.record.runtime.is_none() {
+            if self.p.resolved.namespaces.user == "pod" {
                 let offset = RenderOptions::default().userns_host_id;
                 secctx_runtime::pod::userns::shift(rootfs, offset)
                     .map_err(|e| fail(format!("shifting the rootfs to the pod's ids: {e}")))?;
@@ -356,7 +356,6 @@ impl<'a> Runner<'a> {
             c,
             rootfs,
             self.sandbox_pid,
-            self.record.runtime.is_none(),
         )?;
         let mut text = rendered.config_json();
         if self.record.runtime.is_some() {
