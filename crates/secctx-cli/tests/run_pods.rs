@@ -427,3 +427,74 @@ impl Spawn for std::process::Command {
             .unwrap()
     }
 }
+
+#[test]
+fn projected_volumes_and_env_from_objects_in_the_input() {
+    let env = Env::new();
+    let f = env.write(
+        "proj.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg}
+data: {a: "alpha", b: "beta"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: sec}
+stringData: {pass: hunter2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: proj, labels: {app: web}}
+spec:
+  restartPolicy: Never
+  securityContext: {runAsUser: 1000, fsGroup: 2000}
+  containers:
+  - name: c
+    image: busybox:1.28
+    command: [sh, -c, 'cat /cm/a; echo; stat -c "%a %g" /cm/..data/a /cm/dir/bee /s/..data/pass; cat /d/labels; echo; echo "$X $P"; readlink /cm/a']
+    env:
+    - {name: X, valueFrom: {configMapKeyRef: {name: cfg, key: b}}}
+    - {name: P, valueFrom: {secretKeyRef: {name: sec, key: pass}}}
+    volumeMounts:
+    - {name: cm, mountPath: /cm}
+    - {name: s, mountPath: /s}
+    - {name: d, mountPath: /d}
+  volumes:
+  - {name: cm, configMap: {name: cfg, defaultMode: 0400, items: [{key: a, path: a}, {key: b, path: dir/bee, mode: 0600}]}}
+  - {name: s, secret: {secretName: sec}}
+  - {name: d, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
+"#,
+    );
+    let o = env.run(&f, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let lines = &by_container(&o)["c"];
+    assert_eq!(
+        lines,
+        &[
+            "alpha",
+            "440 2000",
+            "640 2000",
+            "644 2000",
+            "app=\"web\"",
+            "beta hunter2",
+            "..data/a"
+        ]
+        .map(String::from)
+        .to_vec(),
+        "{}",
+        text(&o)
+    );
+    env.rm("proj");
+    let f = env.write(
+        "missing.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: missing}\nspec:\n  containers:\n  - name: c\n    image: busybox:1.28\n    env: [{name: X, valueFrom: {configMapKeyRef: {name: nope, key: k}}}]\n",
+    );
+    let o = env.run(&f, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let s = env.inspect("missing");
+    assert_eq!(
+        s["status"]["containerStatuses"][0]["state"]["waiting"],
+        serde_json::json!({"reason": "CreateContainerConfigError", "message": "configmap \"nope\" not found"})
+    );
+}
