@@ -22,7 +22,10 @@ const CAPS: [&str; 6] = [
 ];
 const APE: [Option<bool>; 3] = [None, Some(false), Some(true)];
 const SECCOMP: [&str; 3] = ["", "RuntimeDefault", "Unconfined"];
-const IMAGES: [&str; 2] = ["busybox:1.28", "registry.k8s.io/e2e-test-images/agnhost:2.45"];
+const IMAGES: [&str; 2] = [
+    "busybox:1.28",
+    "registry.k8s.io/e2e-test-images/agnhost:2.45",
+];
 
 /// Combination `i`: every dimension walks at its own pace so the 36 cover each value of each
 /// dimension several times and many pairs.
@@ -85,12 +88,22 @@ fn combination(i: usize) -> String {
 /// `drwxrwsrwx root 2000` → `drwxrwsrwx 0 2000`; `ls -ldn` → the same three fields.
 fn volume_predicted(root: &str) -> String {
     let f: Vec<&str> = root.split_whitespace().collect();
-    let num = |s: &str| if s == "root" { "0".to_string() } else { s.to_string() };
+    let num = |s: &str| {
+        if s == "root" {
+            "0".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     format!("{} {} {}", f[0], num(f[1]), num(f[2]))
 }
 
 fn volume_observed(lines: &[String]) -> String {
-    let l = lines.iter().find(|l| l.starts_with('d')).cloned().unwrap_or_default();
+    let l = lines
+        .iter()
+        .find(|l| l.starts_with('d'))
+        .cloned()
+        .unwrap_or_default();
     let f: Vec<&str> = l.split_whitespace().collect();
     if f.len() < 4 {
         return format!("no ls output in {lines:?}");
@@ -127,10 +140,22 @@ fn matrix_embedded_equals_crun_equals_explain() {
                 let file = f.to_string_lossy().into_owned();
                 in_crun_namespace(
                     &env,
-                    &["run", &file, "--runtime", "/usr/bin/crun", "--command", &probe],
+                    &[
+                        "run",
+                        &file,
+                        "--runtime",
+                        "/usr/bin/crun",
+                        "--command",
+                        &probe,
+                    ],
                 )
             };
-            assert_eq!(o.status.code(), Some(0), "m{i} {runtime}\n{yaml}\n{}", text(&o));
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "m{i} {runtime}\n{yaml}\n{}",
+                text(&o)
+            );
             let lines = by_container(&o).remove("c").unwrap_or_default();
             let mut got = observed(&lines);
             got.insert("volume".into(), volume_observed(&lines));
@@ -144,5 +169,9 @@ fn matrix_embedded_equals_crun_equals_explain() {
         report.push(format!("m{i}: {}", want["id"]));
     }
     assert_eq!(compared, 36);
-    println!("{} combinations: embedded = crun = explain\n{}", compared, report.join("\n"));
+    println!(
+        "{} combinations: embedded = crun = explain\n{}",
+        compared,
+        report.join("\n")
+    );
 }

@@ -42,7 +42,14 @@ fn check_example_with_crun(env: &Env, file: &str, embedded: &Output) {
     let path = example(file).to_string_lossy().into_owned();
     let o = in_crun_namespace(
         env,
-        &["run", &path, "--runtime", "/usr/bin/crun", "--command", PROBE],
+        &[
+            "run",
+            &path,
+            "--runtime",
+            "/usr/bin/crun",
+            "--command",
+            PROBE,
+        ],
     );
     assert_eq!(
         by_container(&o),
@@ -399,7 +406,14 @@ fn twenty_pods_run_concurrently_without_interfering() {
     for i in 0..20 {
         let o = env
             .cmd()
-            .args(["exec", &format!("c{i}"), "--", "sh", "-c", "id -u; stat -c %g /v; cat /v/me"])
+            .args([
+                "exec",
+                &format!("c{i}"),
+                "--",
+                "sh",
+                "-c",
+                "id -u; stat -c %g /v; cat /v/me",
+            ])
             .output()
             .unwrap();
         assert_eq!(

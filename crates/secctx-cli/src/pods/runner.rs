@@ -242,9 +242,7 @@ impl<'a> Runner<'a> {
             .containers
             .iter()
             .filter(|c| c.kind != ContainerKind::Ephemeral)
-            .find_map(|c| {
-                render_container(p, self.pod, c, &rootfs, None).ok()
-            });
+            .find_map(|c| render_container(p, self.pod, c, &rootfs, None).ok());
         let Some(base) = base else {
             return Ok(()); // no container can start: nothing to share
         };
@@ -350,13 +348,7 @@ impl<'a> Runner<'a> {
                     .map_err(|e| fail(format!("shifting the rootfs to the pod's ids: {e}")))?;
             }
         }
-        let rendered = render_container(
-            self.p,
-            self.pod,
-            c,
-            rootfs,
-            self.sandbox_pid,
-        )?;
+        let rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
         let mut text = rendered.config_json();
         if self.record.runtime.is_some() {
             text = text.replacen(

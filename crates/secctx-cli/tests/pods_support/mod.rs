@@ -164,7 +164,6 @@ pub fn predicted(c: &Value) -> BTreeMap<String, String> {
     m
 }
 
-
 /// A command run inside a private mount namespace without the hybrid cgroup2 mount (crun on
 /// this cgroup v1 host refuses to run while /sys/fs/cgroup/unified is mounted).
 pub fn in_crun_namespace(env: &Env, args: &[&str]) -> Output {
