@@ -244,7 +244,10 @@ pub fn run(cmd: BundleCommand) -> anyhow::Result<ExitCode> {
                 );
                 spec["linux"]["seccomp"] = serde_json::to_value(profile)?;
             }
-            std::fs::write(bundle.join("config.json"), serde_json::to_vec_pretty(&spec)?)?;
+            std::fs::write(
+                bundle.join("config.json"),
+                serde_json::to_vec_pretty(&spec)?,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -136,15 +136,15 @@ pub fn create(
 
 fn refuse_unsupported(r: &LinuxResources) -> Result<(), ExecError> {
     let mut unsupported = Vec::new();
-    if let Some(m) = r.memory() {
-        if m.reservation().is_some() || m.swap().is_some() || m.kernel().is_some() {
-            unsupported.push("memory reservation/swap/kernel");
-        }
+    if let Some(m) = r.memory()
+        && (m.reservation().is_some() || m.swap().is_some() || m.kernel().is_some())
+    {
+        unsupported.push("memory reservation/swap/kernel");
     }
-    if let Some(c) = r.cpu() {
-        if c.cpus().is_some() || c.mems().is_some() || c.realtime_runtime().is_some() {
-            unsupported.push("cpuset/realtime");
-        }
+    if let Some(c) = r.cpu()
+        && (c.cpus().is_some() || c.mems().is_some() || c.realtime_runtime().is_some())
+    {
+        unsupported.push("cpuset/realtime");
     }
     if r.block_io().is_some() {
         unsupported.push("blockIO");

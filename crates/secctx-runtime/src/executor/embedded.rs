@@ -185,10 +185,10 @@ impl Executor for Embedded {
         let sd = self.dir(id)?;
         let state = sd.read_state(id)?;
         // When the monitor is our own child, block on it; else poll for its `exit` file.
-        if state.monitor_pid > 0 {
-            if let Ok(Some(status)) = sys::waitpid(state.monitor_pid, false) {
-                return Ok(sd.exit_code().unwrap_or_else(|| sys::exit_code(status)));
-            }
+        if state.monitor_pid > 0
+            && let Ok(Some(status)) = sys::waitpid(state.monitor_pid, false)
+        {
+            return Ok(sd.exit_code().unwrap_or_else(|| sys::exit_code(status)));
         }
         loop {
             if let Some(code) = sd.exit_code() {

@@ -100,6 +100,18 @@ pub fn monitor(ctx: Context, exit_file: PathBuf) -> ! {
     };
     drop(to_mon_w);
     drop(to_stage_r);
+    // The monitor itself must not hold secctx's stdout/stderr: a caller reading them to EOF
+    // (`secctx bundle create` in a pipe) would otherwise wait for the container to exit.
+    // Stage 1 and init already have their own copies.
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        for fd in 0..3 {
+            let _ = sys::dup2(std::os::fd::AsFd::as_fd(&null), fd);
+        }
+    }
     let mut init_pid = 0;
     while let Some(line) = read_line(&to_mon_r) {
         if line == "U" {
@@ -154,11 +166,11 @@ fn stage1(ctx: &Context, to_mon: &OwnedFd, from_mon: &OwnedFd) -> Result<(), Str
     // 2. The user namespace before any other: the namespaces created after it are owned by
     //    it (so its root may mount /proc, sysfs, ...).
     let mut joins = ctx.join.iter().peekable();
-    if let Some((f, fd)) = joins.peek() {
-        if *f == libc::CLONE_NEWUSER {
-            sys::setns(fd.as_fd(), *f).map_err(|e| format!("setns user: {e}"))?;
-            joins.next();
-        }
+    if let Some((f, fd)) = joins.peek()
+        && *f == libc::CLONE_NEWUSER
+    {
+        sys::setns(fd.as_fd(), *f).map_err(|e| format!("setns user: {e}"))?;
+        joins.next();
     }
     if ctx.ns.new_user {
         sys::unshare(libc::CLONE_NEWUSER).map_err(|e| format!("unshare user: {e}"))?;

@@ -21,6 +21,8 @@ pub mod state;
 mod stdio;
 mod support;
 mod sys;
+#[cfg(test)]
+mod tests;
 
 use std::path::Path;
 

@@ -41,7 +41,9 @@ pub fn prepare(process: &Process) -> Result<Prepared, String> {
         // Checked here, before "ready", so a missing binary fails `create` (as runc does).
         let p = PathBuf::from(arg0);
         if !is_executable(&process.cwd().join(&p)) {
-            return Err(format!("executable file {arg0:?} not found or not executable"));
+            return Err(format!(
+                "executable file {arg0:?} not found or not executable"
+            ));
         }
         p
     } else {

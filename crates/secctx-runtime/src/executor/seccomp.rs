@@ -54,10 +54,11 @@ pub fn program(profile: &LinuxSeccomp, cache_dir: &Path) -> Result<Program, Exec
     let json = serde_json::to_vec(profile).expect("profile serializes");
     let key = hex::encode(Sha256::digest(&json));
     let path = cache_dir.join(format!("{key}.bpf"));
-    if let Ok(bpf) = std::fs::read(&path) {
-        if !bpf.is_empty() && bpf.len() % 8 == 0 {
-            return Ok(Program { bpf, flags });
-        }
+    if let Ok(bpf) = std::fs::read(&path)
+        && !bpf.is_empty()
+        && bpf.len() % 8 == 0
+    {
+        return Ok(Program { bpf, flags });
     }
     let bpf = compile(profile)?;
     // Best effort: a cache that cannot be written only costs the next container a compile.

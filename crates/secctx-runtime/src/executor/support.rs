@@ -73,10 +73,10 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError
                 "linux.intelRdt / personality / memoryPolicy / netDevices / timeOffsets".into(),
             );
         }
-        if let Some(s) = linux.seccomp() {
-            if s.listener_path().is_some() {
-                return refuse("seccomp listenerPath".into());
-            }
+        if let Some(s) = linux.seccomp()
+            && s.listener_path().is_some()
+        {
+            return refuse("seccomp listenerPath".into());
         }
     } else {
         return refuse("config.json has no linux section".into());

@@ -278,7 +278,7 @@ pub fn capset(sets: CapSets) -> io::Result<()> {
 /// `seccomp(SECCOMP_SET_MODE_FILTER, flags, prog)` with a compiled BPF program (`sock_filter`
 /// array as bytes, 8 bytes per instruction).
 pub fn seccomp_set_filter(bpf: &[u8], flags: u32) -> io::Result<()> {
-    if bpf.len() % 8 != 0 || bpf.is_empty() {
+    if !bpf.len().is_multiple_of(8) || bpf.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "BPF program is not a whole number of instructions",
