@@ -63,7 +63,8 @@ pub fn set_ownership_with_progress(
             path: root.to_path_buf(),
             source: e.into(),
         })?;
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        // Two workers per core: on a cold cache every lstat may wait for the disk.
+        let threads = std::thread::available_parallelism().map_or(4, |n| (2 * n.get()).max(4));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .stack_size(16 << 20)
