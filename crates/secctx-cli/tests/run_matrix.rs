@@ -32,7 +32,7 @@ const IMAGES: [&str; 2] = [
 fn combination(i: usize) -> String {
     let user = USERS[i % 4];
     let group = GROUPS[(i / 2) % 2];
-    let supplemental = i % 3 == 0;
+    let supplemental = i.is_multiple_of(3);
     let fs_group = i % 5 < 2;
     let caps = CAPS[i % 6];
     // privileged is left out: this machine's bounding set lacks CAP_SYS_RESOURCE, so no
