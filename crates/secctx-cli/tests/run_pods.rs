@@ -512,3 +512,33 @@ spec:
         serde_json::json!({"reason": "CreateContainerConfigError", "message": "configmap \"nope\" not found"})
     );
 }
+
+#[test]
+fn sysctls_unsafe_rejected_safe_applied_in_the_pod_namespaces() {
+    let env = Env::new();
+    let f = env.write(
+        "unsafe.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: unsafe}\nspec:\n  securityContext:\n    sysctls: [{name: kernel.msgmax, value: '65536'}]\n  containers:\n  - {name: c, image: busybox:1.28, command: ['true']}\n",
+    );
+    let o = env.run(&f, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let s = env.inspect("unsafe");
+    assert_eq!(s["status"]["phase"], "Failed");
+    assert_eq!(s["status"]["reason"], "SysctlForbidden");
+    assert_eq!(
+        s["status"]["message"],
+        "Pod was rejected: forbidden sysctl: \"kernel.msgmax\" not allowlisted"
+    );
+    let f = env.write(
+        "safe.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: safe}\nspec:\n  securityContext:\n    sysctls: [{name: net.ipv4.tcp_syncookies, value: '0'}]\n  containers:\n  - {name: a, image: busybox:1.28, command: [sh, -c, 'cat /proc/sys/net/ipv4/tcp_syncookies /proc/sys/net/ipv4/ip_unprivileged_port_start; hostname']}\n",
+    );
+    let o = env.run(&f, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        by_container(&o)["a"],
+        ["0", "0", "safe"].map(String::from).to_vec(),
+        "{}",
+        text(&o)
+    );
+}
