@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use secctx_core::oci::RenderOptions;
 use secctx_core::projection::volume_payload;
-use secctx_core::resolve::{ContainerKind, ResolvedContainer};
+use secctx_core::resolve::{ContainerKind, LinuxUser, ResolvedContainer};
 use secctx_core::status::{Phase, PodStatus};
 use secctx_runtime::executor::{Executor, Status, Stdio};
 use secctx_runtime::pod::journal::{Entry, Journal};
@@ -290,7 +290,7 @@ impl<'a> Runner<'a> {
                 self.save(false);
                 None
             }
-            Ok(()) => match self.exec.start(&id) {
+            Ok(user) => match self.exec.start(&id) {
                 Err(e) => {
                     if let Some(s) = self.status.container_mut(&c.name) {
                         s.container_id = Some(format!("secctx://{id}"));
@@ -301,7 +301,6 @@ impl<'a> Runner<'a> {
                     None
                 }
                 Ok(()) => {
-                    let user = c.status_user.clone();
                     if let Some(s) = self.status.container_mut(&c.name) {
                         s.set_running(&format!("secctx://{id}"), &clock::now(), user.as_ref());
                     }
@@ -318,7 +317,7 @@ impl<'a> Runner<'a> {
         bundle: &Path,
         rootfs: &Path,
         id: &str,
-    ) -> Result<(), super::container::CreateFailure> {
+    ) -> Result<Option<LinuxUser>, super::container::CreateFailure> {
         let fail = |m: String| super::container::CreateFailure {
             reason: "CreateContainerError".into(),
             message: m,
@@ -374,7 +373,22 @@ impl<'a> Runner<'a> {
             .exec
             .create(id, bundle, Stdio::Files { stdout, stderr });
         drop(pipes);
-        r.map_err(|e| fail(e.to_string()))
+        r.map_err(|e| fail(e.to_string()))?;
+        // `user.linux` as containerd reports it: from the spec the runtime got
+        // (`toCRIContainerUser`: uid, gid, additionalGids).
+        Ok(rendered.spec.process().as_ref().map(|p| {
+            let u = p.user();
+            LinuxUser {
+                uid: i64::from(u.uid()),
+                gid: i64::from(u.gid()),
+                supplemental_groups: u
+                    .additional_gids()
+                    .iter()
+                    .flatten()
+                    .map(|g| i64::from(*g))
+                    .collect(),
+            }
+        }))
     }
 
     /// Waits for every container in `ids` to exit, copying logs.
