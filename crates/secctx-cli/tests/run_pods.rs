@@ -145,11 +145,13 @@ fn fsgroup_volume_ownership_is_observed() {
     let o = env.run(
         &example("security-context.yaml"),
         &[
+            "--rm",
             "--command",
             "ls -ldn /data/demo; touch /data/demo/f; ls -ln /data/demo/f",
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(env.pods().is_empty(), "--rm removed the pod");
     let lines = &by_container(&o)["sec-ctx-demo"];
     assert!(lines[0].starts_with("drwxrwsrwx "), "{lines:?}");
     let f: Vec<&str> = lines[0].split_whitespace().collect();

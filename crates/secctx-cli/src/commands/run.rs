@@ -37,6 +37,9 @@ pub struct RunArgs {
     /// Hand the bundles to this OCI runtime (crun, runc) instead of the embedded executor.
     #[arg(long, value_name = "PATH")]
     pub runtime: Option<PathBuf>,
+    /// Remove the pod when it is over (foreground only), as `secctx rm` would.
+    #[arg(long, conflicts_with = "detach")]
+    pub rm: bool,
     /// Replace every regular container's command with `sh -c COMMAND` (a probe).
     #[arg(long = "command", value_name = "COMMAND")]
     pub command: Option<String>,
@@ -83,6 +86,11 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let phase = Runner::new(&p, &pod, record, !child).run()?;
     if !child {
         diag(&format!("pod {}: {phase}", pod.name));
+        if args.rm {
+            for p in crate::commands::rm::remove(&pod)? {
+                diag(&format!("error: pod {}: {p}", pod.name));
+            }
+        }
     }
     Ok(match phase {
         Phase::Succeeded => ExitCode::SUCCESS,

@@ -137,7 +137,8 @@ fn detach(path: &Path) -> Result<(), String> {
 
 /// Kills a recorded process if it is still the same process; waits up to 5 s for it to go.
 pub fn kill(p: &ProcId) -> Result<(), String> {
-    if !p.alive() {
+    // `run --rm` undoes its own pod: never kill ourselves.
+    if !p.alive() || p.pid == std::process::id() as i32 {
         return Ok(());
     }
     if let Some(pid) = rustix::process::Pid::from_raw(p.pid) {
