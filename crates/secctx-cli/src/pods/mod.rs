@@ -63,10 +63,10 @@ impl Undoer for ExecutorUndoer {
         root: &Path,
     ) -> Result<(), String> {
         let ex = executor(runtime, root);
-        if ex.state(id).is_err() {
+        let Ok(state) = ex.state(id) else {
             // Never created, or already deleted.
             return Ok(());
-        }
+        };
         let mut result = ex.delete(id, true);
         if runtime.is_none() {
             // The embedded executor's monitor may write its `exit` file while `delete` removes
@@ -82,24 +82,27 @@ impl Undoer for ExecutorUndoer {
             if result.is_err() && !root.join(id).join("state.json").exists() {
                 result = Ok(());
             }
-            remove_leftover(&root.join(id));
+            remove_leftover(&root.join(id), state.monitor_pid);
         }
         result.map_err(|e| format!("delete container {id}: {e}"))
     }
 }
 
 /// The embedded executor's monitor of a force-deleted container may still write its `exit`
-/// file just after `delete` removed the state directory; remove such a leftover (a directory
-/// without `state.json`) for a moment after.
-pub fn remove_leftover(dir: &Path) {
-    for _ in 0..20 {
-        if dir.join("state.json").exists() {
-            return;
-        }
-        if dir.exists() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+/// file just after `delete` removed the state directory: wait for that monitor (`monitor`,
+/// its pid, 0 when unknown) to be gone, then remove such a leftover (a directory without
+/// `state.json`).
+pub fn remove_leftover(dir: &Path, monitor: i32) {
+    let proc_id = secctx_runtime::pod::state::ProcId::of(monitor);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while monitor > 0
+        && proc_id.as_ref().is_some_and(|p| p.alive())
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    if dir.exists() && !dir.join("state.json").exists() {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 

@@ -146,9 +146,10 @@ impl<'a> Runner<'a> {
             // KillPod stops it).
             let _ = self.exec.kill(&id, 9);
             let _ = self.exec.wait(&id);
+            let monitor = self.exec.state(&id).map(|s| s.monitor_pid).unwrap_or(0);
             let _ = self.exec.delete(&id, true);
             if self.record.runtime.is_none() {
-                super::remove_leftover(&self.record.executor_root.join(&id));
+                super::remove_leftover(&self.record.executor_root.join(&id), monitor);
             }
         }
         // Nothing restarts here: a pod whose containers are all done is terminal; one stuck
