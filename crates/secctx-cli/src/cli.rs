@@ -31,4 +31,19 @@ pub enum Command {
     /// Volume operations (fsGroup ownership).
     #[command(subcommand)]
     Volume(crate::commands::volume::VolumeCommand),
+    /// Run a pod on this machine with every security-context field enforced.
+    Run(crate::commands::run::RunArgs),
+    /// List the pods secctx runs.
+    Ps(crate::commands::ps::PsArgs),
+    /// Run a command in a pod's container with the container's own identity and confinement.
+    Exec(crate::commands::exec::ExecArgs),
+    /// Print a container's logs.
+    Logs(crate::commands::logs::LogsArgs),
+    /// Print a pod's status (phase, container states and reasons, user.linux) as JSON.
+    Inspect(crate::commands::inspect::InspectArgs),
+    /// Stop pods and remove everything they created.
+    Rm(crate::commands::rm::RmArgs),
+    /// The pod sandbox's process (internal).
+    #[command(name = "__pause", hide = true)]
+    Pause,
 }

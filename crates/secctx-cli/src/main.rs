@@ -9,6 +9,7 @@ mod images;
 mod input;
 mod node;
 mod output;
+mod pods;
 
 use std::process::ExitCode;
 

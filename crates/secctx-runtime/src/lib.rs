@@ -4,5 +4,6 @@
 pub mod executor;
 pub mod host;
 pub mod image;
+pub mod pod;
 pub mod store;
 pub mod volume;

@@ -2,9 +2,16 @@
 
 pub mod bundle;
 pub mod check;
+pub mod exec;
 pub mod explain;
 pub mod image;
+pub mod inspect;
+pub mod logs;
 pub mod oci;
+pub mod pause;
+pub mod ps;
+pub mod rm;
+pub mod run;
 pub mod volume;
 
 use std::process::ExitCode;
@@ -20,5 +27,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Image(cmd) => image::run(cmd),
         Command::Oci(args) => oci::run(args),
         Command::Volume(cmd) => volume::run(cmd),
+        Command::Run(args) => run::run(args),
+        Command::Ps(args) => ps::run(args),
+        Command::Exec(args) => exec::run(args),
+        Command::Logs(args) => logs::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Rm(args) => rm::run(args),
+        Command::Pause => pause::run(),
     }
 }

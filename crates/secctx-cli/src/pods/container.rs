@@ -1,0 +1,223 @@
+//! One container: rootfs from the store, `config.json` from the same renderer `secctx oci`
+//! uses (volume sources moved into the pod's directory), environment from the kubelet's rules,
+//! then the executor.
+
+use std::path::{Path, PathBuf};
+
+use secctx_core::oci::kubelet::{CONTAINERD_SANDBOXES, KUBELET_ROOT};
+use secctx_core::oci::{
+    ImageConfig, RenderError, RenderOptions, Rendered, kubelet_volume_mounts, render,
+};
+use secctx_core::projection::{PodFacts, container_env};
+use secctx_core::resolve::{ContainerKind, ResolvedContainer, SeccompChoice, all_containers};
+use secctx_runtime::pod::PodDir;
+
+use super::prepare::Prepared;
+
+/// Why a container did not get created: the waiting reason and message.
+#[derive(Debug)]
+pub struct CreateFailure {
+    /// `CreateContainerConfigError` or `CreateContainerError`.
+    pub reason: String,
+    /// The message.
+    pub message: String,
+}
+
+fn config_error(message: impl Into<String>) -> CreateFailure {
+    CreateFailure {
+        reason: "CreateContainerConfigError".into(),
+        message: message.into(),
+    }
+}
+
+fn create_error(message: impl Into<String>) -> CreateFailure {
+    CreateFailure {
+        reason: "CreateContainerError".into(),
+        message: message.into(),
+    }
+}
+
+/// The host path for a mount source the renderer wrote as on a node.
+pub fn host_source(src: &str, uid: &str, pod: &PodDir) -> String {
+    let kubelet = format!("{KUBELET_ROOT}/pods/{uid}");
+    if let Some(rest) = src.strip_prefix(&kubelet) {
+        return format!("{}{rest}", pod.path("kubelet").display());
+    }
+    if let Some(rest) = src.strip_prefix(&format!("{CONTAINERD_SANDBOXES}/")) {
+        let rest = rest.split_once('/').map_or("", |(_, r)| r);
+        return pod.path("sandbox").join(rest).display().to_string();
+    }
+    src.to_string()
+}
+
+/// Render options for `c` of the pod: rootfs, image config, mounts, Localhost profile.
+pub fn render_container(
+    p: &Prepared,
+    pod: &PodDir,
+    c: &ResolvedContainer,
+    rootfs: &Path,
+    sandbox_pid: Option<u32>,
+) -> Result<Rendered, CreateFailure> {
+    if let Some(e) = &c.start_error {
+        return Err(CreateFailure {
+            reason: e.reason.clone(),
+            message: e.message.clone(),
+        });
+    }
+    let cref = all_containers(&p.spec)
+        .find(|r| r.kind == c.kind && r.name == c.name)
+        .ok_or_else(|| create_error(format!("container {} not in the spec", c.name)))?;
+    let env = container_env(
+        &p.spec
+            .containers
+            .iter()
+            .chain(p.spec.init_containers.iter().flatten())
+            .find(|x| x.name == c.name)
+            .cloned()
+            .unwrap_or_default(),
+        &p.meta,
+        &p.spec,
+        &p.objects,
+        &facts(),
+    )
+    .map_err(|e| config_error(e.to_string()))?;
+    let uid = p.meta.uid.clone().unwrap_or_default();
+    let mut opts = RenderOptions::for_pod(&p.meta, &p.spec);
+    opts.rootfs = rootfs.display().to_string();
+    opts.image = p.images.get(&c.image).map(ImageConfig::from);
+    opts.mounts = kubelet_volume_mounts(&p.spec, &cref, &uid)
+        .into_iter()
+        .map(|mut m| {
+            m.source = host_source(&m.source, &uid, pod);
+            m
+        })
+        .collect();
+    if let SeccompChoice::Localhost { path } = &c.seccomp.applied {
+        opts.localhost_profile = std::fs::read_to_string(path).ok();
+    }
+    opts.sandbox_pid = sandbox_pid;
+    opts.cgroup_v2 = Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    opts.sandbox_id = pod.name.clone();
+    let mut rendered = render(&p.spec, &p.resolved, c, &opts).map_err(|e| match e {
+        RenderError::StartError { reason, message } => CreateFailure { reason, message },
+        RenderError::LocalhostMissing { .. } | RenderError::LocalhostInvalid { .. } => {
+            create_error(e.to_string())
+        }
+        other => create_error(other.to_string()),
+    })?;
+    if p.resolved.namespaces.user == "pod" && !opts.cgroup_v2 {
+        userns_cgroup_v1(&mut rendered);
+    }
+    if p.resolved.namespaces.user == "pod" {
+        plain_binds(&mut rendered);
+    }
+    // The renderer leaves valueFrom out (the kubelet resolves it at start): put the kubelet's
+    // environment in, in its order, over the image's.
+    if let Some(mut process) = rendered.spec.process().clone() {
+        let mut out: Vec<String> = process
+            .env()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|kv| {
+                let k = kv.split('=').next().unwrap_or("");
+                !env.iter().any(|(n, _)| n == k)
+            })
+            .collect();
+        out.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+        process.set_env(Some(out));
+        rendered.spec.set_process(Some(process));
+    }
+    Ok(rendered)
+}
+
+/// What the downward API knows about this node.
+pub fn facts() -> PodFacts {
+    let node_name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    PodFacts {
+        node_name,
+        pod_ip: String::new(),
+        host_ip: String::new(),
+    }
+}
+
+/// The executor id of a container of a pod.
+pub fn container_id(pod: &str, c: &str) -> String {
+    format!("{pod}_{c}")
+}
+
+/// `init` or `regular`.
+pub fn kind_name(k: ContainerKind) -> &'static str {
+    match k {
+        ContainerKind::Init => "init",
+        ContainerKind::Regular => "regular",
+        ContainerKind::Ephemeral => "ephemeral",
+    }
+}
+
+/// `<pod>/bundles/<container>`.
+pub fn bundle_dir(pod: &PodDir, c: &str) -> PathBuf {
+    pod.path("bundles").join(c)
+}
+
+/// A user namespace cannot mount cgroup v1 hierarchies (EPERM); runc then binds the host's
+/// instead. secctx does the same: the `cgroup` mount becomes a read-only recursive bind of
+/// `/sys/fs/cgroup`, and a note says so.
+fn userns_cgroup_v1(rendered: &mut Rendered) {
+    let Some(mounts) = rendered.spec.mounts().clone() else {
+        return;
+    };
+    let mounts = mounts
+        .into_iter()
+        .map(|mut m| {
+            if m.typ().as_deref() == Some("cgroup") {
+                m.set_typ(Some("bind".into()));
+                m.set_source(Some("/sys/fs/cgroup".into()));
+                m.set_options(Some(vec![
+                    "rbind".into(),
+                    "ro".into(),
+                    "nosuid".into(),
+                    "noexec".into(),
+                    "nodev".into(),
+                ]));
+            }
+            m
+        })
+        .collect();
+    rendered.spec.set_mounts(Some(mounts));
+    rendered.notes.push(
+        "cgroup v1 host with a user namespace: /sys/fs/cgroup is a read-only bind of the host's, as runc does"
+            .into(),
+    );
+}
+
+/// The embedded executor has no id-mapped mounts: with `hostUsers: false` the CRI mounts are
+/// plain binds, so their files show the host's owners through the user namespace (unmapped
+/// ids as `nobody`), and the rootfs is shifted instead. Said in a note. An external runtime
+/// gets the same bundle, so the two stay comparable.
+fn plain_binds(rendered: &mut Rendered) {
+    let Some(mounts) = rendered.spec.mounts().clone() else {
+        return;
+    };
+    let mut changed = false;
+    let mounts = mounts
+        .into_iter()
+        .map(|mut m| {
+            if m.uid_mappings().is_some() || m.gid_mappings().is_some() {
+                m.set_uid_mappings(None);
+                m.set_gid_mappings(None);
+                changed = true;
+            }
+            m
+        })
+        .collect();
+    rendered.spec.set_mounts(Some(mounts));
+    if changed {
+        rendered.notes.push(
+            "hostUsers: false: the embedded executor has no id-mapped mounts; volumes are plain binds (host owners, unmapped ids show as nobody)"
+                .into(),
+        );
+    }
+}

@@ -1,0 +1,448 @@
+//! The process that runs a pod, as the kubelet's pod worker does: admission, volumes, the
+//! sandbox holding the shared namespaces, init containers one at a time to completion, then
+//! the regular containers; logs copied, status written as it goes. Single-threaded (the
+//! executor forks).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use secctx_core::oci::RenderOptions;
+use secctx_core::projection::volume_payload;
+use secctx_core::resolve::{ContainerKind, LinuxUser, ResolvedContainer};
+use secctx_core::status::{Phase, PodStatus};
+use secctx_runtime::executor::{Executor, Status, Stdio};
+use secctx_runtime::pod::journal::{Entry, Journal};
+use secctx_runtime::pod::pump::Pump;
+use secctx_runtime::pod::state::{ContainerRecord, ProcId};
+use secctx_runtime::pod::volumes::{FsGroupOwnership, VolumeInput, set_up};
+use secctx_runtime::pod::{PodDir, PodRecord, clock, sandbox};
+
+use super::container::{bundle_dir, container_id, kind_name, render_container};
+use super::prepare::Prepared;
+
+const POLL: Duration = Duration::from_millis(10);
+
+/// The `ociVersion` written for an external runtime: crun 1.8 refuses anything but 1.0.x
+/// ("unknown version specified"); the fields secctx writes are all in 1.0.2.
+const EXTERNAL_OCI_VERSION: &str = "1.0.2";
+
+/// Runs the pod to its end; the final phase.
+pub struct Runner<'a> {
+    p: &'a Prepared,
+    pod: &'a PodDir,
+    journal: Journal,
+    exec: Box<dyn Executor>,
+    record: PodRecord,
+    status: PodStatus,
+    pump: Pump,
+    echo: bool,
+    sandbox_pid: Option<u32>,
+}
+
+fn diag(s: &str) {
+    crate::output::diag(s);
+}
+
+impl<'a> Runner<'a> {
+    /// A runner for a pod whose directory and record exist.
+    pub fn new(p: &'a Prepared, pod: &'a PodDir, record: PodRecord, echo: bool) -> Runner<'a> {
+        let exec = super::executor(record.runtime.as_deref(), &record.executor_root);
+        Runner {
+            p,
+            pod,
+            journal: Journal::new(pod.path("journal")),
+            exec,
+            status: PodStatus::admitted(&p.resolved, &clock::now()),
+            record,
+            pump: Pump::new(),
+            echo,
+            sandbox_pid: None,
+        }
+    }
+
+    fn save(&mut self, terminal: bool) {
+        self.status
+            .update_phase(self.p.spec.restart_policy.as_deref(), terminal);
+        if let Err(e) = self.pod.write_status(&self.status) {
+            diag(&format!("warning: writing the status: {e}"));
+        }
+    }
+
+    fn save_record(&self) -> anyhow::Result<()> {
+        Ok(self.pod.write_record(&self.record)?)
+    }
+
+    /// Runs everything; returns the final phase.
+    pub fn run(mut self) -> anyhow::Result<Phase> {
+        let me = ProcId::of(std::process::id() as i32).context("reading /proc/self/stat")?;
+        self.journal.record(&Entry::Process { proc: me.clone() })?;
+        self.record.monitor = Some(me);
+        self.save_record()?;
+
+        if let Some(r) = self.p.resolved.rejections.first() {
+            self.status = PodStatus::rejected(r);
+            self.save(true);
+            diag(&format!(
+                "pod {} rejected: {}: {}",
+                self.pod.name, r.reason, r.message
+            ));
+            return Ok(Phase::Failed);
+        }
+        self.save(false);
+
+        if let Err(e) = self.volumes() {
+            diag(&format!("Warning  FailedMount  {e}"));
+            self.status.message = Some(e.to_string());
+            self.save(false);
+            return Ok(self.status.phase);
+        }
+        if let Err(e) = self.start_sandbox() {
+            diag(&format!("warning: pod sandbox: {e:#}"));
+        }
+
+        let init: Vec<&ResolvedContainer> = self.containers(ContainerKind::Init);
+        for c in init {
+            let Some(id) = self.start(c) else {
+                return self.finish(false);
+            };
+            self.wait(&[(c.name.clone(), id)]);
+            let ok = matches!(
+                &self.status.container(&c.name).map(|s| &s.state),
+                Some(secctx_core::status::ContainerState::Terminated(t)) if t.exit_code == 0
+            );
+            if !ok {
+                return self.finish(true);
+            }
+        }
+        let mut running = Vec::new();
+        for c in self.containers(ContainerKind::Regular) {
+            if let Some(id) = self.start(c) {
+                running.push((c.name.clone(), id));
+            }
+        }
+        self.wait(&running);
+        let all_final = self
+            .status
+            .container_statuses
+            .iter()
+            .all(|c| matches!(c.state, secctx_core::status::ContainerState::Terminated(_)));
+        self.finish(all_final)
+    }
+
+    fn containers(&self, kind: ContainerKind) -> Vec<&'a ResolvedContainer> {
+        self.p
+            .resolved
+            .containers
+            .iter()
+            .filter(|c| c.kind == kind)
+            .collect()
+    }
+
+    fn finish(mut self, terminal: bool) -> anyhow::Result<Phase> {
+        if let Some(id) = self.record.sandbox.clone() {
+            // Kill, reap, then delete: the pod is over, so is its sandbox (as the kubelet's
+            // KillPod stops it).
+            let _ = self.exec.kill(&id, 9);
+            let _ = self.exec.wait(&id);
+            let monitor = self.exec.state(&id).map(|s| s.monitor_pid).unwrap_or(0);
+            let _ = self.exec.delete(&id, true);
+            if self.record.runtime.is_none() {
+                super::remove_leftover(&self.record.executor_root.join(&id), monitor);
+            }
+        }
+        // Nothing restarts here: a pod whose containers are all done is terminal; one stuck
+        // before start (a create error) stays Pending, as on a node.
+        self.save(terminal);
+        self.pump.poll();
+        Ok(self.status.phase)
+    }
+
+    fn volumes(&mut self) -> Result<(), String> {
+        let p = self.p;
+        let mut payloads = BTreeMap::new();
+        for v in p.spec.volumes.iter().flatten() {
+            if let Some(r) =
+                volume_payload(v, &p.meta, &p.spec, &p.objects, &super::container::facts())
+            {
+                let payload = r.map_err(|e| {
+                    format!("MountVolume.SetUp failed for volume {:?} : {e}", v.name)
+                })?;
+                payloads.insert(v.name.clone(), payload);
+            }
+        }
+        let kubelet = self.pod.path("kubelet");
+        let sandbox = self.pod.path("sandbox");
+        for d in [&kubelet, &sandbox, &self.pod.path("bundles")] {
+            self.journal
+                .record(&Entry::Dir { path: d.clone() })
+                .map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        }
+        self.kubelet_files(&kubelet, &sandbox)
+            .map_err(|e| format!("writing the pod's files: {e}"))?;
+        let set = set_up(&VolumeInput {
+            spec: &p.spec,
+            payloads: &payloads,
+            kubelet_dir: &kubelet,
+            journal: &self.journal,
+            ownership: &FsGroupOwnership,
+        })
+        .map_err(|e| e.to_string())?;
+        for (name, s) in set {
+            if let Some(o) = s.ownership {
+                self.record.notes.push(format!("volume {name}: {o}"));
+            }
+        }
+        self.save_record().map_err(|e| e.to_string())
+    }
+
+    fn kubelet_files(&self, kubelet: &Path, sandbox: &Path) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let host_net = self.p.spec.host_network == Some(true);
+        let hosts = if host_net {
+            format!(
+                "# Kubernetes-managed hosts file (host network).\n{}",
+                std::fs::read_to_string("/etc/hosts").unwrap_or_default()
+            )
+        } else {
+            "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n".to_string()
+        };
+        std::fs::write(kubelet.join("etc-hosts"), hosts)?;
+        std::fs::set_permissions(
+            kubelet.join("etc-hosts"),
+            std::fs::Permissions::from_mode(0o644),
+        )?;
+        for c in &self.p.resolved.containers {
+            let d = kubelet.join("containers").join(&c.name);
+            std::fs::create_dir_all(&d)?;
+            std::fs::write(d.join("termination-log"), b"")?;
+            std::fs::set_permissions(
+                d.join("termination-log"),
+                std::fs::Permissions::from_mode(0o666),
+            )?;
+        }
+        let hostname = RenderOptions::for_pod(&self.p.meta, &self.p.spec).hostname;
+        std::fs::write(sandbox.join("hostname"), format!("{hostname}\n"))?;
+        std::fs::write(
+            sandbox.join("resolv.conf"),
+            std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+        )?;
+        Ok(())
+    }
+
+    fn start_sandbox(&mut self) -> anyhow::Result<()> {
+        let p = self.p;
+        let dir = self.pod.path("sandbox");
+        let rootfs = dir.join("rootfs");
+        std::fs::create_dir_all(&rootfs)?;
+        // A rendered container spec (new namespaces, hostname, sysctls) is the base.
+        let base = p
+            .resolved
+            .containers
+            .iter()
+            .filter(|c| c.kind != ContainerKind::Ephemeral)
+            .find_map(|c| render_container(p, self.pod, c, &rootfs, None).ok());
+        let Some(base) = base else {
+            return Ok(()); // no container can start: nothing to share
+        };
+        let exe = std::env::current_exe().context("locating the secctx binary")?;
+        let extra = sandbox::prepare_rootfs(&rootfs, &exe)?;
+        let mut spec = sandbox::sandbox_spec(&base.spec, &rootfs, extra);
+        if self.record.runtime.is_some() {
+            spec.set_version(EXTERNAL_OCI_VERSION.into());
+        }
+        let bundle = dir.join("bundle");
+        std::fs::create_dir_all(&bundle)?;
+        spec.save(bundle.join("config.json"))?;
+        let id = container_id(&self.pod.name, "_sandbox");
+        self.journal.record(&Entry::Container {
+            id: id.clone(),
+            runtime: self.record.runtime.clone(),
+            root: self.record.executor_root.clone(),
+        })?;
+        self.record.sandbox = Some(id.clone());
+        self.save_record()?;
+        self.exec.create(&id, &bundle, Stdio::Null)?;
+        self.exec.start(&id)?;
+        let st = self.exec.state(&id)?;
+        self.sandbox_pid = Some(st.pid as u32);
+        Ok(())
+    }
+
+    /// Creates and starts `c`; its executor id, or `None` after recording why not.
+    fn start(&mut self, c: &ResolvedContainer) -> Option<String> {
+        let bundle = bundle_dir(self.pod, &c.name);
+        let rootfs = bundle.join("rootfs");
+        let id = container_id(&self.pod.name, &c.name);
+        self.record.containers.push(ContainerRecord {
+            name: c.name.clone(),
+            kind: kind_name(c.kind).into(),
+            id: id.clone(),
+        });
+        let _ = self.save_record();
+        match self.create(c, &bundle, &rootfs, &id) {
+            Err(f) => {
+                if let Some(s) = self.status.container_mut(&c.name) {
+                    s.set_create_error(&f.reason, &f.message);
+                }
+                diag(&format!("[{}] {}: {}", c.name, f.reason, f.message));
+                self.save(false);
+                None
+            }
+            Ok(user) => match self.exec.start(&id) {
+                Err(e) => {
+                    if let Some(s) = self.status.container_mut(&c.name) {
+                        s.container_id = Some(format!("secctx://{id}"));
+                        s.set_start_error(&e.to_string(), &clock::now());
+                    }
+                    diag(&format!("[{}] StartError: {e}", c.name));
+                    self.save(false);
+                    None
+                }
+                Ok(()) => {
+                    if let Some(s) = self.status.container_mut(&c.name) {
+                        s.set_running(&format!("secctx://{id}"), &clock::now(), user.as_ref());
+                    }
+                    self.save(false);
+                    Some(id)
+                }
+            },
+        }
+    }
+
+    fn create(
+        &mut self,
+        c: &ResolvedContainer,
+        bundle: &Path,
+        rootfs: &Path,
+        id: &str,
+    ) -> Result<Option<LinuxUser>, super::container::CreateFailure> {
+        let fail = |m: String| super::container::CreateFailure {
+            reason: "CreateContainerError".into(),
+            message: m,
+        };
+        // Checks that need no filesystem come first (runAsNonRoot, env), as the kubelet's
+        // generateContainerConfig runs before containerd creates anything.
+        if let Some(e) = &c.start_error {
+            return Err(super::container::CreateFailure {
+                reason: e.reason.clone(),
+                message: e.message.clone(),
+            });
+        }
+        self.journal
+            .record(&Entry::Dir {
+                path: bundle.to_path_buf(),
+            })
+            .map_err(|e| fail(e.to_string()))?;
+        std::fs::create_dir_all(bundle).map_err(|e| fail(e.to_string()))?;
+        if !rootfs.exists() {
+            self.p
+                .store
+                .unpack(&c.image, rootfs)
+                .map_err(|e| fail(format!("unpacking {}: {e}", c.image)))?;
+            if self.p.resolved.namespaces.user == "pod" {
+                let offset = RenderOptions::default().userns_host_id;
+                secctx_runtime::pod::userns::shift(rootfs, offset)
+                    .map_err(|e| fail(format!("shifting the rootfs to the pod's ids: {e}")))?;
+            }
+        }
+        let rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
+        let mut text = rendered.config_json();
+        if self.record.runtime.is_some() {
+            text = text.replacen(
+                &format!("\"ociVersion\": \"{}\"", secctx_core::oci::OCI_VERSION),
+                &format!("\"ociVersion\": \"{EXTERNAL_OCI_VERSION}\""),
+                1,
+            );
+        }
+        std::fs::write(bundle.join("config.json"), text).map_err(|e| fail(e.to_string()))?;
+        self.journal
+            .record(&Entry::Container {
+                id: id.to_string(),
+                runtime: self.record.runtime.clone(),
+                root: self.record.executor_root.clone(),
+            })
+            .map_err(|e| fail(e.to_string()))?;
+        let pipes = self
+            .pump
+            .add(&c.name, &self.pod.log_path(&c.name), self.echo)
+            .map_err(|e| fail(format!("log pipes: {e}")))?;
+        let (stdout, stderr) = pipes.paths();
+        let r = self
+            .exec
+            .create(id, bundle, Stdio::Files { stdout, stderr });
+        drop(pipes);
+        r.map_err(|e| fail(e.to_string()))?;
+        // `user.linux` as containerd reports it: from the spec the runtime got
+        // (`toCRIContainerUser`: uid, gid, additionalGids).
+        Ok(rendered.spec.process().as_ref().map(|p| {
+            let u = p.user();
+            LinuxUser {
+                uid: i64::from(u.uid()),
+                gid: i64::from(u.gid()),
+                supplemental_groups: u
+                    .additional_gids()
+                    .iter()
+                    .flatten()
+                    .map(|g| i64::from(*g))
+                    .collect(),
+            }
+        }))
+    }
+
+    /// Waits for every container in `ids` to exit, copying logs.
+    fn wait(&mut self, ids: &[(String, String)]) {
+        let mut left: Vec<(String, String)> = ids.to_vec();
+        while !left.is_empty() {
+            self.pump.poll();
+            let mut done = Vec::new();
+            for (name, id) in &left {
+                let stopped = match self.exec.state(id) {
+                    Ok(s) => s.status == Status::Stopped,
+                    Err(_) => true,
+                };
+                if stopped {
+                    let code = self.exec.wait(id).unwrap_or(-1);
+                    // Give the pipes a moment to drain, then stop reading them.
+                    for _ in 0..50 {
+                        self.pump.poll();
+                        if self.pump.drained(name) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    self.pump.close(name);
+                    if let Some(s) = self.status.container_mut(name) {
+                        s.set_terminated(code, &clock::now());
+                    }
+                    self.save(false);
+                    done.push(name.clone());
+                }
+            }
+            left.retain(|(n, _)| !done.contains(n));
+            if !left.is_empty() {
+                std::thread::sleep(POLL);
+            }
+        }
+    }
+}
+
+/// The record of a new pod.
+pub fn new_record(p: &Prepared, runtime: Option<PathBuf>, executor_root: PathBuf) -> PodRecord {
+    PodRecord {
+        name: p.name().to_string(),
+        namespace: p.meta.namespace.clone().unwrap_or_else(|| "default".into()),
+        uid: p.meta.uid.clone().unwrap_or_default(),
+        manifest: p.manifest.display().to_string(),
+        created: clock::now(),
+        restart_policy: p.spec.restart_policy.clone(),
+        runtime,
+        executor_root,
+        monitor: None,
+        sandbox: None,
+        containers: Vec::new(),
+        notes: p.not_enforced(),
+    }
+}

@@ -1,0 +1,242 @@
+//! The undo journal: each resource a pod creates is appended (and fsync'd) *before* it is
+//! created, so after a crash of secctx (even `kill -9`) `rm` finds and removes everything:
+//! processes first, then containers, mounts, files and directories in reverse order. Undoing a
+//! resource that was never created, or is already gone, is not an error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::state::{PodError, ProcId, io};
+
+/// One resource.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Entry {
+    /// A directory (removed with its contents, after every mount under it is detached).
+    Dir {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A mount on the host (detached).
+    Mount {
+        /// The mount point.
+        path: PathBuf,
+    },
+    /// A container (deleted with force through the executor).
+    Container {
+        /// The executor's id.
+        id: String,
+        /// `--runtime PATH` for an external runtime; `None`: the embedded executor.
+        runtime: Option<PathBuf>,
+        /// The executor's state root.
+        root: PathBuf,
+    },
+    /// A process (killed when it is still this process).
+    Process {
+        /// Which.
+        proc: ProcId,
+    },
+}
+
+/// Removes containers for [`undo`] (the executor lives above this module).
+pub trait Undoer {
+    /// Deletes container `id` with force; `Ok` when it does not exist.
+    fn delete_container(&self, id: &str, runtime: Option<&Path>, root: &Path)
+    -> Result<(), String>;
+}
+
+/// An append-only journal file.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+}
+
+impl Journal {
+    /// The journal at `path` (created on first append).
+    pub fn new(path: PathBuf) -> Journal {
+        Journal { path }
+    }
+
+    /// Records `entry` durably. Call before creating the resource.
+    pub fn record(&self, entry: &Entry) -> Result<(), PodError> {
+        let mut line = serde_json::to_vec(entry).map_err(|e| PodError::Corrupt {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        line.push(b'\n');
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| io(&self.path, e))?;
+        f.write_all(&line).map_err(|e| io(&self.path, e))?;
+        f.sync_data().map_err(|e| io(&self.path, e))
+    }
+
+    /// Every entry recorded, in order (a torn last line from a crash is ignored).
+    pub fn entries(&self) -> Result<Vec<Entry>, PodError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&self.path, e)),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect())
+    }
+}
+
+/// Mount points at or under `dir`, deepest first, from `/proc/self/mountinfo`.
+pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = text
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(unescape)
+        .map(PathBuf::from)
+        .filter(|p| p.starts_with(dir))
+        .collect();
+    out.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    out.dedup();
+    out
+}
+
+/// mountinfo escapes space, tab, newline and backslash as `\ooo`.
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
+            out.push(v);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn detach(path: &Path) -> Result<(), String> {
+    match rustix::mount::unmount(path, rustix::mount::UnmountFlags::DETACH) {
+        Ok(()) => Ok(()),
+        Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOENT) => Ok(()),
+        Err(e) => Err(format!("umount {}: {e}", path.display())),
+    }
+}
+
+/// Kills a recorded process if it is still the same process; waits up to 5 s for it to go.
+pub fn kill(p: &ProcId) -> Result<(), String> {
+    // `run --rm` undoes its own pod: never kill ourselves.
+    if !p.alive() || p.pid == std::process::id() as i32 {
+        return Ok(());
+    }
+    if let Some(pid) = rustix::process::Pid::from_raw(p.pid) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while p.alive() {
+        if std::time::Instant::now() > deadline {
+            return Err(format!("process {} survived SIGKILL", p.pid));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    Ok(())
+}
+
+/// Undoes every entry: processes first, then the rest in reverse order. Returns the problems
+/// (the undo goes on past each).
+pub fn undo(entries: &[Entry], undoer: &dyn Undoer) -> Vec<String> {
+    let mut problems = Vec::new();
+    for e in entries.iter().rev() {
+        if let Entry::Process { proc } = e
+            && let Err(m) = kill(proc)
+        {
+            problems.push(m);
+        }
+    }
+    for e in entries.iter().rev() {
+        let r = match e {
+            Entry::Process { .. } => Ok(()),
+            Entry::Container { id, runtime, root } => {
+                undoer.delete_container(id, runtime.as_deref(), root)
+            }
+            Entry::Mount { path } => detach(path),
+            Entry::Dir { path } => {
+                let mut r = Ok(());
+                for m in mounts_under(path) {
+                    if let Err(e) = detach(&m) {
+                        r = Err(e);
+                    }
+                }
+                if r.is_ok() {
+                    match std::fs::remove_dir_all(path) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => r = Err(format!("remove {}: {e}", path.display())),
+                    }
+                }
+                r
+            }
+        };
+        if let Err(m) = r {
+            problems.push(m);
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoContainers;
+    impl Undoer for NoContainers {
+        fn delete_container(&self, _: &str, _: Option<&Path>, _: &Path) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn records_and_undoes_in_reverse() {
+        let t = tempfile::tempdir().unwrap();
+        let j = Journal::new(t.path().join("journal"));
+        let d = t.path().join("a");
+        j.record(&Entry::Dir { path: d.clone() }).unwrap();
+        std::fs::create_dir_all(d.join("b/c")).unwrap();
+        j.record(&Entry::Mount {
+            path: d.join("never-mounted"),
+        })
+        .unwrap();
+        // A torn line (crash mid-write) is skipped.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(t.path().join("journal"))
+            .unwrap()
+            .write_all(b"{\"kind\":\"Di")
+            .unwrap();
+        let entries = j.entries().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert!(undo(&entries, &NoContainers).is_empty());
+        assert!(!d.exists());
+        assert!(
+            undo(&entries, &NoContainers).is_empty(),
+            "undo twice is fine"
+        );
+    }
+
+    #[test]
+    fn mountinfo_escapes() {
+        assert_eq!(unescape("/a\\040b"), "/a b");
+    }
+}
