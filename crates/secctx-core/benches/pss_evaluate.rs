@@ -217,9 +217,9 @@ fn plain_passes(name: &str, set: &[&(ObjectMeta, PodSpec)], lv: LevelVersion, re
         }
         let pods = (set.len() * repeat) as f64;
         let wall = t.elapsed().as_secs_f64() * 1e9 / pods;
-        let cpu = on_cpu_ns()
-            .zip(cpu0)
-            .map_or("unknown".into(), |(b, a)| format!("{:.0}", (b - a) as f64 / pods));
+        let cpu = on_cpu_ns().zip(cpu0).map_or("unknown".into(), |(b, a)| {
+            format!("{:.0}", (b - a) as f64 / pods)
+        });
         eprintln!("{name}: pass {pass}: wall {wall:.0} ns per pod; on-CPU {cpu} ns per pod");
     }
 }
