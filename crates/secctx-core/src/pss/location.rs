@@ -146,7 +146,13 @@ pub(crate) fn prefix(dotted: &'static str, n: usize) -> &'static str {
     if n == 0 {
         return "";
     }
-    match dotted.match_indices('.').nth(n - 1) {
+    // Bytes, not `match_indices` (a char searcher): this runs for every finding.
+    match dotted
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'.')
+        .nth(n - 1)
+    {
         Some((i, _)) => &dotted[..i],
         None => dotted,
     }

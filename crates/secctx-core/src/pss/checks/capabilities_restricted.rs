@@ -21,8 +21,8 @@ use k8s_openapi::api::core::v1::{Capabilities, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{
-    Check, Findings, VersionedCheck, bad_containers, capabilities_baseline, detail_buffer,
-    is_windows_pod, sorted_unique,
+    Check, Findings, VersionedCheck, bad_containers, capabilities_baseline, is_windows_pod,
+    sorted_unique,
 };
 use crate::pss::level::Level;
 use crate::pss::result::{CheckResult, push_containers_phrase, push_join_quote};
@@ -73,7 +73,8 @@ pub fn capabilities_restricted_1_22(_meta: &ObjectMeta, spec: &PodSpec) -> Check
     }
 
     let mut found = Findings::with_capacity(containers(spec).count());
-    let mut detail = detail_buffer();
+    // Both parts together often exceed the usual 128 bytes: one allocation, no regrowth.
+    let mut detail = String::with_capacity(256);
     if let Some(missing_drop) = missing_drop {
         for c in missing_drop.clone() {
             let caps = caps(&c);

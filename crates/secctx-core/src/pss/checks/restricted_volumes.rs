@@ -47,32 +47,45 @@ fn allowed(v: &Volume) -> bool {
         || v.image.is_some()
 }
 
+/// Whether one volume source is set.
+type IsSet = fn(&Volume) -> bool;
+
+/// The restricted sources in PSA's order, each with its test. Tested lazily, one at a time: a
+/// `Volume` is 3.3 KB, and reading all 21 fields up front touches most of its cache lines.
+const RESTRICTED_SOURCES: [(&str, IsSet); 21] = [
+    ("hostPath", |v| v.host_path.is_some()),
+    ("gcePersistentDisk", |v| v.gce_persistent_disk.is_some()),
+    ("awsElasticBlockStore", |v| {
+        v.aws_elastic_block_store.is_some()
+    }),
+    ("gitRepo", |v| v.git_repo.is_some()),
+    ("nfs", |v| v.nfs.is_some()),
+    ("iscsi", |v| v.iscsi.is_some()),
+    ("glusterfs", |v| v.glusterfs.is_some()),
+    ("rbd", |v| v.rbd.is_some()),
+    ("flexVolume", |v| v.flex_volume.is_some()),
+    ("cinder", |v| v.cinder.is_some()),
+    ("cephfs", |v| v.cephfs.is_some()),
+    ("flocker", |v| v.flocker.is_some()),
+    ("fc", |v| v.fc.is_some()),
+    ("azureFile", |v| v.azure_file.is_some()),
+    ("vsphereVolume", |v| v.vsphere_volume.is_some()),
+    ("quobyte", |v| v.quobyte.is_some()),
+    ("azureDisk", |v| v.azure_disk.is_some()),
+    ("photonPersistentDisk", |v| {
+        v.photon_persistent_disk.is_some()
+    }),
+    ("portworxVolume", |v| v.portworx_volume.is_some()),
+    ("scaleIO", |v| v.scale_io.is_some()),
+    ("storageos", |v| v.storageos.is_some()),
+];
+
 /// The first restricted source set on the volume, in PSA's order, or `None` (`unknown`).
 fn restricted_type(v: &Volume) -> Option<&'static str> {
-    let sources = [
-        ("hostPath", v.host_path.is_some()),
-        ("gcePersistentDisk", v.gce_persistent_disk.is_some()),
-        ("awsElasticBlockStore", v.aws_elastic_block_store.is_some()),
-        ("gitRepo", v.git_repo.is_some()),
-        ("nfs", v.nfs.is_some()),
-        ("iscsi", v.iscsi.is_some()),
-        ("glusterfs", v.glusterfs.is_some()),
-        ("rbd", v.rbd.is_some()),
-        ("flexVolume", v.flex_volume.is_some()),
-        ("cinder", v.cinder.is_some()),
-        ("cephfs", v.cephfs.is_some()),
-        ("flocker", v.flocker.is_some()),
-        ("fc", v.fc.is_some()),
-        ("azureFile", v.azure_file.is_some()),
-        ("vsphereVolume", v.vsphere_volume.is_some()),
-        ("quobyte", v.quobyte.is_some()),
-        ("azureDisk", v.azure_disk.is_some()),
-        ("photonPersistentDisk", v.photon_persistent_disk.is_some()),
-        ("portworxVolume", v.portworx_volume.is_some()),
-        ("scaleIO", v.scale_io.is_some()),
-        ("storageos", v.storageos.is_some()),
-    ];
-    sources.into_iter().find(|(_, set)| *set).map(|(t, _)| t)
+    RESTRICTED_SOURCES
+        .iter()
+        .find(|(_, set)| set(v))
+        .map(|(t, _)| *t)
 }
 
 /// Volumes may only use the allowed sources.
