@@ -45,14 +45,14 @@ pub struct EffectiveContext<'a> {
 fn pod_field<T>(value: Option<T>, name: &str) -> Option<FromField<T>> {
     value.map(|value| FromField {
         value,
-        source: Source::PodField(format!("spec.securityContext.{name}")),
+        source: Source::PodField(format!("spec.securityContext.{name}").into()),
     })
 }
 
 fn container_field<T>(value: Option<T>, base: &str, name: &str) -> Option<FromField<T>> {
     value.map(|value| FromField {
         value,
-        source: Source::ContainerField(format!("{base}.{name}")),
+        source: Source::ContainerField(format!("{base}.{name}").into()),
     })
 }
 

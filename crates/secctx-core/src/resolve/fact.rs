@@ -1,25 +1,28 @@
 //! A resolved value together with where it came from.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
-/// Where a resolved value came from.
+/// Where a resolved value came from. The detail is a `Cow` so that the fixed descriptions
+/// (runtime defaults, node options) cost no allocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "camelCase")]
 pub enum Source {
     /// A field of the container (`spec.containers[0].securityContext.runAsUser`).
-    ContainerField(String),
+    ContainerField(Cow<'static, str>),
     /// A field of the pod (`spec.securityContext.runAsUser`).
-    PodField(String),
+    PodField(Cow<'static, str>),
     /// An annotation of the pod.
-    Annotation(String),
+    Annotation(Cow<'static, str>),
     /// The image (config `User`, `/etc/passwd`, `/etc/group`).
-    Image(String),
+    Image(Cow<'static, str>),
     /// A default of the kubelet, containerd, runc or the kernel, named.
-    RuntimeDefault(String),
+    RuntimeDefault(Cow<'static, str>),
     /// A node option (`kubelet seccompDefault`, the node's AppArmor support, ...).
-    NodeOption(String),
+    NodeOption(Cow<'static, str>),
     /// Computed from other values, as described.
-    Derived(String),
+    Derived(Cow<'static, str>),
 }
 
 impl Source {
@@ -32,7 +35,7 @@ impl Source {
             Source::Image(d) => format!("image: {d}"),
             Source::RuntimeDefault(d) => format!("default: {d}"),
             Source::NodeOption(d) => format!("node: {d}"),
-            Source::Derived(d) => d.clone(),
+            Source::Derived(d) => d.to_string(),
         }
     }
 }

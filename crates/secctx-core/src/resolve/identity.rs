@@ -146,11 +146,11 @@ pub fn cri_user(
     match user.parse::<i64>() {
         Ok(uid) => Fact::known(
             CriUser::Uid(uid),
-            Source::Image(format!("config User {:?}", img.user)),
+            Source::Image(format!("config User {:?}", img.user).into()),
         ),
         Err(_) => Fact::known(
             CriUser::Username(user.to_string()),
-            Source::Image(format!("config User {:?}", img.user)),
+            Source::Image(format!("config User {:?}", img.user).into()),
         ),
     }
 }
@@ -186,7 +186,7 @@ pub fn resolve_identity(
         }
         Known::Known(CriUser::Username(name)) => match image.and_then(|i| i.user_by_name(name)) {
             Some(entry) => {
-                let src = Source::Image(format!("/etc/passwd entry {:?}", entry.name));
+                let src = Source::Image(format!("/etc/passwd entry {:?}", entry.name).into());
                 let gid = match (cri_group, &group_source) {
                     (Some(g), Some(s)) => Fact::known(g, s.clone()),
                     _ => Fact::known(entry.gid, src.clone()),
@@ -257,13 +257,13 @@ fn primary_gid_of_uid(uid: i64, image_name: &str, image: Option<&ImageInfo>) -> 
         Some(entries) => match entries.iter().find(|e| e.uid == uid) {
             Some(e) => Fact::known(
                 e.gid,
-                Source::Image(format!("/etc/passwd entry {:?} (uid {uid})", e.name)),
+                Source::Image(format!("/etc/passwd entry {:?} (uid {uid})", e.name).into()),
             ),
             None => Fact::known(
                 0,
                 Source::RuntimeDefault(format!(
                     "uid {uid} is not in the image's /etc/passwd, so containerd uses gid 0"
-                )),
+                ).into()),
             ),
         },
     }
@@ -299,7 +299,7 @@ fn resolve_groups(
                 .or_default()
                 .push(Source::PodField(format!(
                     "spec.securityContext.supplementalGroups[{i}]"
-                )));
+                ).into()));
         }
     }
     if policy == GroupsPolicy::Merge {
@@ -308,7 +308,7 @@ fn resolve_groups(
                 for (g, name) in list {
                     sources.entry(g).or_default().push(Source::Image(format!(
                         "/etc/group: member of {name:?} (policy Merge)"
-                    )));
+                    ).into()));
                 }
             }
             Err(reason) => {

@@ -84,7 +84,7 @@ pub fn resolve_apparmor(
         .map(|p| {
             Fact::known(
                 from_field(p),
-                Source::ContainerField(container.path_to("securityContext.appArmorProfile")),
+                Source::ContainerField(container.path_to("securityContext.appArmorProfile").into()),
             )
         });
     let key = format!("{APPARMOR_ANNOTATION_PREFIX}{}", container.name);
@@ -96,7 +96,7 @@ pub fn resolve_apparmor(
         .map(|c| {
             Fact::known(
                 c,
-                Source::Annotation(format!("metadata.annotations[{key}]")),
+                Source::Annotation(format!("metadata.annotations[{key}]").into()),
             )
         });
     let pod_level = pod.and_then(|p| p.app_armor_profile.as_ref()).map(|p| {

@@ -94,9 +94,9 @@ pub struct ResolvedContainer {
     /// `procMount`.
     pub proc_mount: Fact<String>,
     /// Masked paths.
-    pub masked_paths: Vec<String>,
+    pub masked_paths: &'static [&'static str],
     /// Read-only paths.
-    pub readonly_paths: Vec<String>,
+    pub readonly_paths: &'static [&'static str],
     /// `readOnlyRootFilesystem`.
     pub read_only_root_filesystem: Fact<bool>,
     /// The runAsNonRoot check.
@@ -196,7 +196,7 @@ pub fn resolve_pod<'i>(
             (
                 s.name.clone(),
                 s.value.clone(),
-                Source::PodField(format!("spec.securityContext.sysctls[{i}]")),
+                Source::PodField(format!("spec.securityContext.sysctls[{i}]").into()),
             )
         })
         .collect();

@@ -86,7 +86,7 @@ pub fn resolve_seccomp(
         .map(|p| {
             (
                 p,
-                Source::ContainerField(container.path_to("securityContext.seccompProfile")),
+                Source::ContainerField(container.path_to("securityContext.seccompProfile").into()),
             )
         });
     let pod_level = pod.and_then(|p| p.seccomp_profile.as_ref()).map(|p| {
