@@ -42,10 +42,11 @@ pub struct EffectiveContext<'a> {
     pub proc_mount: Option<FromField<&'a str>>,
 }
 
-fn pod_field<T>(value: Option<T>, name: &str) -> Option<FromField<T>> {
+/// `path` is the whole static field path, so the source costs no allocation.
+fn pod_field<T>(value: Option<T>, path: &'static str) -> Option<FromField<T>> {
     value.map(|value| FromField {
         value,
-        source: Source::PodField(format!("spec.securityContext.{name}").into()),
+        source: Source::PodField(path.into()),
     })
 }
 
@@ -63,10 +64,13 @@ pub fn effective<'a>(
 ) -> EffectiveContext<'a> {
     let mut eff = EffectiveContext::default();
     if let Some(p) = pod {
-        eff.run_as_user = pod_field(p.run_as_user, "runAsUser");
-        eff.run_as_group = pod_field(p.run_as_group, "runAsGroup");
-        eff.run_as_non_root = pod_field(p.run_as_non_root, "runAsNonRoot");
-        eff.se_linux = pod_field(p.se_linux_options.as_ref(), "seLinuxOptions");
+        eff.run_as_user = pod_field(p.run_as_user, "spec.securityContext.runAsUser");
+        eff.run_as_group = pod_field(p.run_as_group, "spec.securityContext.runAsGroup");
+        eff.run_as_non_root = pod_field(p.run_as_non_root, "spec.securityContext.runAsNonRoot");
+        eff.se_linux = pod_field(
+            p.se_linux_options.as_ref(),
+            "spec.securityContext.seLinuxOptions",
+        );
     }
     if let Some(c) = container.security_context {
         let base = container.path_to("securityContext");

@@ -261,9 +261,12 @@ fn primary_gid_of_uid(uid: i64, image_name: &str, image: Option<&ImageInfo>) -> 
             ),
             None => Fact::known(
                 0,
-                Source::RuntimeDefault(format!(
-                    "uid {uid} is not in the image's /etc/passwd, so containerd uses gid 0"
-                ).into()),
+                Source::RuntimeDefault(
+                    format!(
+                        "uid {uid} is not in the image's /etc/passwd, so containerd uses gid 0"
+                    )
+                    .into(),
+                ),
             ),
         },
     }
@@ -294,21 +297,18 @@ fn resolve_groups(
                 .push(Source::PodField("spec.securityContext.fsGroup".into()));
         }
         for (i, g) in p.supplemental_groups.iter().flatten().enumerate() {
-            sources
-                .entry(*g)
-                .or_default()
-                .push(Source::PodField(format!(
-                    "spec.securityContext.supplementalGroups[{i}]"
-                ).into()));
+            sources.entry(*g).or_default().push(Source::PodField(
+                format!("spec.securityContext.supplementalGroups[{i}]").into(),
+            ));
         }
     }
     if policy == GroupsPolicy::Merge {
         match image_groups(cri_user, image_name, image) {
             Ok(list) => {
                 for (g, name) in list {
-                    sources.entry(g).or_default().push(Source::Image(format!(
-                        "/etc/group: member of {name:?} (policy Merge)"
-                    ).into()));
+                    sources.entry(g).or_default().push(Source::Image(
+                        format!("/etc/group: member of {name:?} (policy Merge)").into(),
+                    ));
                 }
             }
             Err(reason) => {
