@@ -50,10 +50,14 @@ fn pod_field<T>(value: Option<T>, path: &'static str) -> Option<FromField<T>> {
     })
 }
 
-fn container_field<T>(value: Option<T>, base: &str, name: &str) -> Option<FromField<T>> {
+fn container_field<T>(
+    value: Option<T>,
+    container: &ContainerRef<'_>,
+    name: &'static str,
+) -> Option<FromField<T>> {
     value.map(|value| FromField {
         value,
-        source: Source::ContainerField(format!("{base}.{name}").into()),
+        source: Source::ContainerField(container.security_field(name)),
     })
 }
 
@@ -73,33 +77,33 @@ pub fn effective<'a>(
         );
     }
     if let Some(c) = container.security_context {
-        let base = container.path_to("securityContext");
         let sc: &'a SecurityContext = c;
-        if let Some(v) = container_field(sc.run_as_user, &base, "runAsUser") {
+        if let Some(v) = container_field(sc.run_as_user, container, "runAsUser") {
             eff.run_as_user = Some(v);
         }
-        if let Some(v) = container_field(sc.run_as_group, &base, "runAsGroup") {
+        if let Some(v) = container_field(sc.run_as_group, container, "runAsGroup") {
             eff.run_as_group = Some(v);
         }
-        if let Some(v) = container_field(sc.run_as_non_root, &base, "runAsNonRoot") {
+        if let Some(v) = container_field(sc.run_as_non_root, container, "runAsNonRoot") {
             eff.run_as_non_root = Some(v);
         }
-        if let Some(v) = container_field(sc.se_linux_options.as_ref(), &base, "seLinuxOptions") {
+        if let Some(v) = container_field(sc.se_linux_options.as_ref(), container, "seLinuxOptions")
+        {
             eff.se_linux = Some(v);
         }
-        eff.capabilities = container_field(sc.capabilities.as_ref(), &base, "capabilities");
-        eff.privileged = container_field(sc.privileged, &base, "privileged");
+        eff.capabilities = container_field(sc.capabilities.as_ref(), container, "capabilities");
+        eff.privileged = container_field(sc.privileged, container, "privileged");
         eff.read_only_root_filesystem = container_field(
             sc.read_only_root_filesystem,
-            &base,
+            container,
             "readOnlyRootFilesystem",
         );
         eff.allow_privilege_escalation = container_field(
             sc.allow_privilege_escalation,
-            &base,
+            container,
             "allowPrivilegeEscalation",
         );
-        eff.proc_mount = container_field(sc.proc_mount.as_deref(), &base, "procMount");
+        eff.proc_mount = container_field(sc.proc_mount.as_deref(), container, "procMount");
     }
     eff
 }

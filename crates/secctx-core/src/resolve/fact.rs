@@ -45,8 +45,8 @@ impl Source {
 pub enum Known<T> {
     /// The value.
     Known(T),
-    /// Not known, and why.
-    Unknown(String),
+    /// Not known, and why (a `Cow` so that fixed reasons cost no allocation).
+    Unknown(Cow<'static, str>),
 }
 
 impl<T> Known<T> {
@@ -86,7 +86,7 @@ impl<T> Fact<T> {
     }
 
     /// An unknown value.
-    pub fn unknown(reason: impl Into<String>, source: Source) -> Fact<T> {
+    pub fn unknown(reason: impl Into<Cow<'static, str>>, source: Source) -> Fact<T> {
         Fact {
             value: Known::Unknown(reason.into()),
             source,

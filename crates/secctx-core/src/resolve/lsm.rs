@@ -84,7 +84,7 @@ pub fn resolve_apparmor(
         .map(|p| {
             Fact::known(
                 from_field(p),
-                Source::ContainerField(container.path_to("securityContext.appArmorProfile").into()),
+                Source::ContainerField(container.security_field("appArmorProfile")),
             )
         });
     let key = format!("{APPARMOR_ANNOTATION_PREFIX}{}", container.name);
