@@ -114,8 +114,22 @@ impl Identity {
     }
 }
 
-fn image_missing(image: &str) -> String {
-    format!("depends on image {image:?}, which secctx was not given (use --image {image}=PATH)")
+/// `depends on image "x", which secctx was not given (...)`, written into the caller's
+/// `format!` (no string of its own).
+struct ImageMissing<'a>(&'a str);
+
+impl std::fmt::Display for ImageMissing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let image = self.0;
+        write!(
+            f,
+            "depends on image {image:?}, which secctx was not given (use --image {image}=PATH)"
+        )
+    }
+}
+
+fn image_missing(image: &str) -> ImageMissing<'_> {
+    ImageMissing(image)
 }
 
 /// The CRI user the kubelet sends (`determineEffectiveSecurityContext` + `getImageUser`).
