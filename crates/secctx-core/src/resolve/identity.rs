@@ -91,24 +91,20 @@ impl Identity {
             meta.is_none_or(|m| m.readable_by(uid, gid, &self.groups.gids, dac_override))
         };
         let (passwd_ok, group_ok) = (can_read(self.name_files.0), can_read(self.name_files.1));
-        let named = |id: i64, name: Option<&String>, ok: bool| match name {
-            Some(n) if ok => format!("{id}({n})"),
-            _ => id.to_string(),
+        // Written into one string (no string per id).
+        use std::fmt::Write as _;
+        let named = |line: &mut String, id: i64, name: Option<&String>, ok: bool| match name {
+            Some(n) if ok => write!(line, "{id}({n})"),
+            _ => write!(line, "{id}"),
         };
-        let groups: Vec<String> = self
-            .groups
-            .gids
-            .iter()
-            .map(|g| named(*g, self.group_names.get(g), group_ok))
-            .collect();
-        let mut line = format!(
-            "uid={} gid={}",
-            named(uid, self.uid_name.as_ref(), passwd_ok),
-            named(gid, self.group_names.get(&gid), group_ok)
-        );
-        if !groups.is_empty() {
-            line.push_str(" groups=");
-            line.push_str(&groups.join(","));
+        let mut line = String::with_capacity(64);
+        line.push_str("uid=");
+        let _ = named(&mut line, uid, self.uid_name.as_ref(), passwd_ok);
+        line.push_str(" gid=");
+        let _ = named(&mut line, gid, self.group_names.get(&gid), group_ok);
+        for (i, g) in self.groups.gids.iter().enumerate() {
+            line.push_str(if i == 0 { " groups=" } else { "," });
+            let _ = named(&mut line, *g, self.group_names.get(g), group_ok);
         }
         Some(line)
     }
