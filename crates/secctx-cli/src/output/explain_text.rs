@@ -46,7 +46,7 @@ impl Ctx<'_> {
     fn fact<T>(&self, f: &Fact<T>, show: impl Fn(&T) -> String) -> (String, String) {
         match &f.value {
             Known::Known(v) => (show(v), self.source(&f.source)),
-            Known::Unknown(r) => ("unknown".into(), r.clone()),
+            Known::Unknown(r) => ("unknown".into(), r.to_string()),
         }
     }
 }
@@ -257,7 +257,7 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
         &se,
         &ctx.source(&c.selinux.requested.source),
     );
-    let (pm, pm_src) = ctx.fact(&c.proc_mount, |p| p.clone());
+    let (pm, pm_src) = ctx.fact(&c.proc_mount, |p| p.to_string());
     line(
         out,
         4,

@@ -1,6 +1,7 @@
 //! `process.capabilities`: containerd's bounding/effective/permitted lists (resolved in
 //! [`crate::resolve::oci_caps`]); inheritable and ambient stay empty (`WithoutAmbientCaps`).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::str::FromStr;
 
@@ -12,7 +13,7 @@ use crate::resolve::OciCaps;
 /// held there and are left out, as runc ignores them; [`super::Rendered::capabilities`] keeps
 /// the exact lists for the JSON.
 pub fn to_oci(caps: &OciCaps) -> LinuxCapabilities {
-    let set = |names: &[String]| -> Option<HashSet<Capability>> {
+    let set = |names: &[Cow<'static, str>]| -> Option<HashSet<Capability>> {
         let s: HashSet<Capability> = names
             .iter()
             .filter_map(|n| Capability::from_str(n.trim_start_matches("CAP_")).ok())

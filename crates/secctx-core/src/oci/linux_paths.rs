@@ -8,8 +8,9 @@ use crate::resolve::ResolvedContainer;
 
 /// Sets the paths and the device rules.
 pub fn apply(linux: &mut Linux, c: &ResolvedContainer, privileged: bool, notes: &mut Vec<String>) {
-    linux.set_masked_paths((!c.masked_paths.is_empty()).then(|| c.masked_paths.clone()));
-    linux.set_readonly_paths((!c.readonly_paths.is_empty()).then(|| c.readonly_paths.clone()));
+    let owned = |l: &[&str]| (!l.is_empty()).then(|| l.iter().map(|p| p.to_string()).collect());
+    linux.set_masked_paths(owned(c.masked_paths));
+    linux.set_readonly_paths(owned(c.readonly_paths));
     let mut rule = LinuxDeviceCgroup::default();
     rule.set_allow(privileged);
     rule.set_access(Some("rwm".into()));

@@ -64,7 +64,7 @@ pub fn user(rc: &ResolvedContainer) -> Result<User, RenderError> {
 
 fn unknown<T>(f: &crate::resolve::Fact<T>) -> String {
     match &f.value {
-        crate::resolve::Known::Unknown(reason) => reason.clone(),
+        crate::resolve::Known::Unknown(reason) => reason.to_string(),
         crate::resolve::Known::Known(_) => String::new(),
     }
 }

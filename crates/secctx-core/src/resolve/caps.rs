@@ -8,35 +8,38 @@
 //! not know. After `execve`, uid 0 keeps its bounding set as permitted/effective; any other uid
 //! ends with none (ambient capabilities are always cleared by containerd).
 
+use std::borrow::Cow;
+
 use k8s_openapi::api::core::v1::Capabilities;
 use serde::Serialize;
 
 use crate::caps::{CAPABILITY_NAMES, CONTAINERD_DEFAULT_CAPS, CapSet};
 
-/// The capability lists of the OCI spec (`process.capabilities`).
+/// The capability lists of the OCI spec (`process.capabilities`). Known names are borrowed
+/// from the static name table; only names a manifest adds are owned.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OciCaps {
     /// `bounding`.
-    pub bounding: Vec<String>,
+    pub bounding: Vec<Cow<'static, str>>,
     /// `effective`.
-    pub effective: Vec<String>,
+    pub effective: Vec<Cow<'static, str>>,
     /// `permitted`.
-    pub permitted: Vec<String>,
+    pub permitted: Vec<Cow<'static, str>>,
     /// `inheritable` (always empty with containerd).
-    pub inheritable: Vec<String>,
+    pub inheritable: Vec<Cow<'static, str>>,
     /// `ambient` (always cleared by containerd).
-    pub ambient: Vec<String>,
+    pub ambient: Vec<Cow<'static, str>>,
 }
 
 /// containerd's capability lists for a container.
 pub fn oci_caps(caps: Option<&Capabilities>, privileged: bool, last_cap: u8) -> OciCaps {
     // containerd applies the same steps to bounding, effective and permitted, so the three
     // lists are always equal: build one and copy it.
-    let all = || -> Vec<String> {
+    let all = || -> Vec<Cow<'static, str>> {
         CAPABILITY_NAMES
             .iter()
             .take(usize::from(last_cap) + 1)
-            .map(|s| s.to_string())
+            .map(|s| Cow::Borrowed(*s))
             .collect()
     };
     let list = if privileged {
@@ -51,7 +54,7 @@ pub fn oci_caps(caps: Option<&Capabilities>, privileged: bool, last_cap: u8) -> 
         } else if adds.iter().any(|a| is_all(&a)) {
             list = all();
         } else {
-            list.extend(CONTAINERD_DEFAULT_CAPS.iter().map(|s| s.to_string()));
+            list.extend(CONTAINERD_DEFAULT_CAPS.iter().map(|s| Cow::Borrowed(*s)));
         }
         for a in adds.iter().filter(|a| !is_all(a)) {
             let name = cap_name(a);
@@ -74,12 +77,23 @@ pub fn oci_caps(caps: Option<&Capabilities>, privileged: bool, last_cap: u8) -> 
     }
 }
 
-/// containerd's `"CAP_" + strings.ToUpper(name)`.
-fn cap_name(name: &str) -> String {
+/// containerd's `"CAP_" + strings.ToUpper(name)`, borrowed from the name table when the
+/// kernel knows the name.
+fn cap_name(name: &str) -> Cow<'static, str> {
+    if name.len() <= 28 && name.is_ascii() {
+        let mut buf = [0u8; 32];
+        buf[..4].copy_from_slice(b"CAP_");
+        buf[4..4 + name.len()].copy_from_slice(name.as_bytes());
+        buf[4..4 + name.len()].make_ascii_uppercase();
+        let upper = std::str::from_utf8(&buf[..4 + name.len()]).unwrap_or_default();
+        if let Some(b) = crate::caps::bit_of(upper) {
+            return Cow::Borrowed(CAPABILITY_NAMES[usize::from(b)]);
+        }
+    }
     let mut out = String::with_capacity(name.len() + 4);
     out.push_str("CAP_");
     out.push_str(&name.to_uppercase());
-    out
+    Cow::Owned(out)
 }
 
 /// The five capability sets of the container's first process, as `/proc/<pid>/status` prints
@@ -103,7 +117,7 @@ pub struct ProcCaps {
 /// capabilities on the binary). With no_new_privs, permitted cannot grow beyond the pre-exec
 /// permitted set.
 pub fn proc_caps(oci: &OciCaps, uid: i64, no_new_privs: bool) -> ProcCaps {
-    let set = |l: &[String]| CapSet::from_names(l.iter().map(String::as_str));
+    let set = |l: &[Cow<'static, str>]| CapSet::from_names(l.iter().map(|n| &**n));
     let bnd = set(&oci.bounding);
     let inh = set(&oci.inheritable);
     let amb = CapSet::EMPTY;
@@ -138,7 +152,7 @@ pub fn unknown_names(oci: &OciCaps) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter(|n| crate::caps::bit_of(n).is_none())
-        .cloned()
+        .map(|n| n.to_string())
         .collect();
     out.sort();
     out.dedup();
@@ -170,7 +184,7 @@ pub(super) fn ignored_names(oci: &OciCaps, last_cap: u8) -> Vec<String> {
         .filter(|(i, l)| !lists[..*i].contains(l))
         .flat_map(|(_, l)| l.iter())
         .filter(|n| crate::caps::bit_of(n).is_none_or(|b| b > last_cap))
-        .cloned()
+        .map(|n| n.to_string())
         .collect();
     out.sort();
     out.dedup();

@@ -4,6 +4,9 @@
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, EphemeralContainer, PodSpec, SecurityContext, VolumeMount,
 };
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
 use crate::path::FieldPath;
@@ -112,7 +115,60 @@ impl<'a> ContainerRef<'a> {
         }
         s
     }
+
+    /// [`ContainerRef::path_to`] for `securityContext.<field>`, borrowed from a table rendered
+    /// once (the first [`STATIC_INDICES`] containers of each list and the fields resolution
+    /// names as provenance), rendered for any other container or field.
+    pub(crate) fn security_field(&self, field: &'static str) -> Cow<'static, str> {
+        static TABLE: OnceLock<Vec<String>> = OnceLock::new();
+        let kind = self.kind as usize;
+        match SECURITY_FIELDS.iter().position(|f| *f == field) {
+            Some(f) if self.index < STATIC_INDICES => {
+                let table = TABLE.get_or_init(|| {
+                    let mut t = Vec::new();
+                    for kind in [
+                        ContainerKind::Init,
+                        ContainerKind::Regular,
+                        ContainerKind::Ephemeral,
+                    ] {
+                        for index in 0..STATIC_INDICES {
+                            for field in SECURITY_FIELDS {
+                                let c = ContainerRef {
+                                    kind,
+                                    index,
+                                    ..*self
+                                };
+                                t.push(c.path_to(&format!("securityContext.{field}")));
+                            }
+                        }
+                    }
+                    t
+                });
+                let at = (kind * STATIC_INDICES + self.index) * SECURITY_FIELDS.len() + f;
+                Cow::Borrowed(table[at].as_str())
+            }
+            _ => Cow::Owned(self.path_to(&format!("securityContext.{field}"))),
+        }
+    }
 }
+
+/// Containers per list whose provenance paths are rendered once ([`ContainerRef::security_field`]).
+const STATIC_INDICES: usize = 8;
+
+/// The `securityContext` fields named as provenance.
+const SECURITY_FIELDS: [&str; 11] = [
+    "runAsUser",
+    "runAsGroup",
+    "runAsNonRoot",
+    "seLinuxOptions",
+    "capabilities",
+    "privileged",
+    "readOnlyRootFilesystem",
+    "allowPrivilegeEscalation",
+    "procMount",
+    "appArmorProfile",
+    "seccompProfile",
+];
 
 /// Every container of the pod: init, regular, ephemeral.
 pub fn all_containers(spec: &PodSpec) -> impl Iterator<Item = ContainerRef<'_>> {
@@ -143,6 +199,14 @@ mod tests {
                     .child("securityContext")
                     .child("seccompProfile")
                     .to_string()
+            );
+            assert_eq!(
+                c.security_field("seccompProfile"),
+                c.path_to("securityContext.seccompProfile")
+            );
+            assert_eq!(
+                c.security_field("other"),
+                c.path_to("securityContext.other")
             );
         }
     }

@@ -42,17 +42,22 @@ pub struct EffectiveContext<'a> {
     pub proc_mount: Option<FromField<&'a str>>,
 }
 
-fn pod_field<T>(value: Option<T>, name: &str) -> Option<FromField<T>> {
+/// `path` is the whole static field path, so the source costs no allocation.
+fn pod_field<T>(value: Option<T>, path: &'static str) -> Option<FromField<T>> {
     value.map(|value| FromField {
         value,
-        source: Source::PodField(format!("spec.securityContext.{name}")),
+        source: Source::PodField(path.into()),
     })
 }
 
-fn container_field<T>(value: Option<T>, base: &str, name: &str) -> Option<FromField<T>> {
+fn container_field<T>(
+    value: Option<T>,
+    container: &ContainerRef<'_>,
+    name: &'static str,
+) -> Option<FromField<T>> {
     value.map(|value| FromField {
         value,
-        source: Source::ContainerField(format!("{base}.{name}")),
+        source: Source::ContainerField(container.security_field(name)),
     })
 }
 
@@ -63,39 +68,42 @@ pub fn effective<'a>(
 ) -> EffectiveContext<'a> {
     let mut eff = EffectiveContext::default();
     if let Some(p) = pod {
-        eff.run_as_user = pod_field(p.run_as_user, "runAsUser");
-        eff.run_as_group = pod_field(p.run_as_group, "runAsGroup");
-        eff.run_as_non_root = pod_field(p.run_as_non_root, "runAsNonRoot");
-        eff.se_linux = pod_field(p.se_linux_options.as_ref(), "seLinuxOptions");
+        eff.run_as_user = pod_field(p.run_as_user, "spec.securityContext.runAsUser");
+        eff.run_as_group = pod_field(p.run_as_group, "spec.securityContext.runAsGroup");
+        eff.run_as_non_root = pod_field(p.run_as_non_root, "spec.securityContext.runAsNonRoot");
+        eff.se_linux = pod_field(
+            p.se_linux_options.as_ref(),
+            "spec.securityContext.seLinuxOptions",
+        );
     }
     if let Some(c) = container.security_context {
-        let base = container.path_to("securityContext");
         let sc: &'a SecurityContext = c;
-        if let Some(v) = container_field(sc.run_as_user, &base, "runAsUser") {
+        if let Some(v) = container_field(sc.run_as_user, container, "runAsUser") {
             eff.run_as_user = Some(v);
         }
-        if let Some(v) = container_field(sc.run_as_group, &base, "runAsGroup") {
+        if let Some(v) = container_field(sc.run_as_group, container, "runAsGroup") {
             eff.run_as_group = Some(v);
         }
-        if let Some(v) = container_field(sc.run_as_non_root, &base, "runAsNonRoot") {
+        if let Some(v) = container_field(sc.run_as_non_root, container, "runAsNonRoot") {
             eff.run_as_non_root = Some(v);
         }
-        if let Some(v) = container_field(sc.se_linux_options.as_ref(), &base, "seLinuxOptions") {
+        if let Some(v) = container_field(sc.se_linux_options.as_ref(), container, "seLinuxOptions")
+        {
             eff.se_linux = Some(v);
         }
-        eff.capabilities = container_field(sc.capabilities.as_ref(), &base, "capabilities");
-        eff.privileged = container_field(sc.privileged, &base, "privileged");
+        eff.capabilities = container_field(sc.capabilities.as_ref(), container, "capabilities");
+        eff.privileged = container_field(sc.privileged, container, "privileged");
         eff.read_only_root_filesystem = container_field(
             sc.read_only_root_filesystem,
-            &base,
+            container,
             "readOnlyRootFilesystem",
         );
         eff.allow_privilege_escalation = container_field(
             sc.allow_privilege_escalation,
-            &base,
+            container,
             "allowPrivilegeEscalation",
         );
-        eff.proc_mount = container_field(sc.proc_mount.as_deref(), &base, "procMount");
+        eff.proc_mount = container_field(sc.proc_mount.as_deref(), container, "procMount");
     }
     eff
 }

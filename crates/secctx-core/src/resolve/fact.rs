@@ -1,25 +1,28 @@
 //! A resolved value together with where it came from.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
-/// Where a resolved value came from.
+/// Where a resolved value came from. The detail is a `Cow` so that the fixed descriptions
+/// (runtime defaults, node options) cost no allocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "camelCase")]
 pub enum Source {
     /// A field of the container (`spec.containers[0].securityContext.runAsUser`).
-    ContainerField(String),
+    ContainerField(Cow<'static, str>),
     /// A field of the pod (`spec.securityContext.runAsUser`).
-    PodField(String),
+    PodField(Cow<'static, str>),
     /// An annotation of the pod.
-    Annotation(String),
+    Annotation(Cow<'static, str>),
     /// The image (config `User`, `/etc/passwd`, `/etc/group`).
-    Image(String),
+    Image(Cow<'static, str>),
     /// A default of the kubelet, containerd, runc or the kernel, named.
-    RuntimeDefault(String),
+    RuntimeDefault(Cow<'static, str>),
     /// A node option (`kubelet seccompDefault`, the node's AppArmor support, ...).
-    NodeOption(String),
+    NodeOption(Cow<'static, str>),
     /// Computed from other values, as described.
-    Derived(String),
+    Derived(Cow<'static, str>),
 }
 
 impl Source {
@@ -32,7 +35,7 @@ impl Source {
             Source::Image(d) => format!("image: {d}"),
             Source::RuntimeDefault(d) => format!("default: {d}"),
             Source::NodeOption(d) => format!("node: {d}"),
-            Source::Derived(d) => d.clone(),
+            Source::Derived(d) => d.to_string(),
         }
     }
 }
@@ -42,8 +45,8 @@ impl Source {
 pub enum Known<T> {
     /// The value.
     Known(T),
-    /// Not known, and why.
-    Unknown(String),
+    /// Not known, and why (a `Cow` so that fixed reasons cost no allocation).
+    Unknown(Cow<'static, str>),
 }
 
 impl<T> Known<T> {
@@ -83,7 +86,7 @@ impl<T> Fact<T> {
     }
 
     /// An unknown value.
-    pub fn unknown(reason: impl Into<String>, source: Source) -> Fact<T> {
+    pub fn unknown(reason: impl Into<Cow<'static, str>>, source: Source) -> Fact<T> {
         Fact {
             value: Known::Unknown(reason.into()),
             source,

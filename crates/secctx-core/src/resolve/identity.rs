@@ -91,31 +91,41 @@ impl Identity {
             meta.is_none_or(|m| m.readable_by(uid, gid, &self.groups.gids, dac_override))
         };
         let (passwd_ok, group_ok) = (can_read(self.name_files.0), can_read(self.name_files.1));
-        let named = |id: i64, name: Option<&String>, ok: bool| match name {
-            Some(n) if ok => format!("{id}({n})"),
-            _ => id.to_string(),
+        // Written into one string (no string per id).
+        use std::fmt::Write as _;
+        let named = |line: &mut String, id: i64, name: Option<&String>, ok: bool| match name {
+            Some(n) if ok => write!(line, "{id}({n})"),
+            _ => write!(line, "{id}"),
         };
-        let groups: Vec<String> = self
-            .groups
-            .gids
-            .iter()
-            .map(|g| named(*g, self.group_names.get(g), group_ok))
-            .collect();
-        let mut line = format!(
-            "uid={} gid={}",
-            named(uid, self.uid_name.as_ref(), passwd_ok),
-            named(gid, self.group_names.get(&gid), group_ok)
-        );
-        if !groups.is_empty() {
-            line.push_str(" groups=");
-            line.push_str(&groups.join(","));
+        let mut line = String::with_capacity(64);
+        line.push_str("uid=");
+        let _ = named(&mut line, uid, self.uid_name.as_ref(), passwd_ok);
+        line.push_str(" gid=");
+        let _ = named(&mut line, gid, self.group_names.get(&gid), group_ok);
+        for (i, g) in self.groups.gids.iter().enumerate() {
+            line.push_str(if i == 0 { " groups=" } else { "," });
+            let _ = named(&mut line, *g, self.group_names.get(g), group_ok);
         }
         Some(line)
     }
 }
 
-fn image_missing(image: &str) -> String {
-    format!("depends on image {image:?}, which secctx was not given (use --image {image}=PATH)")
+/// `depends on image "x", which secctx was not given (...)`, written into the caller's
+/// `format!` (no string of its own).
+struct ImageMissing<'a>(&'a str);
+
+impl std::fmt::Display for ImageMissing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let image = self.0;
+        write!(
+            f,
+            "depends on image {image:?}, which secctx was not given (use --image {image}=PATH)"
+        )
+    }
+}
+
+fn image_missing(image: &str) -> ImageMissing<'_> {
+    ImageMissing(image)
 }
 
 /// The CRI user the kubelet sends (`determineEffectiveSecurityContext` + `getImageUser`).
@@ -146,11 +156,11 @@ pub fn cri_user(
     match user.parse::<i64>() {
         Ok(uid) => Fact::known(
             CriUser::Uid(uid),
-            Source::Image(format!("config User {:?}", img.user)),
+            Source::Image(format!("config User {:?}", img.user).into()),
         ),
         Err(_) => Fact::known(
             CriUser::Username(user.to_string()),
-            Source::Image(format!("config User {:?}", img.user)),
+            Source::Image(format!("config User {:?}", img.user).into()),
         ),
     }
 }
@@ -186,7 +196,7 @@ pub fn resolve_identity(
         }
         Known::Known(CriUser::Username(name)) => match image.and_then(|i| i.user_by_name(name)) {
             Some(entry) => {
-                let src = Source::Image(format!("/etc/passwd entry {:?}", entry.name));
+                let src = Source::Image(format!("/etc/passwd entry {:?}", entry.name).into());
                 let gid = match (cri_group, &group_source) {
                     (Some(g), Some(s)) => Fact::known(g, s.clone()),
                     _ => Fact::known(entry.gid, src.clone()),
@@ -257,13 +267,16 @@ fn primary_gid_of_uid(uid: i64, image_name: &str, image: Option<&ImageInfo>) -> 
         Some(entries) => match entries.iter().find(|e| e.uid == uid) {
             Some(e) => Fact::known(
                 e.gid,
-                Source::Image(format!("/etc/passwd entry {:?} (uid {uid})", e.name)),
+                Source::Image(format!("/etc/passwd entry {:?} (uid {uid})", e.name).into()),
             ),
             None => Fact::known(
                 0,
-                Source::RuntimeDefault(format!(
-                    "uid {uid} is not in the image's /etc/passwd, so containerd uses gid 0"
-                )),
+                Source::RuntimeDefault(
+                    format!(
+                        "uid {uid} is not in the image's /etc/passwd, so containerd uses gid 0"
+                    )
+                    .into(),
+                ),
             ),
         },
     }
@@ -294,21 +307,18 @@ fn resolve_groups(
                 .push(Source::PodField("spec.securityContext.fsGroup".into()));
         }
         for (i, g) in p.supplemental_groups.iter().flatten().enumerate() {
-            sources
-                .entry(*g)
-                .or_default()
-                .push(Source::PodField(format!(
-                    "spec.securityContext.supplementalGroups[{i}]"
-                )));
+            sources.entry(*g).or_default().push(Source::PodField(
+                format!("spec.securityContext.supplementalGroups[{i}]").into(),
+            ));
         }
     }
     if policy == GroupsPolicy::Merge {
         match image_groups(cri_user, image_name, image) {
             Ok(list) => {
                 for (g, name) in list {
-                    sources.entry(g).or_default().push(Source::Image(format!(
-                        "/etc/group: member of {name:?} (policy Merge)"
-                    )));
+                    sources.entry(g).or_default().push(Source::Image(
+                        format!("/etc/group: member of {name:?} (policy Merge)").into(),
+                    ));
                 }
             }
             Err(reason) => {

@@ -84,19 +84,21 @@ pub fn resolve_apparmor(
         .map(|p| {
             Fact::known(
                 from_field(p),
-                Source::ContainerField(container.path_to("securityContext.appArmorProfile")),
+                Source::ContainerField(container.security_field("appArmorProfile")),
             )
         });
-    let key = format!("{APPARMOR_ANNOTATION_PREFIX}{}", container.name);
+    // The key is matched in place (pods have few annotations): no key string is built unless
+    // the annotation is there.
     let annotation = meta
         .annotations
-        .as_ref()
-        .and_then(|a| a.get(&key))
-        .and_then(|v| from_annotation(v))
-        .map(|c| {
+        .iter()
+        .flatten()
+        .find(|(k, _)| k.strip_prefix(APPARMOR_ANNOTATION_PREFIX) == Some(container.name))
+        .and_then(|(k, v)| from_annotation(v).map(|c| (k, c)))
+        .map(|(key, c)| {
             Fact::known(
                 c,
-                Source::Annotation(format!("metadata.annotations[{key}]")),
+                Source::Annotation(format!("metadata.annotations[{key}]").into()),
             )
         });
     let pod_level = pod.and_then(|p| p.app_armor_profile.as_ref()).map(|p| {

@@ -16,6 +16,8 @@ mod paths;
 mod seccomp;
 mod volumes;
 
+use std::borrow::Cow;
+
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -92,11 +94,11 @@ pub struct ResolvedContainer {
     /// SELinux.
     pub selinux: SeLinux,
     /// `procMount`.
-    pub proc_mount: Fact<String>,
+    pub proc_mount: Fact<Cow<'static, str>>,
     /// Masked paths.
-    pub masked_paths: Vec<String>,
+    pub masked_paths: &'static [&'static str],
     /// Read-only paths.
-    pub readonly_paths: Vec<String>,
+    pub readonly_paths: &'static [&'static str],
     /// `readOnlyRootFilesystem`.
     pub read_only_root_filesystem: Fact<bool>,
     /// The runAsNonRoot check.
@@ -196,7 +198,7 @@ pub fn resolve_pod<'i>(
             (
                 s.name.clone(),
                 s.value.clone(),
-                Source::PodField(format!("spec.securityContext.sysctls[{i}]")),
+                Source::PodField(format!("spec.securityContext.sysctls[{i}]").into()),
             )
         })
         .collect();
@@ -300,9 +302,16 @@ fn resolve_container(
     let apparmor = lsm::resolve_apparmor(meta, pod_sc, c, is_priv, node.apparmor);
     let selinux = lsm::resolve_selinux(&eff, node.selinux);
     let proc_mount = match &eff.proc_mount {
-        Some(p) => Fact::known(p.value.to_string(), p.source.clone()),
+        Some(p) => Fact::known(
+            match p.value {
+                "Default" => Cow::Borrowed("Default"),
+                "Unmasked" => Cow::Borrowed("Unmasked"),
+                other => Cow::Owned(other.to_string()),
+            },
+            p.source.clone(),
+        ),
         None => Fact::known(
-            "Default".into(),
+            Cow::Borrowed("Default"),
             Source::RuntimeDefault("procMount unset".into()),
         ),
     };

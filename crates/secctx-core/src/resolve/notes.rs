@@ -13,8 +13,8 @@ use crate::image::ImageInfo;
 pub struct Note {
     /// A stable identifier (`cap-not-effective`, ...).
     pub code: &'static str,
-    /// The explanation.
-    pub message: String,
+    /// The explanation (fixed texts are borrowed).
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 /// The facts the notes look at.
@@ -74,7 +74,7 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
         }
         out.push(Note {
             code: "cap-not-effective",
-            message: msg,
+            message: msg.into(),
         });
     }
     for list in [("add", &adds), ("drop", &drops)] {
@@ -85,7 +85,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
                     message: format!(
                         "capabilities.{} {name:?}: containerd treats any case of ALL as ALL, but Pod Security's restricted level only accepts the exact string \"ALL\"",
                         list.0
-                    ),
+                    )
+            .into(),
                 });
             } else if name.to_ascii_uppercase().starts_with("CAP_") {
                 out.push(Note {
@@ -94,7 +95,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
                         "capabilities.{} {name:?}: containerd prefixes CAP_ again (CAP_{}), which runc ignores as an unknown capability; write it without CAP_",
                         list.0,
                         name.to_uppercase()
-                    ),
+                    )
+            .into(),
                 });
             } else if !name.eq_ignore_ascii_case("ALL") && *name != name.to_uppercase() {
                 out.push(Note {
@@ -102,7 +104,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
                     message: format!(
                         "capabilities.{} {name:?}: containerd upper-cases it, but Pod Security compares names exactly and will not accept the lower-case spelling",
                         list.0
-                    ),
+                    )
+            .into(),
                 });
             }
         }
@@ -115,7 +118,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
             code: "nonroot-username",
             message: format!(
                 "runAsNonRoot with image USER {name:?} (a name, not a number): the kubelet cannot verify it and refuses to start the container; set runAsUser or use a numeric USER"
-            ),
+            )
+            .into(),
         });
     }
     if let Some(img) = i.image
@@ -128,7 +132,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
             message: format!(
                 "the image USER {:?} names a group, but the kubelet passes only the user part; the primary gid comes from /etc/passwd (or 0); set runAsGroup to choose it",
                 img.user
-            ),
+            )
+            .into(),
         });
     }
     if !i.no_new_privs && !i.privileged && uid.is_some_and(|u| u != 0) {

@@ -27,12 +27,12 @@ pub const READONLY_PATHS: [&str; 5] = [
 ];
 
 /// The masked and read-only paths for a container.
-pub fn proc_paths(unmasked: bool, privileged: bool) -> (Vec<String>, Vec<String>) {
+pub fn proc_paths(
+    unmasked: bool,
+    privileged: bool,
+) -> (&'static [&'static str], &'static [&'static str]) {
     if unmasked || privileged {
-        return (Vec::new(), Vec::new());
+        return (&[], &[]);
     }
-    (
-        MASKED_PATHS.iter().map(|s| s.to_string()).collect(),
-        READONLY_PATHS.iter().map(|s| s.to_string()).collect(),
-    )
+    (&MASKED_PATHS, &READONLY_PATHS)
 }

@@ -86,7 +86,7 @@ pub fn resolve_seccomp(
         .map(|p| {
             (
                 p,
-                Source::ContainerField(container.path_to("securityContext.seccompProfile")),
+                Source::ContainerField(container.security_field("seccompProfile")),
             )
         });
     let pod_level = pod.and_then(|p| p.seccomp_profile.as_ref()).map(|p| {
