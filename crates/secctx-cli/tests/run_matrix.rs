@@ -1,7 +1,8 @@
 //! The differential matrix (root): 36 security-context combinations, each run with a probe by
 //! the embedded executor and by crun (`--runtime /usr/bin/crun`) from the same bundles; the
-//! observed `id`, capability sets, no_new_privs, seccomp mode and volume ownership must equal
-//! each other and `secctx explain`'s prediction.
+//! observed `id`, capability sets, no_new_privs, seccomp mode, volume ownership and mounts
+//! (`/proc/self/mountinfo`: the root's ro/rw, masked and read-only paths) must equal each other
+//! and `secctx explain`'s prediction.
 
 mod common;
 mod pods_support;
@@ -98,6 +99,59 @@ fn volume_predicted(root: &str) -> String {
     format!("{} {} {}", f[0], num(f[1]), num(f[2]))
 }
 
+/// explain's mount prediction: the root's `ro`/`rw`, then the masked and the read-only paths.
+/// Runtimes skip a masked or read-only path that does not exist; the container's procfs and
+/// sysfs are this kernel's, so a path exists inside exactly when it exists here.
+fn mounts_predicted(c: &serde_json::Value) -> String {
+    let ro = c["readOnlyRootFilesystem"]["value"].as_bool() == Some(true);
+    let list = |key: &str| {
+        c[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .filter(|p| std::path::Path::new(p).exists())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        "root {} masked [{}] read-only [{}]",
+        if ro { "ro" } else { "rw" },
+        list("maskedPaths"),
+        list("readonlyPaths")
+    )
+}
+
+/// The same summary from the probe's `/proc/self/mountinfo` lines (mount point is field 5,
+/// per-mount options field 6; the last mount on a point wins). `predicted` names the paths to
+/// look at, in explain's order.
+fn mounts_observed(lines: &[String], predicted: &serde_json::Value) -> String {
+    let mut opts: BTreeMap<&str, &str> = BTreeMap::new();
+    for l in lines {
+        let f: Vec<&str> = l.split(' ').collect();
+        if f.len() > 6 && f.contains(&"-") && f[0].parse::<u64>().is_ok() {
+            opts.insert(f[4], f[5]);
+        }
+    }
+    let is_ro = |p: &str| opts.get(p).is_some_and(|o| o.split(',').any(|x| x == "ro"));
+    let list = |key: &str, want_ro: bool| {
+        predicted[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .filter(|p| opts.contains_key(p) && (!want_ro || is_ro(p)))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        "root {} masked [{}] read-only [{}]",
+        if is_ro("/") { "ro" } else { "rw" },
+        list("maskedPaths", false),
+        list("readonlyPaths", true)
+    )
+}
+
 fn volume_observed(lines: &[String]) -> String {
     let l = lines
         .iter()
@@ -118,7 +172,7 @@ fn matrix_embedded_equals_crun_equals_explain() {
         "/usr/bin/crun is missing (Debian crun; scripts/lib/packages.sh)"
     );
     let env = Env::new();
-    let probe = format!("{PROBE}; ls -ldn /vol");
+    let probe = format!("{PROBE}; ls -ldn /vol; cat /proc/self/mountinfo");
     let mut compared = 0;
     let mut report = Vec::new();
     for i in 0..36 {
@@ -131,6 +185,7 @@ fn matrix_embedded_equals_crun_equals_explain() {
             "volume".into(),
             volume_predicted(explained["pods"][0]["volumes"][0]["root"].as_str().unwrap()),
         );
+        want.insert("mounts".into(), mounts_predicted(c));
         let name = format!("m{i}");
         let mut seen: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
         for runtime in ["embedded", "crun"] {
@@ -159,6 +214,7 @@ fn matrix_embedded_equals_crun_equals_explain() {
             let lines = by_container(&o).remove("c").unwrap_or_default();
             let mut got = observed(&lines);
             got.insert("volume".into(), volume_observed(&lines));
+            got.insert("mounts".into(), mounts_observed(&lines, c));
             seen.insert(runtime, got);
             let rm = in_crun_namespace(&env, &["rm", &name]);
             assert!(rm.status.success(), "rm m{i}: {}", text(&rm));
