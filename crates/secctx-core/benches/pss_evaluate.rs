@@ -23,23 +23,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use secctx_core::pss::{self, Level, LevelVersion, Version};
 
+mod support;
+use support::{Rng, on_cpu_ns};
+
 const PODS: usize = 100_000;
-
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn restricted_sc() -> SecurityContext {
     SecurityContext {
@@ -195,16 +182,6 @@ fn evaluate_all(set: &[&(ObjectMeta, PodSpec)], lv: LevelVersion) {
     for (meta, spec) in set {
         black_box(pss::evaluate(lv, black_box(meta), black_box(spec)));
     }
-}
-
-/// Nanoseconds this thread has run on a CPU (Linux `schedstat`), when readable.
-fn on_cpu_ns() -> Option<u64> {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// Plain passes over `set`, printed as wall and on-CPU ns per pod. On a shared machine the wall

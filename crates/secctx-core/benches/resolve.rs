@@ -22,28 +22,11 @@ use secctx_core::image::{FileMeta, ImageFile, ImageInfo, parse_group, parse_pass
 use secctx_core::load::load_text;
 use secctx_core::resolve::{NodeConfig, resolve_pod};
 
+mod support;
+use support::{Rng, on_cpu_ns};
+
 const PODS: usize = 100_000;
 const CHUNK: usize = 2_000;
-
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 const IMAGES: [&str; 6] = [
     "busybox:1.28",
@@ -265,16 +248,6 @@ fn image(user: &str) -> ImageInfo {
             meta,
         },
     }
-}
-
-/// Nanoseconds this thread has run on a CPU (Linux `schedstat`), when readable.
-fn on_cpu_ns() -> Option<u64> {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 fn bench(c: &mut Criterion) {
