@@ -142,30 +142,29 @@ pub fn bundle(name: &str, config: &Value) -> PathBuf {
 
 /// `secctx bundle run` with a private state root, in the same environment as [`run_crun`].
 pub fn run_secctx(bundle: &Path, id: &str) -> Output {
-    let script = format!(
-        "umount /sys/fs/cgroup/unified 2>/dev/null; exec {} bundle run --root {} --id {id} {}",
+    without_cgroup2_mount(&format!(
+        "exec {} bundle run --root {} --id {id} {}",
         secctx_bin().display(),
         state_root("secctx").display(),
         bundle.display()
-    );
-    Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        // Not /dev/null: crun fchowns its stdio to the container user, which would chown the
-        // host's /dev/null.
-        .stdin(std::process::Stdio::piped())
-        .output()
-        .unwrap()
+    ))
 }
 
-/// `crun run` in a private mount namespace without the hybrid cgroup2 mount (crun on this
-/// cgroup v1 host refuses to run while /sys/fs/cgroup/unified is mounted).
+/// `crun run`, in the environment of [`without_cgroup2_mount`].
 pub fn run_crun(bundle: &Path, id: &str) -> Output {
     require("/usr/bin/crun", "Debian crun");
-    let script = format!(
-        "umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root {} run --bundle {} {id}",
+    without_cgroup2_mount(&format!(
+        "exec crun --root {} run --bundle {} {id}",
         state_root("crun").display(),
         bundle.display()
-    );
+    ))
+}
+
+/// `sh -c SCRIPT` in a private mount namespace without the hybrid cgroup2 mount (crun on this
+/// cgroup v1 host refuses to run while /sys/fs/cgroup/unified is mounted); both runtimes run
+/// this way so they see the same host mounts.
+fn without_cgroup2_mount(script: &str) -> Output {
+    let script = format!("umount /sys/fs/cgroup/unified 2>/dev/null; {script}");
     Command::new("unshare")
         .args(["-m", "--propagation", "private", "sh", "-c", &script])
         // Not /dev/null: crun fchowns its stdio to the container user, which would chown the
