@@ -5,9 +5,27 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use clap::Args;
 use secctx_core::image::ImageInfo;
 
 use crate::commands::image::StoreArgs;
+
+/// The image options `explain` and `oci` share: where the data of the images the pods name
+/// comes from.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// Image data for an image reference: NAME=PATH, PATH an OCI layout directory, a
+    /// docker-archive tar or a rootfs directory; or NAME alone, the image of that name in the
+    /// store (`secctx image import/pull`). Repeatable.
+    #[arg(long = "image", value_name = "NAME[=PATH]", value_parser = image_spec)]
+    pub images: Vec<(String, String)>,
+    /// The config USER of an image given as a rootfs directory (which has no config).
+    #[arg(long = "image-user", value_name = "NAME=USER", value_parser = name_value)]
+    pub image_users: Vec<(String, String)>,
+    /// The image store (for `--image NAME`).
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
 
 /// The images given on the command line, loaded.
 #[derive(Default)]
@@ -38,11 +56,8 @@ pub fn image_spec(s: &str) -> Result<(String, String), String> {
 impl Images {
     /// Loads every `--image` (from its path, or from the store when none is given); `users`
     /// overrides the config `User` (rootfs directories have none).
-    pub fn load(
-        specs: &[(String, String)],
-        users: &[(String, String)],
-        store: &StoreArgs,
-    ) -> anyhow::Result<Images> {
+    pub fn load(args: &ImageArgs) -> anyhow::Result<Images> {
+        let (specs, users, store) = (&args.images, &args.image_users, &args.store);
         let mut by_name = HashMap::new();
         let mut opened = None;
         for (name, path) in specs {

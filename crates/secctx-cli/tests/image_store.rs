@@ -320,6 +320,32 @@ fn explain_reads_images_from_the_store() {
     assert!(err.contains("no image named \"nope:1\""), "{err}");
 }
 
+/// `oci` takes its images from the store as `explain` does (`--image NAME`), and the config it
+/// prints is the one it prints for the same image given by path.
+#[test]
+fn oci_reads_images_from_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (name, path) = &images()[0];
+    ok(root, &["image", "import", name, path]);
+    let pod = tmp.path().join("pod.yaml");
+    std::fs::write(
+        &pod,
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    image: {name}\n"
+        ),
+    )
+    .unwrap();
+    let pod = pod.to_str().unwrap();
+    let by_path = ok(root, &["oci", pod, "--image", &format!("{name}={path}")]);
+    let by_name = ok(root, &["oci", pod, "--image", name]);
+    assert_eq!(by_path, by_name);
+    let v: serde_json::Value = serde_json::from_str(&by_name).unwrap();
+    assert!(v["process"]["user"]["uid"].is_u64(), "{by_name}");
+    let err = fails(root, &["oci", pod, "--image", "nope:1"]);
+    assert!(err.contains("no image named \"nope:1\""), "{err}");
+}
+
 #[test]
 fn pull_over_plain_http_needs_insecure() {
     let reg = Registry::start(None);

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use secctx_core::resolve::resolve_pod;
 
-use crate::commands::image::StoreArgs;
-use crate::images::{Images, image_spec, name_value};
+use crate::images::{ImageArgs, Images};
 use crate::input::read_inputs;
 use crate::node::NodeArgs;
 use crate::output::{Format, diag, emit, explain_json, explain_text};
@@ -39,28 +38,20 @@ pub struct ExplainArgs {
     /// standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Image data for an image reference: NAME=PATH, PATH an OCI layout directory, a
-    /// docker-archive tar or a rootfs directory; or NAME alone, the image of that name in the
-    /// store (`secctx image import/pull`). Repeatable.
-    #[arg(long = "image", value_name = "NAME[=PATH]", value_parser = image_spec)]
-    pub images: Vec<(String, String)>,
-    /// The config USER of an image given as a rootfs directory (which has no config).
-    #[arg(long = "image-user", value_name = "NAME=USER", value_parser = name_value)]
-    pub image_users: Vec<(String, String)>,
+    /// The images' data.
+    #[command(flatten)]
+    pub images: ImageArgs,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// The node to predict for.
     #[command(flatten)]
     pub node: NodeArgs,
-    /// The image store (for `--image NAME`).
-    #[command(flatten)]
-    pub store: StoreArgs,
 }
 
 /// Runs `secctx explain`.
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let images = Images::load(&args.images, &args.image_users, &args.store)?;
+    let images = Images::load(&args.images)?;
     let node = args.node.config();
     let inputs = read_inputs(&args.files);
     let loaded = &inputs.loaded;

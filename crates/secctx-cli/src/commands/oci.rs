@@ -14,7 +14,7 @@ use secctx_core::resolve::{
 };
 use secctx_core::seccomp::GoArch;
 
-use crate::images::{Images, name_value};
+use crate::images::{ImageArgs, Images};
 use crate::input::read_inputs;
 use crate::node::NodeArgs;
 use crate::output::{diag, emit};
@@ -52,13 +52,9 @@ pub struct OciArgs {
     /// The container (init, regular or ephemeral); default: the first regular container.
     #[arg(long, short = 'c', value_name = "NAME")]
     pub container: Option<String>,
-    /// Image data for an image reference: NAME=PATH, PATH an OCI layout directory, a
-    /// docker-archive tar or a rootfs directory. Repeatable.
-    #[arg(long = "image", value_name = "NAME=PATH", value_parser = name_value)]
-    pub images: Vec<(String, String)>,
-    /// The config USER of an image given as a rootfs directory (which has no config).
-    #[arg(long = "image-user", value_name = "NAME=USER", value_parser = name_value)]
-    pub image_users: Vec<(String, String)>,
+    /// The images' data.
+    #[command(flatten)]
+    pub images: ImageArgs,
     /// `root.path` (containerd writes `rootfs`, relative to the bundle).
     #[arg(long, value_name = "PATH", default_value = "rootfs")]
     pub rootfs: String,
@@ -68,9 +64,6 @@ pub struct OciArgs {
     /// The node to predict for.
     #[command(flatten)]
     pub node: NodeArgs,
-    /// The image store (for `--image NAME`).
-    #[command(flatten)]
-    pub store: crate::commands::image::StoreArgs,
 }
 
 /// An error with the place it points at.
@@ -142,7 +135,7 @@ fn check_mounts(w: &Workload, c: &ContainerRef<'_>) -> Result<(), Located> {
 
 /// Runs `secctx oci`.
 pub fn run(args: OciArgs) -> anyhow::Result<ExitCode> {
-    let images = Images::load(&args.images, &args.image_users, &args.store)?;
+    let images = Images::load(&args.images)?;
     let node = args.node.config();
     let inputs = read_inputs(&args.files);
     let loaded = &inputs.loaded;
