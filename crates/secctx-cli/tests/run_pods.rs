@@ -302,9 +302,31 @@ fn detached_pod_exec_logs_and_status() {
         "web.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  shareProcessNamespace: true\n  securityContext: {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000]}\n  initContainers:\n  - {name: setup, image: busybox:1.28, command: [sh, -c, 'echo from init']}\n  containers:\n  - name: app\n    image: busybox:1.28\n    command: [sh, -c, 'echo hello; echo oops >&2; exec sleep 1000']\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n      seccompProfile: {type: RuntimeDefault}\n  - {name: side, image: busybox:1.28, command: [sleep, '1000']}\n",
     );
-    let o = env.run(&f, &["-d"]);
+    // A node option must reach the detached runner: with seccompDefault the side container,
+    // which names no profile, runs under RuntimeDefault (Seccomp 2 rather than 0).
+    let o = env.run(&f, &["-d", "--seccomp-default"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "web");
+    let o = env
+        .cmd()
+        .args([
+            "exec",
+            "web",
+            "-c",
+            "side",
+            "--",
+            "grep",
+            "^Seccomp:",
+            "/proc/self/status",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "Seccomp:\t2\n",
+        "{}",
+        text(&o)
+    );
     let o = env
         .cmd()
         .args(["exec", "web", "-c", "app", "--", "sh", "-c"])

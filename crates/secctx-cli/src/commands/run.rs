@@ -79,7 +79,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             diag(&format!("not enforced: {n}"));
         }
         if args.detach {
-            return detach(&args, &pod, &uid);
+            return detach(&pod, &uid);
         }
     }
     let record = pod.record()?;
@@ -98,39 +98,20 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn detach(
-    args: &RunArgs,
-    pod: &secctx_runtime::pod::PodDir,
-    uid: &str,
-) -> anyhow::Result<ExitCode> {
+fn detach(pod: &secctx_runtime::pod::PodDir, uid: &str) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt;
     let exe = std::env::current_exe().context("locating the secctx binary")?;
     let log = pod.path("runner.log");
     let err = std::fs::File::create(&log)?;
+    // The runner gets this invocation's own arguments, so every option (state dir, store, node,
+    // runtime, command, and any added later) reaches it unchanged; `--internal-runner-uid` makes
+    // it run the pod already created here (and ignore `-d`). argv[1] is always `run`: the
+    // command line has no global options.
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("run")
-        .arg(&args.file)
-        .arg("--state-dir")
-        .arg(&args.state.state_dir)
-        .arg("--root")
-        .arg(&args.store.root)
-        .arg("--seccomp-root")
-        .arg(&args.node.seccomp_root)
         .arg("--internal-runner-uid")
-        .arg(uid);
-    if let Some(r) = &args.runtime {
-        cmd.arg("--runtime").arg(r);
-    }
-    if let Some(c) = &args.command {
-        cmd.arg("--command").arg(c);
-    }
-    if args.node.seccomp_default {
-        cmd.arg("--seccomp-default");
-    }
-    if !args.node.allowed_unsafe_sysctls.is_empty() {
-        cmd.arg("--allowed-unsafe-sysctls")
-            .arg(args.node.allowed_unsafe_sysctls.join(","));
-    }
+        .arg(uid)
+        .args(std::env::args_os().skip(2));
     cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(err)
