@@ -32,6 +32,19 @@ pub fn secctx() -> Command {
     c
 }
 
+/// `sh -c SCRIPT` (extra arguments become `$0`, `$1`...) in a private mount namespace without
+/// the hybrid cgroup2 mount: crun on this cgroup v1 host refuses to run while
+/// /sys/fs/cgroup/unified is mounted, so every test that runs crun (and secctx beside it, so both
+/// see the same host mounts) runs this way. The caller sets stdio, env and arguments.
+pub fn without_cgroup2_mount(script: &str) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "umount /sys/fs/cgroup/unified 2>/dev/null; {script}"
+        ));
+    c
+}
+
 /// The example images, built once per test process from busybox-static into
 /// `target/test-images` (relative to the repository, so outputs are stable).
 pub fn images() -> &'static [(String, String)] {

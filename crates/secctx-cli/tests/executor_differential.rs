@@ -1,6 +1,7 @@
 //! Bar 1 (executor part): the same bundle run by `secctx bundle run` and by `crun run` gives
 //! the same `id`, `/proc/self/status` security lines, mountinfo and file modes.
 
+mod common;
 mod executor_support;
 
 use executor_support::*;

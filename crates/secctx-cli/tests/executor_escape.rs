@@ -2,6 +2,7 @@
 //! capabilities, RuntimeDefault seccomp, masked and read-only /proc paths, own pid namespace),
 //! each of which must be blocked. Prints "escape attempts: N tried, N blocked".
 
+mod common;
 mod executor_support;
 
 use std::process::Command;

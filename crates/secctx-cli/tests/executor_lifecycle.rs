@@ -1,6 +1,7 @@
 //! Bar 3 (executor part): 20 containers at once, a `kill -9` of secctx mid-run followed by
 //! `delete --force` leaves nothing behind, and a bad bundle exits 2 and starts nothing.
 
+mod common;
 mod executor_support;
 
 use std::path::Path;

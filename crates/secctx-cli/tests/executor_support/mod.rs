@@ -160,13 +160,9 @@ pub fn run_crun(bundle: &Path, id: &str) -> Output {
     ))
 }
 
-/// `sh -c SCRIPT` in a private mount namespace without the hybrid cgroup2 mount (crun on this
-/// cgroup v1 host refuses to run while /sys/fs/cgroup/unified is mounted); both runtimes run
-/// this way so they see the same host mounts.
+/// `sh -c SCRIPT` as [`crate::common::without_cgroup2_mount`] runs it.
 fn without_cgroup2_mount(script: &str) -> Output {
-    let script = format!("umount /sys/fs/cgroup/unified 2>/dev/null; {script}");
-    Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+    crate::common::without_cgroup2_mount(script)
         // Not /dev/null: crun fchowns its stdio to the container user, which would chown the
         // host's /dev/null.
         .stdin(std::process::Stdio::piped())

@@ -164,14 +164,10 @@ pub fn predicted(c: &Value) -> BTreeMap<String, String> {
     m
 }
 
-/// A command run inside a private mount namespace without the hybrid cgroup2 mount (crun on
-/// this cgroup v1 host refuses to run while /sys/fs/cgroup/unified is mounted).
+/// `secctx ARGS` as [`crate::common::without_cgroup2_mount`] runs it (for `--runtime crun`).
 pub fn in_crun_namespace(env: &Env, args: &[&str]) -> Output {
-    let bin = env!("CARGO_BIN_EXE_secctx");
-    let mut script = String::from("umount /sys/fs/cgroup/unified 2>/dev/null; exec \"$0\" \"$@\"");
-    script.push('\n');
-    Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
+    crate::common::without_cgroup2_mount("exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_secctx"))
         .args(args)
         .env("SECCTX_ROOT", env.store())
         .env("SECCTX_STATE_DIR", env.state())
