@@ -159,7 +159,10 @@ fn security_context_suspects(
             host_process_ok(sc.windows_options.as_ref()),
             WINDOWS_HOST_PROCESS,
         )
-        | unless(app_armor_ok(sc.app_armor_profile.as_ref()), APP_ARMOR_PROFILE)
+        | unless(
+            app_armor_ok(sc.app_armor_profile.as_ref()),
+            APP_ARMOR_PROFILE,
+        )
         | unless(drops_all, CAPABILITIES_RESTRICTED)
         | unless(adds_ok, CAPABILITIES_BASELINE | CAPABILITIES_RESTRICTED)
 }
@@ -186,8 +189,10 @@ fn volume_suspects(v: &Volume) -> u32 {
         || v.csi.is_some()
         || v.ephemeral.is_some()
         || v.image.is_some();
-    unless(v.host_path.is_none(), HOST_PATH_VOLUMES | RESTRICTED_VOLUMES)
-        | unless(allowed_source, RESTRICTED_VOLUMES)
+    unless(
+        v.host_path.is_none(),
+        HOST_PATH_VOLUMES | RESTRICTED_VOLUMES,
+    ) | unless(allowed_source, RESTRICTED_VOLUMES)
 }
 
 fn annotation_suspects(meta: &ObjectMeta) -> u32 {
@@ -250,7 +255,10 @@ pub fn suspects(meta: &ObjectMeta, spec: &PodSpec) -> u32 {
                     host_process_ok(psc.windows_options.as_ref()),
                     WINDOWS_HOST_PROCESS,
                 )
-                | unless(app_armor_ok(psc.app_armor_profile.as_ref()), APP_ARMOR_PROFILE)
+                | unless(
+                    app_armor_ok(psc.app_armor_profile.as_ref()),
+                    APP_ARMOR_PROFILE,
+                )
                 | unless(
                     seccomp_ok(psc.seccomp_profile.as_ref()),
                     SECCOMP_PROFILE_BASELINE | SECCOMP_PROFILE_RESTRICTED,

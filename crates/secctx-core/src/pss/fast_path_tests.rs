@@ -205,7 +205,11 @@ fn fast_path_never_changes_a_result() {
                 all_pass &= want.is_allowed();
                 for v in &want.violations {
                     let i = ALL_CHECKS.iter().position(|c| c.id == v.check_id).unwrap();
-                    assert!(may_fail & (1 << i) != 0, "{lv}: {} failed unsuspected", v.check_id);
+                    assert!(
+                        may_fail & (1 << i) != 0,
+                        "{lv}: {} failed unsuspected",
+                        v.check_id
+                    );
                 }
                 assert_eq!(fast.evaluate(lv, &p.metadata, &spec), want, "{lv}");
             }
@@ -274,7 +278,10 @@ fn bits_follow_all_checks() {
         ("hostNamespaces", bit::HOST_NAMESPACES),
         ("hostPathVolumes", bit::HOST_PATH_VOLUMES),
         ("hostPorts", bit::HOST_PORTS),
-        ("hostProbesAndHostLifecycle", bit::HOST_PROBES_AND_HOST_LIFECYCLE),
+        (
+            "hostProbesAndHostLifecycle",
+            bit::HOST_PROBES_AND_HOST_LIFECYCLE,
+        ),
         ("privileged", bit::PRIVILEGED),
         ("procMount", bit::PROC_MOUNT),
         ("seLinuxOptions", bit::SE_LINUX_OPTIONS),

@@ -216,7 +216,10 @@ fn active_at(check: &Check, index: usize, minor: u64) -> Option<ActiveCheck> {
 
 /// The position of `check` in `checks` (IDs are unique once validated).
 fn index_of(checks: &[Check], check: &Check) -> usize {
-    checks.iter().position(|c| c.id == check.id).unwrap_or(usize::MAX)
+    checks
+        .iter()
+        .position(|c| c.id == check.id)
+        .unwrap_or(usize::MAX)
 }
 
 fn revision_overrides(check: &Check, min_version: Version) -> impl Iterator<Item = &'static str> {
