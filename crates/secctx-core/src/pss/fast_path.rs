@@ -279,14 +279,16 @@ pub fn suspects(meta: &ObjectMeta, spec: &PodSpec) -> u32 {
                 & (spec.host_ipc != Some(true)),
             HOST_NAMESPACES,
         );
-    let containers = containers(spec).fold(0, |bits, c| {
-        bits | container_suspects(&c, pod_run_as_non_root == Some(true), pod_seccomp.is_some())
-    });
+    // Volumes first: their loads do not depend on each other, so they are in flight while the
+    // containers' longer pointer chains are followed.
     let volumes = spec
         .volumes
         .iter()
         .flatten()
         .fold(0, |bits, v| bits | volume_suspects(v));
+    let containers = containers(spec).fold(0, |bits, c| {
+        bits | container_suspects(&c, pod_run_as_non_root == Some(true), pod_seccomp.is_some())
+    });
     pod | containers | volumes | annotation_suspects(meta)
 }
 
