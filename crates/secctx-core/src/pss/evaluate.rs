@@ -100,7 +100,13 @@ impl Registry {
     /// Evaluates the pod at `lv` with this registry's checks.
     pub fn evaluate(&self, lv: LevelVersion, meta: &ObjectMeta, spec: &PodSpec) -> Evaluation {
         let mut violations = Vec::new();
-        if self.uses_fast_path() && fast_path::certainly_passes(meta, spec) {
+        // With the standard checks, only those the single pass cannot clear are evaluated.
+        let suspects = if self.uses_fast_path() {
+            fast_path::suspects(meta, spec)
+        } else {
+            u32::MAX
+        };
+        if suspects == 0 {
             return Evaluation {
                 level_version: lv,
                 violations,
@@ -108,6 +114,9 @@ impl Registry {
         }
         let checks = self.checks(lv);
         for (i, active) in checks.iter().enumerate() {
+            if active.index < 32 && suspects & (1 << active.index) == 0 {
+                continue;
+            }
             if let CheckResult::Forbidden {
                 reason,
                 detail,

@@ -6,7 +6,7 @@
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
-use super::certainly_passes;
+use super::{bit, certainly_passes, suspects};
 use crate::pss::checks::ALL_CHECKS;
 use crate::pss::level::Level;
 use crate::pss::registry::Registry;
@@ -195,6 +195,7 @@ fn fast_path_never_changes_a_result() {
         let p: Pod = serde_json::from_value(pod(&mut rng)).unwrap();
         let spec = p.spec.unwrap();
         let quick = certainly_passes(&p.metadata, &spec);
+        let may_fail = suspects(&p.metadata, &spec);
         accepted += usize::from(quick);
         let mut all_pass = true;
         for level in [Level::Baseline, Level::Restricted] {
@@ -202,6 +203,14 @@ fn fast_path_never_changes_a_result() {
                 let lv = LevelVersion::new(level, Version::V1(minor));
                 let want = slow.evaluate(lv, &p.metadata, &spec);
                 all_pass &= want.is_allowed();
+                for v in &want.violations {
+                    let i = ALL_CHECKS.iter().position(|c| c.id == v.check_id).unwrap();
+                    assert!(
+                        may_fail & (1 << i) != 0,
+                        "{lv}: {} failed unsuspected",
+                        v.check_id
+                    );
+                }
                 assert_eq!(fast.evaluate(lv, &p.metadata, &spec), want, "{lv}");
             }
         }
@@ -259,4 +268,37 @@ fn version_dependent_allowances_are_not_relied_upon() {
     v["spec"]["volumes"] =
         json!([{"name": "m", "configMap": {"name": "x"}, "hostPath": {"path": "/"}}]);
     assert!(!accepts(v));
+}
+
+#[test]
+fn bits_follow_all_checks() {
+    let bits = [
+        ("appArmorProfile", bit::APP_ARMOR_PROFILE),
+        ("capabilities_baseline", bit::CAPABILITIES_BASELINE),
+        ("hostNamespaces", bit::HOST_NAMESPACES),
+        ("hostPathVolumes", bit::HOST_PATH_VOLUMES),
+        ("hostPorts", bit::HOST_PORTS),
+        (
+            "hostProbesAndHostLifecycle",
+            bit::HOST_PROBES_AND_HOST_LIFECYCLE,
+        ),
+        ("privileged", bit::PRIVILEGED),
+        ("procMount", bit::PROC_MOUNT),
+        ("seLinuxOptions", bit::SE_LINUX_OPTIONS),
+        ("seccompProfile_baseline", bit::SECCOMP_PROFILE_BASELINE),
+        ("sysctls", bit::SYSCTLS),
+        ("windowsHostProcess", bit::WINDOWS_HOST_PROCESS),
+        ("allowPrivilegeEscalation", bit::ALLOW_PRIVILEGE_ESCALATION),
+        ("capabilities_restricted", bit::CAPABILITIES_RESTRICTED),
+        ("procMount_restricted", bit::PROC_MOUNT_RESTRICTED),
+        ("restrictedVolumes", bit::RESTRICTED_VOLUMES),
+        ("runAsNonRoot", bit::RUN_AS_NON_ROOT),
+        ("runAsUser", bit::RUN_AS_USER),
+        ("seccompProfile_restricted", bit::SECCOMP_PROFILE_RESTRICTED),
+    ];
+    assert_eq!(bits.len(), ALL_CHECKS.len());
+    for (i, (check, (id, b))) in ALL_CHECKS.iter().zip(bits).enumerate() {
+        assert_eq!(check.id, id);
+        assert_eq!(b, 1 << i, "{id}");
+    }
 }

@@ -7,7 +7,8 @@
 //! - [`registry`]: validation of a check set and the per-(level, version) check tables.
 //! - [`evaluate()`]: a pod against a `LevelVersion` → [`Evaluation`] (failed checks, PSA's
 //!   aggregated messages, [`Location`]s of the offending fields, containers involved).
-//! - [`fast_path`]: the single pass that lets compliant pods skip the per-check walk.
+//! - [`fast_path`]: the single pass that tells which checks a pod may fail, so that compliant
+//!   pods skip the per-check walk and failing pods run only those checks.
 //! - [`policy`]: namespace labels → [`Policy`]; [`config`]: `PodSecurityConfiguration` and
 //!   exemptions; [`defaults`]: the API-server defaulting admission sees.
 //! - [`result`], [`quote`], [`field_error`], [`location`], [`visit`]: message helpers,

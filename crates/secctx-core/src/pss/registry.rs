@@ -29,6 +29,9 @@ pub struct ActiveCheck {
     pub min_version: Version,
     /// The selected implementation.
     pub check: CheckFn,
+    /// The check's position in the check set the registry was built from (for [`ALL_CHECKS`],
+    /// its bit in [`suspects`](super::fast_path::suspects)).
+    pub index: usize,
 }
 
 /// Why a set of checks is not a valid registry (messages as PSA `validateChecks`).
@@ -136,7 +139,7 @@ impl Registry {
         for minor in 0..=max_minor {
             let active: Vec<(&Check, ActiveCheck)> = order
                 .iter()
-                .filter_map(|c| Some((*c, active_at(c, minor)?)))
+                .filter_map(|c| Some((*c, active_at(c, index_of(checks, c), minor)?)))
                 .collect();
             let overridden: BTreeSet<&str> = active
                 .iter()
@@ -197,7 +200,7 @@ impl Registry {
 }
 
 /// The revision of `check` active at `minor`, if any.
-fn active_at(check: &Check, minor: u64) -> Option<ActiveCheck> {
+fn active_at(check: &Check, index: usize, minor: u64) -> Option<ActiveCheck> {
     check
         .versions
         .iter()
@@ -207,7 +210,16 @@ fn active_at(check: &Check, minor: u64) -> Option<ActiveCheck> {
             id: check.id,
             min_version: v.min_version,
             check: v.check,
+            index,
         })
+}
+
+/// The position of `check` in `checks` (IDs are unique once validated).
+fn index_of(checks: &[Check], check: &Check) -> usize {
+    checks
+        .iter()
+        .position(|c| c.id == check.id)
+        .unwrap_or(usize::MAX)
 }
 
 fn revision_overrides(check: &Check, min_version: Version) -> impl Iterator<Item = &'static str> {

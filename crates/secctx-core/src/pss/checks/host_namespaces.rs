@@ -40,7 +40,7 @@ pub fn host_namespaces_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult {
     if !set.iter().any(|(_, _, v)| *v == Some(true)) {
         return CheckResult::Allowed;
     }
-    let mut found = Findings::with_capacity(3);
+    let mut found = Findings::for_fields(3);
     let mut detail = String::new();
     for (text, field, value) in set {
         if value == Some(true) {

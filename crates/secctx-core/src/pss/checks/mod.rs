@@ -178,6 +178,15 @@ impl Findings {
         }
     }
 
+    /// Findings with room for `n` fields, for checks that record no container (no allocation
+    /// for the container list).
+    pub(crate) fn for_fields(n: usize) -> Findings {
+        Findings {
+            fields: Vec::with_capacity(n),
+            containers: Vec::new(),
+        }
+    }
+
     /// Records an offending field path.
     pub(crate) fn field(&mut self, path: Location) {
         self.fields.push(path);

@@ -16,7 +16,7 @@
 use k8s_openapi::api::core::v1::{PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, VersionedCheck, detail_buffer, host_path_volumes, sorted_unique};
+use super::{Check, Findings, VersionedCheck, detail_buffer, host_path_volumes};
 use crate::pss::level::Level;
 use crate::pss::location::Location;
 use crate::pss::result::{CheckResult, pluralize, push_join_quote};
@@ -94,25 +94,29 @@ pub fn restricted_volumes_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult
     if volumes.iter().all(allowed) {
         return CheckResult::Allowed;
     }
-    let mut found = Findings::with_capacity(1);
-    let mut names = Vec::new();
-    let mut types = Vec::new();
-    for (i, v) in volumes.iter().enumerate() {
-        if allowed(v) {
-            continue;
-        }
-        names.push(v.name.as_str());
+    let bad = || volumes.iter().enumerate().filter(|(_, v)| !allowed(v));
+    let count = bad().count();
+    let mut found = Findings::for_fields(count);
+    // Sorted, unique types: at most the 21 restricted ones and `unknown`, so no allocation.
+    let mut types = [""; RESTRICTED_SOURCES.len() + 1];
+    let mut distinct = 0;
+    for (i, v) in bad() {
         let t = restricted_type(v);
-        types.push(t.unwrap_or("unknown"));
+        let reported = t.unwrap_or("unknown");
+        if !types[..distinct].contains(&reported) {
+            types[distinct] = reported;
+            distinct += 1;
+        }
         found.field(Location::spec("volumes").item(i, t.unwrap_or("")));
     }
-    let types = sorted_unique(types);
+    let types = &mut types[..distinct];
+    types.sort_unstable();
     let mut detail = detail_buffer();
-    detail.push_str(pluralize("volume", "volumes", names.len()));
+    detail.push_str(pluralize("volume", "volumes", count));
     detail.push(' ');
-    push_join_quote(&mut detail, names.iter().copied());
+    push_join_quote(&mut detail, bad().map(|(_, v)| v.name.as_str()));
     detail.push(' ');
-    detail.push_str(pluralize("uses", "use", names.len()));
+    detail.push_str(pluralize("uses", "use", count));
     detail.push(' ');
     detail.push_str(pluralize(
         "restricted volume type",
@@ -120,7 +124,7 @@ pub fn restricted_volumes_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckResult
         types.len(),
     ));
     detail.push(' ');
-    push_join_quote(&mut detail, types);
+    push_join_quote(&mut detail, types.iter().copied());
     found.forbid("restricted volume types", detail)
 }
 
