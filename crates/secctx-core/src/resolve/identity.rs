@@ -313,7 +313,7 @@ fn resolve_groups(
         }
     }
     if policy == GroupsPolicy::Merge {
-        match image_groups(cri_user, image_name, image) {
+        match image_groups(cri_user, image) {
             Ok(list) => {
                 for (g, name) in list {
                     sources.entry(g).or_default().push(Source::Image(
@@ -321,9 +321,11 @@ fn resolve_groups(
                     ));
                 }
             }
-            Err(reason) => {
-                incomplete.get_or_insert(reason);
+            // Only the first reason is kept: the message is written only when it is.
+            Err(why) if incomplete.is_none() => {
+                incomplete = Some(why.message(cri_user, image_name));
             }
+            Err(_) => {}
         }
     }
     Groups {
@@ -333,39 +335,65 @@ fn resolve_groups(
     }
 }
 
+/// Why the image group memberships are unknown (the message is written by
+/// [`GroupsUnknown::message`], only when it is kept).
+enum GroupsUnknown {
+    /// The CRI user is unknown.
+    User,
+    /// The image was not given.
+    NoImage,
+    /// `/etc/passwd` could not be read.
+    Passwd,
+    /// `/etc/group` could not be read.
+    Group,
+}
+
+impl GroupsUnknown {
+    fn message(&self, cri_user: &Fact<CriUser>, image_name: &str) -> String {
+        match self {
+            GroupsUnknown::User => match &cri_user.value {
+                Known::Unknown(r) => format!("image group memberships are unknown: {r}"),
+                Known::Known(_) => "image group memberships are unknown".into(),
+            },
+            GroupsUnknown::NoImage => format!(
+                "image /etc/group memberships (policy Merge) are unknown: {}",
+                image_missing(image_name)
+            ),
+            GroupsUnknown::Passwd => "the image's /etc/passwd could not be read".into(),
+            GroupsUnknown::Group => "the image's /etc/group could not be read".into(),
+        }
+    }
+}
+
 /// containerd `WithAdditionalGIDs`: the groups whose member list names the user, except a group
-/// named like the user.
-fn image_groups(
+/// named like the user (gid and group name, borrowed from the image).
+fn image_groups<'i>(
     cri_user: &Fact<CriUser>,
-    image_name: &str,
-    image: Option<&ImageInfo>,
-) -> Result<Vec<(i64, String)>, String> {
+    image: Option<&'i ImageInfo>,
+) -> Result<Vec<(i64, &'i str)>, GroupsUnknown> {
     let user = match &cri_user.value {
         Known::Known(u) => u,
-        Known::Unknown(r) => return Err(format!("image group memberships are unknown: {r}")),
+        Known::Unknown(_) => return Err(GroupsUnknown::User),
     };
     let Some(img) = image else {
-        return Err(format!(
-            "image /etc/group memberships (policy Merge) are unknown: {}",
-            image_missing(image_name)
-        ));
+        return Err(GroupsUnknown::NoImage);
     };
-    let username = match user {
-        CriUser::Username(n) => n.clone(),
+    let username: &str = match user {
+        CriUser::Username(n) => n,
         CriUser::Uid(u) => match img.passwd.entries() {
-            None => return Err("the image's /etc/passwd could not be read".into()),
+            None => return Err(GroupsUnknown::Passwd),
             Some(entries) => match entries.iter().find(|e| e.uid == *u) {
-                Some(e) => e.name.clone(),
+                Some(e) => &e.name,
                 None => return Ok(Vec::new()),
             },
         },
     };
     match img.group.entries() {
-        None => Err("the image's /etc/group could not be read".into()),
+        None => Err(GroupsUnknown::Group),
         Some(entries) => Ok(entries
             .iter()
-            .filter(|g| g.name != username && g.members.contains(&username))
-            .map(|g| (g.gid, g.name.clone()))
+            .filter(|g| g.name != username && g.members.iter().any(|m| m == username))
+            .map(|g| (g.gid, g.name.as_str()))
             .collect()),
     }
 }

@@ -23,7 +23,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 pub use admission::{Rejection, SAFE_SYSCTLS, sysctl_namespace};
-pub use caps::{OciCaps, ProcCaps, oci_caps, proc_caps, unknown_names};
+pub use caps::{CapList, OciCaps, ProcCaps, oci_caps, proc_caps, unknown_names};
 pub use container::{ContainerKind, ContainerRef, all_containers};
 pub use effective::{EffectiveContext, FromField, effective};
 pub use fact::{Fact, Known, Source};
@@ -36,6 +36,7 @@ pub use paths::{MASKED_PATHS, READONLY_PATHS};
 pub use seccomp::{Seccomp, SeccompChoice};
 pub use volumes::{VolumeOwnership, mode_string};
 
+use crate::caps::CapSet;
 use crate::image::ImageInfo;
 
 /// Why a container does not start, as its waiting state would say.
@@ -67,8 +68,9 @@ pub struct ResolvedContainer {
     pub name: String,
     /// Which list it is in.
     pub kind: ContainerKind,
-    /// Its path (`spec.containers[0]`).
-    pub path: String,
+    /// Its path (`spec.containers[0]`), borrowed from a table for the first containers of
+    /// each list.
+    pub path: Cow<'static, str>,
     /// Its image reference.
     pub image: String,
     /// Where the image data came from, when given.
@@ -140,8 +142,9 @@ pub struct ResolvedPod {
     pub rejections: Vec<Rejection>,
     /// Namespaces.
     pub namespaces: Namespaces,
-    /// Sysctls set in the sandbox, with their source.
-    pub sysctls: Vec<(String, String, Source)>,
+    /// Sysctls set in the sandbox (name, value), with their source; the runtime defaults are
+    /// borrowed.
+    pub sysctls: Vec<(Cow<'static, str>, Cow<'static, str>, Source)>,
     /// Volume ownership.
     pub volumes: Vec<VolumeOwnership>,
     /// Containers in init, regular, ephemeral order.
@@ -189,31 +192,33 @@ pub fn resolve_pod<'i>(
         rejections.push(r);
     }
 
-    let mut sysctls: Vec<(String, String, Source)> = pod_sc
+    let mut sysctls: Vec<(Cow<'static, str>, Cow<'static, str>, Source)> = pod_sc
         .and_then(|s| s.sysctls.as_ref())
         .into_iter()
         .flatten()
         .enumerate()
         .map(|(i, s)| {
             (
-                s.name.clone(),
-                s.value.clone(),
+                Cow::Owned(s.name.clone()),
+                Cow::Owned(s.value.clone()),
                 Source::PodField(format!("spec.securityContext.sysctls[{i}]").into()),
             )
         })
         .collect();
-    let has = |sysctls: &[(String, String, Source)], n: &str| sysctls.iter().any(|s| s.0 == n);
+    let has = |sysctls: &[(Cow<'static, str>, Cow<'static, str>, Source)], n: &str| {
+        sysctls.iter().any(|s| s.0 == n)
+    };
     if !host_network && !has(&sysctls, "net.ipv4.ip_unprivileged_port_start") {
         sysctls.push((
-            "net.ipv4.ip_unprivileged_port_start".into(),
-            "0".into(),
+            Cow::Borrowed("net.ipv4.ip_unprivileged_port_start"),
+            Cow::Borrowed("0"),
             Source::RuntimeDefault("containerd enable_unprivileged_ports (default true)".into()),
         ));
     }
     if !host_network && !user_ns && !has(&sysctls, "net.ipv4.ping_group_range") {
         sysctls.push((
-            "net.ipv4.ping_group_range".into(),
-            "0 2147483647".into(),
+            Cow::Borrowed("net.ipv4.ping_group_range"),
+            Cow::Borrowed("0 2147483647"),
             Source::RuntimeDefault("containerd enable_unprivileged_icmp (default true)".into()),
         ));
     }
@@ -262,7 +267,7 @@ fn resolve_container(
         None => Fact::known(false, Source::RuntimeDefault("privileged unset".into())),
     };
     let is_priv = *privileged.get().unwrap_or(&false);
-    let oci_caps = oci_caps(
+    let (oci_caps, cap_set, unknown_caps) = caps::oci_caps_and_set(
         eff.capabilities.as_ref().map(|c| c.value),
         is_priv,
         node.cap_last_cap,
@@ -280,7 +285,7 @@ fn resolve_container(
     let nnp = *no_new_privs.get().unwrap_or(&false);
     let caps = match identity.uid.get() {
         Some(uid) => Fact::known(
-            caps::proc_caps_on(&oci_caps, *uid, nnp, node.cap_last_cap),
+            caps::proc_caps_of_set(cap_set, *uid, node.cap_last_cap),
             match &eff.capabilities {
                 Some(f) => f.source.clone(),
                 None if is_priv => privileged.source.clone(),
@@ -366,7 +371,7 @@ fn resolve_container(
     ResolvedContainer {
         name: c.name.to_string(),
         kind: c.kind,
-        path: c.path_to(""),
+        path: c.path_static(),
         image: c.image.to_string(),
         image_source: image.map(|i| i.source.clone()),
         id_line: match (&identity.groups.incomplete, caps.get()) {
@@ -377,7 +382,12 @@ fn resolve_container(
         },
         identity,
         privileged,
-        ignored_caps: caps::ignored_names(&oci_caps, node.cap_last_cap),
+        // Nothing to ignore unless a name is unknown or above the node's last capability.
+        ignored_caps: if unknown_caps || cap_set.0 & !CapSet::all(node.cap_last_cap).0 != 0 {
+            caps::ignored_names(&oci_caps, node.cap_last_cap)
+        } else {
+            Vec::new()
+        },
         oci_caps,
         caps,
         no_new_privs,
