@@ -151,8 +151,8 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
         let _ = writeln!(out, "    DOES NOT START: {}: {}", e.reason, e.message);
     }
     let id = &c.identity;
-    match &c.id_line {
-        Some(l) => line(out, 4, "id", l, ""),
+    match c.id_line() {
+        Some(l) => line(out, 4, "id", &l.to_string(), ""),
         None => line(out, 4, "id", "unknown (see below)", ""),
     }
     let (v, s) = ctx.fact(&id.uid, |u| u.to_string());

@@ -53,6 +53,12 @@ fn default_names() -> &'static [Cow<'static, str>] {
     })
 }
 
+/// The set of containerd's default list, computed once.
+fn default_set() -> CapSet {
+    static SET: OnceLock<CapSet> = OnceLock::new();
+    *SET.get_or_init(|| CapSet::from_names(CONTAINERD_DEFAULT_CAPS))
+}
+
 /// containerd's capability lists for a container.
 pub fn oci_caps(caps: Option<&Capabilities>, privileged: bool, last_cap: u8) -> OciCaps {
     oci_caps_and_set(caps, privileged, last_cap).0
@@ -71,7 +77,8 @@ pub(super) fn oci_caps_and_set(
     let all = || -> (CapList, CapSet, bool) {
         (
             Cow::Borrowed(&all_names()[..all_n]),
-            CapSet::from_names(CAPABILITY_NAMES[..all_n].iter().copied()),
+            // Every bit of the names taken (all_n ≤ the names known).
+            CapSet::all(u8::try_from(all_n - 1).unwrap_or(last_cap)),
             false,
         )
     };
@@ -87,11 +94,7 @@ pub(super) fn oci_caps_and_set(
         } else if adds.iter().any(|a| is_all(&a)) {
             all()
         } else {
-            (
-                Cow::Borrowed(default_names()),
-                CapSet::from_names(CONTAINERD_DEFAULT_CAPS),
-                false,
-            )
+            (Cow::Borrowed(default_names()), default_set(), false)
         };
         if adds.iter().chain(drops).all(|n| is_all(&n)) {
             base

@@ -9,7 +9,9 @@
 //! - Additional gids are the sorted set of the primary gid, the image `/etc/group` memberships
 //!   (policy `Merge` only) and the CRI supplemental groups (`fsGroup`, `supplementalGroups`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use k8s_openapi::api::core::v1::PodSecurityContext;
 use serde::Serialize;
@@ -85,28 +87,57 @@ impl Identity {
     /// and the process can read the file it is in. `dac_override`: the process holds
     /// CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH. `None` when the uid or gid is unknown.
     pub fn id_line(&self, dac_override: bool) -> Option<String> {
-        let uid = *self.uid.get()?;
-        let gid = *self.gid.get()?;
+        self.id_line_display(dac_override).map(|l| l.to_string())
+    }
+
+    /// [`Identity::id_line`], written only when displayed or serialized (as a string).
+    pub fn id_line_display(&self, dac_override: bool) -> Option<IdLine<'_>> {
+        Some(IdLine {
+            uid: *self.uid.get()?,
+            gid: *self.gid.get()?,
+            identity: self,
+            dac_override,
+        })
+    }
+}
+
+/// The line `id` prints in the container ([`Identity::id_line`]); `Display` writes it and
+/// `Serialize` writes it as a string, so no string is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct IdLine<'a> {
+    uid: i64,
+    gid: i64,
+    identity: &'a Identity,
+    dac_override: bool,
+}
+
+impl std::fmt::Display for IdLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (uid, gid, id) = (self.uid, self.gid, self.identity);
         let can_read = |meta: Option<crate::image::FileMeta>| {
-            meta.is_none_or(|m| m.readable_by(uid, gid, &self.groups.gids, dac_override))
+            meta.is_none_or(|m| m.readable_by(uid, gid, &id.groups.gids, self.dac_override))
         };
-        let (passwd_ok, group_ok) = (can_read(self.name_files.0), can_read(self.name_files.1));
-        // Written into one string (no string per id).
-        use std::fmt::Write as _;
-        let named = |line: &mut String, id: i64, name: Option<&String>, ok: bool| match name {
-            Some(n) if ok => write!(line, "{id}({n})"),
-            _ => write!(line, "{id}"),
-        };
-        let mut line = String::with_capacity(64);
-        line.push_str("uid=");
-        let _ = named(&mut line, uid, self.uid_name.as_ref(), passwd_ok);
-        line.push_str(" gid=");
-        let _ = named(&mut line, gid, self.group_names.get(&gid), group_ok);
-        for (i, g) in self.groups.gids.iter().enumerate() {
-            line.push_str(if i == 0 { " groups=" } else { "," });
-            let _ = named(&mut line, *g, self.group_names.get(g), group_ok);
+        let (passwd_ok, group_ok) = (can_read(id.name_files.0), can_read(id.name_files.1));
+        let named =
+            |f: &mut std::fmt::Formatter<'_>, n: i64, name: Option<&String>, ok: bool| match name {
+                Some(name) if ok => write!(f, "{n}({name})"),
+                _ => write!(f, "{n}"),
+            };
+        f.write_str("uid=")?;
+        named(f, uid, id.uid_name.as_ref(), passwd_ok)?;
+        f.write_str(" gid=")?;
+        named(f, gid, id.group_names.get(&gid), group_ok)?;
+        for (i, g) in id.groups.gids.iter().enumerate() {
+            f.write_str(if i == 0 { " groups=" } else { "," })?;
+            named(f, *g, id.group_names.get(g), group_ok)?;
         }
-        Some(line)
+        Ok(())
+    }
+}
+
+impl Serialize for IdLine<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -307,9 +338,10 @@ fn resolve_groups(
                 .push(Source::PodField("spec.securityContext.fsGroup".into()));
         }
         for (i, g) in p.supplemental_groups.iter().flatten().enumerate() {
-            sources.entry(*g).or_default().push(Source::PodField(
-                format!("spec.securityContext.supplementalGroups[{i}]").into(),
-            ));
+            sources
+                .entry(*g)
+                .or_default()
+                .push(Source::PodField(supplemental_groups_path(i)));
         }
     }
     if policy == GroupsPolicy::Merge {
@@ -396,4 +428,19 @@ fn image_groups<'i>(
             .map(|g| (g.gid, g.name.as_str()))
             .collect()),
     }
+}
+
+/// `spec.securityContext.supplementalGroups[i]`, borrowed from a table for the first indices.
+fn supplemental_groups_path(i: usize) -> Cow<'static, str> {
+    const STATIC: usize = 16;
+    static TABLE: OnceLock<Vec<String>> = OnceLock::new();
+    if i >= STATIC {
+        return format!("spec.securityContext.supplementalGroups[{i}]").into();
+    }
+    let table = TABLE.get_or_init(|| {
+        (0..STATIC)
+            .map(|i| format!("spec.securityContext.supplementalGroups[{i}]"))
+            .collect()
+    });
+    Cow::Borrowed(table[i].as_str())
 }

@@ -27,7 +27,7 @@ pub use caps::{CapList, OciCaps, ProcCaps, oci_caps, proc_caps, unknown_names};
 pub use container::{ContainerKind, ContainerRef, all_containers};
 pub use effective::{EffectiveContext, FromField, effective};
 pub use fact::{Fact, Known, Source};
-pub use identity::{CriUser, Groups, GroupsPolicy, Identity};
+pub use identity::{CriUser, Groups, GroupsPolicy, IdLine, Identity};
 pub use lsm::{AppArmor, AppArmorChoice, CONTAINERD_APPARMOR_PROFILE, SELinuxOptionsView, SeLinux};
 pub use node::NodeConfig;
 pub use nonroot::NonRootVerdict;
@@ -61,8 +61,7 @@ pub struct LinuxUser {
 }
 
 /// Everything secctx predicts for one container.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct ResolvedContainer {
     /// Container name.
     pub name: String,
@@ -77,8 +76,10 @@ pub struct ResolvedContainer {
     pub image_source: Option<String>,
     /// uid, gid, groups.
     pub identity: Identity,
-    /// busybox `id` output, when known.
-    pub id_line: Option<String>,
+    /// `Some(dac)` when the busybox `id` output is known ([`ResolvedContainer::id_line`]
+    /// writes it); `dac`: the process holds CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH, so it can
+    /// read the image's name files whatever their mode.
+    pub id_dac_override: Option<bool>,
     /// `privileged`.
     pub privileged: Fact<bool>,
     /// The OCI capability lists.
@@ -111,6 +112,52 @@ pub struct ResolvedContainer {
     pub status_user: Option<LinuxUser>,
     /// Trap notes.
     pub notes: Vec<Note>,
+}
+
+/// `CAP_DAC_OVERRIDE`'s bit.
+const DAC_OVERRIDE: u8 = 1;
+/// `CAP_DAC_READ_SEARCH`'s bit.
+const DAC_READ_SEARCH: u8 = 2;
+
+impl ResolvedContainer {
+    /// busybox `id` output, when known: written when displayed or serialized.
+    pub fn id_line(&self) -> Option<IdLine<'_>> {
+        self.id_dac_override
+            .and_then(|dac| self.identity.id_line_display(dac))
+    }
+}
+
+/// Serialized by hand so that the `id` line is written from the identity (`idLine`, in the
+/// place and form a stored string had: `docs/explain-json.md`).
+impl Serialize for ResolvedContainer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ResolvedContainer", 23)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("path", &self.path)?;
+        st.serialize_field("image", &self.image)?;
+        st.serialize_field("imageSource", &self.image_source)?;
+        st.serialize_field("identity", &self.identity)?;
+        st.serialize_field("idLine", &self.id_line())?;
+        st.serialize_field("privileged", &self.privileged)?;
+        st.serialize_field("ociCaps", &self.oci_caps)?;
+        st.serialize_field("ignoredCaps", &self.ignored_caps)?;
+        st.serialize_field("caps", &self.caps)?;
+        st.serialize_field("noNewPrivs", &self.no_new_privs)?;
+        st.serialize_field("seccomp", &self.seccomp)?;
+        st.serialize_field("apparmor", &self.apparmor)?;
+        st.serialize_field("selinux", &self.selinux)?;
+        st.serialize_field("procMount", &self.proc_mount)?;
+        st.serialize_field("maskedPaths", &self.masked_paths)?;
+        st.serialize_field("readonlyPaths", &self.readonly_paths)?;
+        st.serialize_field("readOnlyRootFilesystem", &self.read_only_root_filesystem)?;
+        st.serialize_field("runAsNonRoot", &self.run_as_non_root)?;
+        st.serialize_field("startError", &self.start_error)?;
+        st.serialize_field("statusUser", &self.status_user)?;
+        st.serialize_field("notes", &self.notes)?;
+        st.end()
+    }
 }
 
 /// The pod's namespaces.
@@ -176,9 +223,15 @@ pub fn resolve_pod<'i>(
     let pod_sc = spec.security_context.as_ref();
     let host_network = spec.host_network == Some(true);
     let user_ns = spec.host_users == Some(false);
-    let containers: Vec<ResolvedContainer> = all_containers(spec)
-        .map(|c| resolve_container(meta, spec, &c, images(c.image), node, &pod_ref))
-        .collect();
+    // Sized once: a container is large, and growing the list would copy them.
+    let count = spec.init_containers.as_ref().map_or(0, Vec::len)
+        + spec.containers.len()
+        + spec.ephemeral_containers.as_ref().map_or(0, Vec::len);
+    let mut containers: Vec<ResolvedContainer> = Vec::with_capacity(count);
+    containers.extend(
+        all_containers(spec)
+            .map(|c| resolve_container(meta, spec, &c, images(c.image), node, &pod_ref)),
+    );
 
     let mut rejections = Vec::new();
     if let Some(r) = admission::check_apparmor(containers.iter().any(|c| c.apparmor.required), node)
@@ -374,10 +427,10 @@ fn resolve_container(
         path: c.path_static(),
         image: c.image.to_string(),
         image_source: image.map(|i| i.source.clone()),
-        id_line: match (&identity.groups.incomplete, caps.get()) {
-            (None, Some(c)) => identity.id_line(
-                c.eff.contains("CAP_DAC_OVERRIDE") || c.eff.contains("CAP_DAC_READ_SEARCH"),
-            ),
+        id_dac_override: match (&identity.groups.incomplete, caps.get()) {
+            (None, Some(c)) => {
+                Some(c.eff.contains_bit(DAC_OVERRIDE) || c.eff.contains_bit(DAC_READ_SEARCH))
+            }
             _ => None,
         },
         identity,
