@@ -159,10 +159,8 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
     line(out, 6, "uid", &v, &s);
     let (v, s) = ctx.fact(&id.gid, |g| g.to_string());
     line(out, 6, "gid", &v, &s);
-    for (g, sources) in &id.groups.sources {
-        for src in sources {
-            line(out, 6, "group", &g.to_string(), &ctx.source(src));
-        }
+    for (g, src) in id.groups.sources.iter() {
+        line(out, 6, "group", &g.to_string(), &ctx.source(src));
     }
     if let Some(r) = &id.groups.incomplete {
         line(out, 6, "groups", "incomplete", r);

@@ -46,9 +46,65 @@ pub struct Groups {
     /// Sorted, de-duplicated gids known to be in the set.
     pub gids: Vec<i64>,
     /// Where each gid came from (a gid can have several sources).
-    pub sources: BTreeMap<i64, Vec<Source>>,
+    pub sources: GidSources,
     /// Set when the list may be incomplete, with the reason (image memberships not known).
     pub incomplete: Option<String>,
+}
+
+/// Where each additional gid came from: `(gid, source)` pairs sorted by gid, the sources of
+/// one gid in the order they were found (one list, not a list per gid). Serialized as an
+/// object from gid to its sources.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GidSources(Vec<(i64, Source)>);
+
+impl GidSources {
+    /// Sorts pairs found in any order (stable: a gid's sources keep their order).
+    fn from_found(mut found: Vec<(i64, Source)>) -> GidSources {
+        found.sort_by_key(|(g, _)| *g);
+        GidSources(found)
+    }
+
+    /// The pairs, by gid.
+    pub fn iter(&self) -> impl Iterator<Item = &(i64, Source)> {
+        self.0.iter()
+    }
+
+    /// The sources of one gid, in the order found.
+    pub fn of(&self, gid: i64) -> impl Iterator<Item = &Source> {
+        self.0
+            .iter()
+            .filter(move |(g, _)| *g == gid)
+            .map(|(_, s)| s)
+    }
+
+    /// The distinct gids, sorted.
+    pub fn gids(&self) -> Vec<i64> {
+        let mut out: Vec<i64> = Vec::with_capacity(self.0.len());
+        for (g, _) in &self.0 {
+            if out.last() != Some(g) {
+                out.push(*g);
+            }
+        }
+        out
+    }
+}
+
+impl Serialize for GidSources {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Of<'a>(&'a [(i64, Source)]);
+        impl Serialize for Of<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|(_, src)| src))
+            }
+        }
+        let groups = self.0.chunk_by(|a, b| a.0 == b.0);
+        let mut m = s.serialize_map(Some(groups.clone().count()))?;
+        for chunk in groups {
+            m.serialize_entry(&chunk[0].0, &Of(chunk))?;
+        }
+        m.end()
+    }
 }
 
 /// The process identity.
@@ -321,35 +377,33 @@ fn resolve_groups(
     image_name: &str,
     image: Option<&ImageInfo>,
 ) -> Groups {
-    let mut sources: BTreeMap<i64, Vec<Source>> = BTreeMap::new();
+    let mut sources: Vec<(i64, Source)> = Vec::with_capacity(4);
     let mut incomplete = None;
     if let Some(g) = gid.get() {
-        sources.entry(*g).or_default().push(Source::Derived(
-            "the primary gid (containerd always adds it)".into(),
+        sources.push((
+            *g,
+            Source::Derived("the primary gid (containerd always adds it)".into()),
         ));
     } else if let Known::Unknown(r) = &gid.value {
         incomplete = Some(format!("the primary gid is unknown: {r}"));
     }
     if let Some(p) = pod_sc {
         if let Some(fs) = p.fs_group {
-            sources
-                .entry(fs)
-                .or_default()
-                .push(Source::PodField("spec.securityContext.fsGroup".into()));
+            sources.push((fs, Source::PodField("spec.securityContext.fsGroup".into())));
         }
         for (i, g) in p.supplemental_groups.iter().flatten().enumerate() {
-            sources
-                .entry(*g)
-                .or_default()
-                .push(Source::PodField(supplemental_groups_path(i)));
+            sources.push((*g, Source::PodField(supplemental_groups_path(i))));
         }
     }
     if policy == GroupsPolicy::Merge {
         match image_groups(cri_user, image) {
             Ok(list) => {
                 for (g, name) in list {
-                    sources.entry(g).or_default().push(Source::Image(
-                        format!("/etc/group: member of {name:?} (policy Merge)").into(),
+                    sources.push((
+                        g,
+                        Source::Image(
+                            format!("/etc/group: member of {name:?} (policy Merge)").into(),
+                        ),
                     ));
                 }
             }
@@ -360,8 +414,9 @@ fn resolve_groups(
             Err(_) => {}
         }
     }
+    let sources = GidSources::from_found(sources);
     Groups {
-        gids: sources.keys().copied().collect(),
+        gids: sources.gids(),
         sources,
         incomplete,
     }

@@ -27,7 +27,7 @@ pub use caps::{CapList, OciCaps, ProcCaps, oci_caps, proc_caps, unknown_names};
 pub use container::{ContainerKind, ContainerRef, all_containers};
 pub use effective::{EffectiveContext, FromField, effective};
 pub use fact::{Fact, Known, Source};
-pub use identity::{CriUser, Groups, GroupsPolicy, IdLine, Identity};
+pub use identity::{CriUser, GidSources, Groups, GroupsPolicy, IdLine, Identity};
 pub use lsm::{AppArmor, AppArmorChoice, CONTAINERD_APPARMOR_PROFILE, SELinuxOptionsView, SeLinux};
 pub use node::NodeConfig;
 pub use nonroot::NonRootVerdict;
