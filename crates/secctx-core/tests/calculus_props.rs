@@ -426,7 +426,7 @@ fn check_container(
     }
     prop_assert_eq!(gids, &expected_groups(pod, uid, gid));
     prop_assert!(r.identity.groups.incomplete.is_none());
-    let user = r.status_user.as_ref().expect("status user known");
+    let user = r.status_user().expect("status user known");
     prop_assert_eq!((user.uid, user.gid), (uid, gid));
     prop_assert_eq!(&user.supplemental_groups, gids);
     Ok(())

@@ -282,7 +282,7 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
         NonRootVerdict::Unknown(r) => format!("unknown: {r}"),
     };
     line(out, 4, "runAsNonRoot", &nonroot, "");
-    if let Some(u) = &c.status_user {
+    if let Some(u) = &c.status_user() {
         let groups: Vec<String> = u
             .supplemental_groups
             .iter()

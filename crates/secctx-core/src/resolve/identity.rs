@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::effective::EffectiveContext;
 use super::fact::{Fact, Known, Source};
+use super::quoted::Quoted;
 use crate::image::ImageInfo;
 
 /// The supplemental groups policy.
@@ -206,7 +207,8 @@ impl std::fmt::Display for ImageMissing<'_> {
         let image = self.0;
         write!(
             f,
-            "depends on image {image:?}, which secctx was not given (use --image {image}=PATH)"
+            "depends on image {}, which secctx was not given (use --image {image}=PATH)",
+            Quoted(image)
         )
     }
 }
@@ -243,11 +245,11 @@ pub fn cri_user(
     match user.parse::<i64>() {
         Ok(uid) => Fact::known(
             CriUser::Uid(uid),
-            Source::Image(format!("config User {:?}", img.user).into()),
+            Source::Image(format!("config User {}", Quoted(&img.user)).into()),
         ),
         Err(_) => Fact::known(
             CriUser::Username(user.to_string()),
-            Source::Image(format!("config User {:?}", img.user).into()),
+            Source::Image(format!("config User {}", Quoted(&img.user)).into()),
         ),
     }
 }
@@ -283,7 +285,8 @@ pub fn resolve_identity(
         }
         Known::Known(CriUser::Username(name)) => match image.and_then(|i| i.user_by_name(name)) {
             Some(entry) => {
-                let src = Source::Image(format!("/etc/passwd entry {:?}", entry.name).into());
+                let src =
+                    Source::Image(format!("/etc/passwd entry {}", Quoted(&entry.name)).into());
                 let gid = match (cri_group, &group_source) {
                     (Some(g), Some(s)) => Fact::known(g, s.clone()),
                     _ => Fact::known(entry.gid, src.clone()),
@@ -354,7 +357,7 @@ fn primary_gid_of_uid(uid: i64, image_name: &str, image: Option<&ImageInfo>) -> 
         Some(entries) => match entries.iter().find(|e| e.uid == uid) {
             Some(e) => Fact::known(
                 e.gid,
-                Source::Image(format!("/etc/passwd entry {:?} (uid {uid})", e.name).into()),
+                Source::Image(format!("/etc/passwd entry {} (uid {uid})", Quoted(&e.name)).into()),
             ),
             None => Fact::known(
                 0,
@@ -402,7 +405,7 @@ fn resolve_groups(
                     sources.push((
                         g,
                         Source::Image(
-                            format!("/etc/group: member of {name:?} (policy Merge)").into(),
+                            format!("/etc/group: member of {} (policy Merge)", Quoted(name)).into(),
                         ),
                     ));
                 }

@@ -13,6 +13,7 @@ mod node;
 mod nonroot;
 mod notes;
 mod paths;
+mod quoted;
 mod seccomp;
 mod volumes;
 
@@ -58,6 +59,15 @@ pub struct LinuxUser {
     pub gid: i64,
     /// `supplementalGroups` (sorted, with the primary gid).
     pub supplemental_groups: Vec<i64>,
+}
+
+/// [`LinuxUser`] borrowed from the identity, serialized the same way.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LinuxUserRef<'a> {
+    uid: i64,
+    gid: i64,
+    supplemental_groups: &'a [i64],
 }
 
 /// Everything secctx predicts for one container.
@@ -108,8 +118,6 @@ pub struct ResolvedContainer {
     pub run_as_non_root: NonRootVerdict,
     /// Why the container would not start, if it would not.
     pub start_error: Option<StartError>,
-    /// `status.containerStatuses[].user.linux`, when known.
-    pub status_user: Option<LinuxUser>,
     /// Trap notes.
     pub notes: Vec<Note>,
 }
@@ -120,6 +128,28 @@ const DAC_OVERRIDE: u8 = 1;
 const DAC_READ_SEARCH: u8 = 2;
 
 impl ResolvedContainer {
+    /// `status.containerStatuses[].user.linux`, when known (the uid, the gid and the complete
+    /// list of additional gids), built from the identity when asked for.
+    pub fn status_user(&self) -> Option<LinuxUser> {
+        self.status_user_ref().map(|u| LinuxUser {
+            uid: u.uid,
+            gid: u.gid,
+            supplemental_groups: u.supplemental_groups.to_vec(),
+        })
+    }
+
+    fn status_user_ref(&self) -> Option<LinuxUserRef<'_>> {
+        let id = &self.identity;
+        match (id.uid.get(), id.gid.get(), &id.groups.incomplete) {
+            (Some(uid), Some(gid), None) => Some(LinuxUserRef {
+                uid: *uid,
+                gid: *gid,
+                supplemental_groups: &id.groups.gids,
+            }),
+            _ => None,
+        }
+    }
+
     /// busybox `id` output, when known: written when displayed or serialized.
     pub fn id_line(&self) -> Option<IdLine<'_>> {
         self.id_dac_override
@@ -154,7 +184,7 @@ impl Serialize for ResolvedContainer {
         st.serialize_field("readOnlyRootFilesystem", &self.read_only_root_filesystem)?;
         st.serialize_field("runAsNonRoot", &self.run_as_non_root)?;
         st.serialize_field("startError", &self.start_error)?;
-        st.serialize_field("statusUser", &self.status_user)?;
+        st.serialize_field("statusUser", &self.status_user_ref())?;
         st.serialize_field("notes", &self.notes)?;
         st.end()
     }
@@ -400,18 +430,6 @@ fn resolve_container(
             message: format!("failed to generate container spec: failed to apply OCI options: {e}"),
         })
     };
-    let status_user = match (
-        identity.uid.get(),
-        identity.gid.get(),
-        &identity.groups.incomplete,
-    ) {
-        (Some(uid), Some(gid), None) => Some(LinuxUser {
-            uid: *uid,
-            gid: *gid,
-            supplemental_groups: identity.groups.gids.clone(),
-        }),
-        _ => None,
-    };
     let notes = notes::notes(&notes::NoteInput {
         eff: &eff,
         identity: &identity,
@@ -453,7 +471,6 @@ fn resolve_container(
         read_only_root_filesystem,
         run_as_non_root,
         start_error,
-        status_user,
         notes,
     }
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::caps::ProcCaps;
 use super::effective::EffectiveContext;
 use super::identity::{CriUser, Identity};
+use super::quoted::{Quoted, QuotedList};
 use crate::caps::CapSet;
 use crate::image::ImageInfo;
 
@@ -38,7 +39,7 @@ pub struct NoteInput<'a, 'b> {
 /// The notes that apply.
 pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
     let mut out = Vec::new();
-    // Borrowed slices (no list built): `{adds:?}` prints them as before.
+    // Borrowed slices (no list built); `QuotedList` prints them as `{:?}` would.
     let caps_field = i.eff.capabilities.as_ref();
     let adds: &[String] = caps_field
         .and_then(|c| c.value.add.as_deref())
@@ -53,7 +54,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
         && caps.eff == CapSet::EMPTY
     {
         let mut msg = format!(
-            "capabilities.add {adds:?} is in the bounding set only: uid {uid} is not root, so after execve CapPrm and CapEff are 0 (Kubernetes sets no ambient capabilities); only a binary with file capabilities could use them"
+            "capabilities.add {} is in the bounding set only: uid {uid} is not root, so after execve CapPrm and CapEff are 0 (Kubernetes sets no ambient capabilities); only a binary with file capabilities could use them",
+            QuotedList(adds)
         );
         if adds
             .iter()
@@ -124,8 +126,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
         out.push(Note {
             code: "image-group-ignored",
             message: format!(
-                "the image USER {:?} names a group, but the kubelet passes only the user part; the primary gid comes from /etc/passwd (or 0); set runAsGroup to choose it",
-                img.user
+                "the image USER {} names a group, but the kubelet passes only the user part; the primary gid comes from /etc/passwd (or 0); set runAsGroup to choose it",
+                Quoted(&img.user)
             )
             .into(),
         });

@@ -109,7 +109,7 @@ fn security_context() {
     let pod = resolve_example("security-context.yaml");
     let v = &pod.volumes[0];
     assert_eq!(v.root.as_deref(), Some("drwxrwsrwx root 2000"));
-    let u = pod.containers[0].status_user.as_ref().unwrap();
+    let u = pod.containers[0].status_user().unwrap();
     assert_eq!(
         (u.uid, u.gid, u.supplemental_groups.clone()),
         (1000, 3000, vec![2000, 3000, 4000])
@@ -181,7 +181,7 @@ fn security_context_6_strict() {
         0,
     );
     let pod = resolve_example("security-context-6.yaml");
-    let u = pod.containers[0].status_user.as_ref().unwrap();
+    let u = pod.containers[0].status_user().unwrap();
     assert_eq!(u.supplemental_groups, vec![3000, 4000]);
 }
 
