@@ -35,7 +35,7 @@ impl NodeArgs {
     pub fn config(&self) -> NodeConfig {
         let mut n = NodeConfig {
             seccomp_default: self.seccomp_default,
-            seccomp_profile_root: self.seccomp_root.clone(),
+            seccomp_profile_root: self.seccomp_root.clone().into(),
             cap_last_cap: self.cap_last_cap,
             apparmor: self.apparmor,
             selinux: self.selinux,

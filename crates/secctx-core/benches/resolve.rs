@@ -18,10 +18,12 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use secctx_core::image::{FileMeta, ImageFile, ImageInfo, parse_group, parse_passwd};
+use secctx_core::image::ImageInfo;
 use secctx_core::load::load_text;
 use secctx_core::resolve::{NodeConfig, resolve_pod};
 
+#[path = "../tests/image_support/mod.rs"]
+mod image_support;
 mod support;
 use support::{Rng, on_cpu_ns};
 
@@ -222,32 +224,16 @@ fn pods() -> Vec<(ObjectMeta, PodSpec)> {
     out
 }
 
+const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\
+daemon:x:1:1::/:/bin/false\n\
+app:x:1000:1000::/home/app:/bin/sh\n\
+nobody:x:65534:65534::/:/bin/false\n";
+
+const GROUP: &str =
+    "root:x:0:\ndaemon:x:1:app\napp:x:1000:\nwheel:x:10:root,app\nnogroup:x:65534:\n";
+
 fn image(user: &str) -> ImageInfo {
-    let meta = Some(FileMeta {
-        uid: 0,
-        gid: 0,
-        mode: 0o644,
-    });
-    ImageInfo {
-        source: "bench".into(),
-        user: user.into(),
-        env: vec![],
-        entrypoint: vec![],
-        cmd: vec![],
-        working_dir: String::new(),
-        passwd: ImageFile::Present {
-            entries: parse_passwd(
-                "root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1::/:/bin/false\napp:x:1000:1000::/home/app:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n",
-            ),
-            meta,
-        },
-        group: ImageFile::Present {
-            entries: parse_group(
-                "root:x:0:\ndaemon:x:1:app\napp:x:1000:\nwheel:x:10:root,app\nnogroup:x:65534:\n",
-            ),
-            meta,
-        },
-    }
+    image_support::image("bench", user, PASSWD, GROUP)
 }
 
 fn bench(c: &mut Criterion) {

@@ -21,8 +21,10 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use proptest::prelude::*;
 use secctx_core::caps::CapSet;
-use secctx_core::image::{FileMeta, ImageFile, ImageInfo, parse_group, parse_passwd};
+use secctx_core::image::ImageInfo;
 use secctx_core::resolve::{NodeConfig, ResolvedContainer, ResolvedPod, resolve_pod};
+
+mod image_support;
 
 /// containerd's 14 default capabilities as `/proc` prints them (spec §4.2).
 const DEFAULT_CAPS: u64 = 0xa804_25fb;
@@ -76,27 +78,7 @@ extra:x:5000:app,root\n\
 nogroup:x:65534:\n";
 
 fn image(user: &str) -> ImageInfo {
-    let meta = Some(FileMeta {
-        uid: 0,
-        gid: 0,
-        mode: 0o644,
-    });
-    ImageInfo {
-        source: "props".into(),
-        user: user.into(),
-        env: vec![],
-        entrypoint: vec![],
-        cmd: vec![],
-        working_dir: String::new(),
-        passwd: ImageFile::Present {
-            entries: parse_passwd(PASSWD),
-            meta,
-        },
-        group: ImageFile::Present {
-            entries: parse_group(GROUP),
-            meta,
-        },
-    }
+    image_support::image("props", user, PASSWD, GROUP)
 }
 
 /// The uid the image's USER gives when `runAsUser` is unset (`app` is uid 1000 in PASSWD).
@@ -426,7 +408,7 @@ fn check_container(
     }
     prop_assert_eq!(gids, &expected_groups(pod, uid, gid));
     prop_assert!(r.identity.groups.incomplete.is_none());
-    let user = r.status_user.as_ref().expect("status user known");
+    let user = r.status_user().expect("status user known");
     prop_assert_eq!((user.uid, user.gid), (uid, gid));
     prop_assert_eq!(&user.supplemental_groups, gids);
     Ok(())

@@ -151,18 +151,16 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
         let _ = writeln!(out, "    DOES NOT START: {}: {}", e.reason, e.message);
     }
     let id = &c.identity;
-    match &c.id_line {
-        Some(l) => line(out, 4, "id", l, ""),
+    match c.id_line() {
+        Some(l) => line(out, 4, "id", &l.to_string(), ""),
         None => line(out, 4, "id", "unknown (see below)", ""),
     }
     let (v, s) = ctx.fact(&id.uid, |u| u.to_string());
     line(out, 6, "uid", &v, &s);
     let (v, s) = ctx.fact(&id.gid, |g| g.to_string());
     line(out, 6, "gid", &v, &s);
-    for (g, sources) in &id.groups.sources {
-        for src in sources {
-            line(out, 6, "group", &g.to_string(), &ctx.source(src));
-        }
+    for (g, src) in id.groups.sources.iter() {
+        line(out, 6, "group", &g.to_string(), &ctx.source(src));
     }
     if let Some(r) = &id.groups.incomplete {
         line(out, 6, "groups", "incomplete", r);
@@ -284,7 +282,7 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
         NonRootVerdict::Unknown(r) => format!("unknown: {r}"),
     };
     line(out, 4, "runAsNonRoot", &nonroot, "");
-    if let Some(u) = &c.status_user {
+    if let Some(u) = &c.status_user() {
         let groups: Vec<String> = u
             .supplemental_groups
             .iter()

@@ -41,7 +41,7 @@ pub fn json(caps: &OciCaps) -> serde_json::Value {
         ("ambient", &caps.ambient),
     ] {
         if !v.is_empty() {
-            m.insert(k.into(), v.clone().into());
+            m.insert(k.into(), v.to_vec().into());
         }
     }
     serde_json::Value::Object(m)

@@ -24,7 +24,7 @@ pub fn seccomp(
                 opts.arch.as_str()
             ));
             Ok(Some(runtime_default(
-                &c.oci_caps.bounding,
+                &c.oci_caps.bounding[..],
                 opts.arch,
                 Some(kernel),
             )))

@@ -24,7 +24,7 @@ pub fn sysctls(
     Some(
         pod.sysctls
             .iter()
-            .map(|(k, v, _)| (k.clone(), v.clone()))
+            .map(|(k, v, _)| (k.to_string(), v.to_string()))
             .collect(),
     )
 }

@@ -9,72 +9,122 @@
 //! ends with none (ambient capabilities are always cleared by containerd).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use k8s_openapi::api::core::v1::Capabilities;
 use serde::Serialize;
 
 use crate::caps::{CAPABILITY_NAMES, CONTAINERD_DEFAULT_CAPS, CapSet};
 
+/// One OCI capability list. The usual lists (containerd's defaults, every capability of the
+/// node, none) are borrowed from static tables; only a list an add or drop changed is owned.
+pub type CapList = Cow<'static, [Cow<'static, str>]>;
+
 /// The capability lists of the OCI spec (`process.capabilities`). Known names are borrowed
 /// from the static name table; only names a manifest adds are owned.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OciCaps {
     /// `bounding`.
-    pub bounding: Vec<Cow<'static, str>>,
+    pub bounding: CapList,
     /// `effective`.
-    pub effective: Vec<Cow<'static, str>>,
+    pub effective: CapList,
     /// `permitted`.
-    pub permitted: Vec<Cow<'static, str>>,
+    pub permitted: CapList,
     /// `inheritable` (always empty with containerd).
-    pub inheritable: Vec<Cow<'static, str>>,
+    pub inheritable: CapList,
     /// `ambient` (always cleared by containerd).
-    pub ambient: Vec<Cow<'static, str>>,
+    pub ambient: CapList,
+}
+
+/// Every capability name as a borrowed `Cow`, built once.
+fn all_names() -> &'static [Cow<'static, str>] {
+    static ALL: OnceLock<Vec<Cow<'static, str>>> = OnceLock::new();
+    ALL.get_or_init(|| CAPABILITY_NAMES.iter().map(|s| Cow::Borrowed(*s)).collect())
+}
+
+/// containerd's default list as borrowed `Cow`s, built once.
+fn default_names() -> &'static [Cow<'static, str>] {
+    static DEFAULT: OnceLock<Vec<Cow<'static, str>>> = OnceLock::new();
+    DEFAULT.get_or_init(|| {
+        CONTAINERD_DEFAULT_CAPS
+            .iter()
+            .map(|s| Cow::Borrowed(*s))
+            .collect()
+    })
+}
+
+/// The set of containerd's default list, computed once.
+fn default_set() -> CapSet {
+    static SET: OnceLock<CapSet> = OnceLock::new();
+    *SET.get_or_init(|| CapSet::from_names(CONTAINERD_DEFAULT_CAPS))
 }
 
 /// containerd's capability lists for a container.
 pub fn oci_caps(caps: Option<&Capabilities>, privileged: bool, last_cap: u8) -> OciCaps {
+    oci_caps_and_set(caps, privileged, last_cap).0
+}
+
+/// [`oci_caps`] and what the kernel makes of its list: the set of the names it knows, and
+/// whether the list holds a name it does not know.
+pub(super) fn oci_caps_and_set(
+    caps: Option<&Capabilities>,
+    privileged: bool,
+    last_cap: u8,
+) -> (OciCaps, CapSet, bool) {
     // containerd applies the same steps to bounding, effective and permitted, so the three
-    // lists are always equal: build one and copy it.
-    let all = || -> Vec<Cow<'static, str>> {
-        CAPABILITY_NAMES
-            .iter()
-            .take(usize::from(last_cap) + 1)
-            .map(|s| Cow::Borrowed(*s))
-            .collect()
+    // lists are always equal: build one and share or copy it.
+    let all_n = (usize::from(last_cap) + 1).min(CAPABILITY_NAMES.len());
+    let all = || -> (CapList, CapSet, bool) {
+        (
+            Cow::Borrowed(&all_names()[..all_n]),
+            // Every bit of the names taken (all_n ≤ the names known).
+            CapSet::all(u8::try_from(all_n - 1).unwrap_or(last_cap)),
+            false,
+        )
     };
-    let list = if privileged {
+    let (list, set, unknown) = if privileged {
         all()
     } else {
-        let mut list = Vec::new();
         let adds = caps.and_then(|c| c.add.as_deref()).unwrap_or_default();
         let drops = caps.and_then(|c| c.drop.as_deref()).unwrap_or_default();
         let is_all = |s: &&String| s.eq_ignore_ascii_case("ALL");
-        if drops.iter().any(|d| is_all(&d)) {
+        let base: (CapList, CapSet, bool) = if drops.iter().any(|d| is_all(&d)) {
             // `ALL` in drop empties the lists, whatever add said.
+            (Cow::Borrowed(&[]), CapSet::EMPTY, false)
         } else if adds.iter().any(|a| is_all(&a)) {
-            list = all();
+            all()
         } else {
-            list.extend(CONTAINERD_DEFAULT_CAPS.iter().map(|s| Cow::Borrowed(*s)));
-        }
-        for a in adds.iter().filter(|a| !is_all(a)) {
-            let name = cap_name(a);
-            if !list.contains(&name) {
-                list.push(name);
+            (Cow::Borrowed(default_names()), default_set(), false)
+        };
+        if adds.iter().chain(drops).all(|n| is_all(&n)) {
+            base
+        } else {
+            let mut list = base.0.into_owned();
+            for a in adds.iter().filter(|a| !is_all(a)) {
+                let name = cap_name(a);
+                if !list.contains(&name) {
+                    list.push(name);
+                }
             }
+            for d in drops.iter().filter(|d| !is_all(d)) {
+                let name = cap_name(d);
+                list.retain(|c| *c != name);
+            }
+            let (set, unknown) = CapSet::from_names_split(list.iter().map(|n| &**n));
+            (Cow::Owned(list), set, !unknown.is_empty())
         }
-        for d in drops.iter().filter(|d| !is_all(d)) {
-            let name = cap_name(d);
-            list.retain(|c| *c != name);
-        }
-        list
     };
-    OciCaps {
-        bounding: list.clone(),
-        effective: list.clone(),
-        permitted: list,
-        inheritable: Vec::new(),
-        ambient: Vec::new(),
-    }
+    (
+        OciCaps {
+            bounding: list.clone(),
+            effective: list.clone(),
+            permitted: list,
+            inheritable: Cow::Borrowed(&[]),
+            ambient: Cow::Borrowed(&[]),
+        },
+        set,
+        unknown,
+    )
 }
 
 /// containerd's `"CAP_" + strings.ToUpper(name)`, borrowed from the name table when the
@@ -148,7 +198,7 @@ pub fn proc_caps(oci: &OciCaps, uid: i64, no_new_privs: bool) -> ProcCaps {
 /// Names in the OCI lists that runc will ignore (`ignoring unknown or unavailable
 /// capabilities`), sorted and de-duplicated.
 pub fn unknown_names(oci: &OciCaps) -> Vec<String> {
-    let mut out: Vec<String> = [&oci.bounding, &oci.effective, &oci.permitted]
+    let mut out: Vec<String> = [&oci.bounding[..], &oci.effective[..], &oci.permitted[..]]
         .into_iter()
         .flatten()
         .filter(|n| crate::caps::bit_of(n).is_none())
@@ -159,17 +209,20 @@ pub fn unknown_names(oci: &OciCaps) -> Vec<String> {
     out
 }
 
-/// [`proc_caps`] on a node whose kernel knows capabilities up to `last_cap`: runc ignores the
-/// names above it ("unknown or unavailable"), so they are in no set.
-pub(super) fn proc_caps_on(oci: &OciCaps, uid: i64, no_new_privs: bool, last_cap: u8) -> ProcCaps {
-    let p = proc_caps(oci, uid, no_new_privs);
-    let known = |s: CapSet| CapSet(s.0 & CapSet::all(last_cap).0);
+/// [`proc_caps`] on a node whose kernel knows capabilities up to `last_cap`, from the set of
+/// the known names of the bounding list (containerd's three lists are equal, inheritable and
+/// ambient empty): runc ignores the names above `last_cap`, so they are in no set.
+pub(super) fn proc_caps_of_set(bounding: CapSet, uid: i64, last_cap: u8) -> ProcCaps {
+    let bnd = CapSet(bounding.0 & CapSet::all(last_cap).0);
+    // Root: P' = P(inh) | P(bnd) = bnd, and no_new_privs caps it at the pre-exec permitted
+    // set, which equals bnd: either way bnd. Any other uid ends with none.
+    let p = if uid == 0 { bnd } else { CapSet::EMPTY };
     ProcCaps {
-        inh: known(p.inh),
-        prm: known(p.prm),
-        eff: known(p.eff),
-        bnd: known(p.bnd),
-        amb: known(p.amb),
+        inh: CapSet::EMPTY,
+        prm: p,
+        eff: p,
+        bnd,
+        amb: CapSet::EMPTY,
     }
 }
 

@@ -116,6 +116,29 @@ impl<'a> ContainerRef<'a> {
         s
     }
 
+    /// [`ContainerRef::path_to`] with nothing appended, borrowed from a table rendered once for
+    /// the first [`STATIC_INDICES`] containers of each list.
+    pub(crate) fn path_static(&self) -> Cow<'static, str> {
+        static TABLE: OnceLock<Vec<String>> = OnceLock::new();
+        if self.index >= STATIC_INDICES {
+            return Cow::Owned(self.path_to(""));
+        }
+        let table = TABLE.get_or_init(|| {
+            let mut t = Vec::new();
+            for kind in [
+                ContainerKind::Init,
+                ContainerKind::Regular,
+                ContainerKind::Ephemeral,
+            ] {
+                for index in 0..STATIC_INDICES {
+                    t.push(format!("spec.{}[{index}]", kind.field()));
+                }
+            }
+            t
+        });
+        Cow::Borrowed(table[self.kind as usize * STATIC_INDICES + self.index].as_str())
+    }
+
     /// [`ContainerRef::path_to`] for `securityContext.<field>`, borrowed from a table rendered
     /// once (the first [`STATIC_INDICES`] containers of each list and the fields resolution
     /// names as provenance), rendered for any other container or field.
@@ -193,6 +216,7 @@ mod tests {
         };
         for c in all_containers(&spec) {
             assert_eq!(c.path_to(""), c.path().to_string());
+            assert_eq!(c.path_static(), c.path_to(""));
             assert_eq!(
                 c.path_to("securityContext.seccompProfile"),
                 c.path()

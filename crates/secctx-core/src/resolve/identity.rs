@@ -9,13 +9,16 @@
 //! - Additional gids are the sorted set of the primary gid, the image `/etc/group` memberships
 //!   (policy `Merge` only) and the CRI supplemental groups (`fsGroup`, `supplementalGroups`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use k8s_openapi::api::core::v1::PodSecurityContext;
 use serde::Serialize;
 
 use super::effective::EffectiveContext;
 use super::fact::{Fact, Known, Source};
+use super::quoted::Quoted;
 use crate::image::ImageInfo;
 
 /// The supplemental groups policy.
@@ -44,9 +47,65 @@ pub struct Groups {
     /// Sorted, de-duplicated gids known to be in the set.
     pub gids: Vec<i64>,
     /// Where each gid came from (a gid can have several sources).
-    pub sources: BTreeMap<i64, Vec<Source>>,
+    pub sources: GidSources,
     /// Set when the list may be incomplete, with the reason (image memberships not known).
     pub incomplete: Option<String>,
+}
+
+/// Where each additional gid came from: `(gid, source)` pairs sorted by gid, the sources of
+/// one gid in the order they were found (one list, not a list per gid). Serialized as an
+/// object from gid to its sources.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GidSources(Vec<(i64, Source)>);
+
+impl GidSources {
+    /// Sorts pairs found in any order (stable: a gid's sources keep their order).
+    fn from_found(mut found: Vec<(i64, Source)>) -> GidSources {
+        found.sort_by_key(|(g, _)| *g);
+        GidSources(found)
+    }
+
+    /// The pairs, by gid.
+    pub fn iter(&self) -> impl Iterator<Item = &(i64, Source)> {
+        self.0.iter()
+    }
+
+    /// The sources of one gid, in the order found.
+    pub fn of(&self, gid: i64) -> impl Iterator<Item = &Source> {
+        self.0
+            .iter()
+            .filter(move |(g, _)| *g == gid)
+            .map(|(_, s)| s)
+    }
+
+    /// The distinct gids, sorted.
+    pub fn gids(&self) -> Vec<i64> {
+        let mut out: Vec<i64> = Vec::with_capacity(self.0.len());
+        for (g, _) in &self.0 {
+            if out.last() != Some(g) {
+                out.push(*g);
+            }
+        }
+        out
+    }
+}
+
+impl Serialize for GidSources {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Of<'a>(&'a [(i64, Source)]);
+        impl Serialize for Of<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|(_, src)| src))
+            }
+        }
+        let groups = self.0.chunk_by(|a, b| a.0 == b.0);
+        let mut m = s.serialize_map(Some(groups.clone().count()))?;
+        for chunk in groups {
+            m.serialize_entry(&chunk[0].0, &Of(chunk))?;
+        }
+        m.end()
+    }
 }
 
 /// The process identity.
@@ -85,28 +144,57 @@ impl Identity {
     /// and the process can read the file it is in. `dac_override`: the process holds
     /// CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH. `None` when the uid or gid is unknown.
     pub fn id_line(&self, dac_override: bool) -> Option<String> {
-        let uid = *self.uid.get()?;
-        let gid = *self.gid.get()?;
+        self.id_line_display(dac_override).map(|l| l.to_string())
+    }
+
+    /// [`Identity::id_line`], written only when displayed or serialized (as a string).
+    pub fn id_line_display(&self, dac_override: bool) -> Option<IdLine<'_>> {
+        Some(IdLine {
+            uid: *self.uid.get()?,
+            gid: *self.gid.get()?,
+            identity: self,
+            dac_override,
+        })
+    }
+}
+
+/// The line `id` prints in the container ([`Identity::id_line`]); `Display` writes it and
+/// `Serialize` writes it as a string, so no string is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct IdLine<'a> {
+    uid: i64,
+    gid: i64,
+    identity: &'a Identity,
+    dac_override: bool,
+}
+
+impl std::fmt::Display for IdLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (uid, gid, id) = (self.uid, self.gid, self.identity);
         let can_read = |meta: Option<crate::image::FileMeta>| {
-            meta.is_none_or(|m| m.readable_by(uid, gid, &self.groups.gids, dac_override))
+            meta.is_none_or(|m| m.readable_by(uid, gid, &id.groups.gids, self.dac_override))
         };
-        let (passwd_ok, group_ok) = (can_read(self.name_files.0), can_read(self.name_files.1));
-        // Written into one string (no string per id).
-        use std::fmt::Write as _;
-        let named = |line: &mut String, id: i64, name: Option<&String>, ok: bool| match name {
-            Some(n) if ok => write!(line, "{id}({n})"),
-            _ => write!(line, "{id}"),
-        };
-        let mut line = String::with_capacity(64);
-        line.push_str("uid=");
-        let _ = named(&mut line, uid, self.uid_name.as_ref(), passwd_ok);
-        line.push_str(" gid=");
-        let _ = named(&mut line, gid, self.group_names.get(&gid), group_ok);
-        for (i, g) in self.groups.gids.iter().enumerate() {
-            line.push_str(if i == 0 { " groups=" } else { "," });
-            let _ = named(&mut line, *g, self.group_names.get(g), group_ok);
+        let (passwd_ok, group_ok) = (can_read(id.name_files.0), can_read(id.name_files.1));
+        let named =
+            |f: &mut std::fmt::Formatter<'_>, n: i64, name: Option<&String>, ok: bool| match name {
+                Some(name) if ok => write!(f, "{n}({name})"),
+                _ => write!(f, "{n}"),
+            };
+        f.write_str("uid=")?;
+        named(f, uid, id.uid_name.as_ref(), passwd_ok)?;
+        f.write_str(" gid=")?;
+        named(f, gid, id.group_names.get(&gid), group_ok)?;
+        for (i, g) in id.groups.gids.iter().enumerate() {
+            f.write_str(if i == 0 { " groups=" } else { "," })?;
+            named(f, *g, id.group_names.get(g), group_ok)?;
         }
-        Some(line)
+        Ok(())
+    }
+}
+
+impl Serialize for IdLine<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -119,7 +207,8 @@ impl std::fmt::Display for ImageMissing<'_> {
         let image = self.0;
         write!(
             f,
-            "depends on image {image:?}, which secctx was not given (use --image {image}=PATH)"
+            "depends on image {}, which secctx was not given (use --image {image}=PATH)",
+            Quoted(image)
         )
     }
 }
@@ -156,11 +245,11 @@ pub fn cri_user(
     match user.parse::<i64>() {
         Ok(uid) => Fact::known(
             CriUser::Uid(uid),
-            Source::Image(format!("config User {:?}", img.user).into()),
+            Source::Image(format!("config User {}", Quoted(&img.user)).into()),
         ),
         Err(_) => Fact::known(
             CriUser::Username(user.to_string()),
-            Source::Image(format!("config User {:?}", img.user).into()),
+            Source::Image(format!("config User {}", Quoted(&img.user)).into()),
         ),
     }
 }
@@ -196,7 +285,8 @@ pub fn resolve_identity(
         }
         Known::Known(CriUser::Username(name)) => match image.and_then(|i| i.user_by_name(name)) {
             Some(entry) => {
-                let src = Source::Image(format!("/etc/passwd entry {:?}", entry.name).into());
+                let src =
+                    Source::Image(format!("/etc/passwd entry {}", Quoted(&entry.name)).into());
                 let gid = match (cri_group, &group_source) {
                     (Some(g), Some(s)) => Fact::known(g, s.clone()),
                     _ => Fact::known(entry.gid, src.clone()),
@@ -267,7 +357,7 @@ fn primary_gid_of_uid(uid: i64, image_name: &str, image: Option<&ImageInfo>) -> 
         Some(entries) => match entries.iter().find(|e| e.uid == uid) {
             Some(e) => Fact::known(
                 e.gid,
-                Source::Image(format!("/etc/passwd entry {:?} (uid {uid})", e.name).into()),
+                Source::Image(format!("/etc/passwd entry {} (uid {uid})", Quoted(&e.name)).into()),
             ),
             None => Fact::known(
                 0,
@@ -290,82 +380,125 @@ fn resolve_groups(
     image_name: &str,
     image: Option<&ImageInfo>,
 ) -> Groups {
-    let mut sources: BTreeMap<i64, Vec<Source>> = BTreeMap::new();
+    let mut sources: Vec<(i64, Source)> = Vec::with_capacity(4);
     let mut incomplete = None;
     if let Some(g) = gid.get() {
-        sources.entry(*g).or_default().push(Source::Derived(
-            "the primary gid (containerd always adds it)".into(),
+        sources.push((
+            *g,
+            Source::Derived("the primary gid (containerd always adds it)".into()),
         ));
     } else if let Known::Unknown(r) = &gid.value {
         incomplete = Some(format!("the primary gid is unknown: {r}"));
     }
     if let Some(p) = pod_sc {
         if let Some(fs) = p.fs_group {
-            sources
-                .entry(fs)
-                .or_default()
-                .push(Source::PodField("spec.securityContext.fsGroup".into()));
+            sources.push((fs, Source::PodField("spec.securityContext.fsGroup".into())));
         }
         for (i, g) in p.supplemental_groups.iter().flatten().enumerate() {
-            sources.entry(*g).or_default().push(Source::PodField(
-                format!("spec.securityContext.supplementalGroups[{i}]").into(),
-            ));
+            sources.push((*g, Source::PodField(supplemental_groups_path(i))));
         }
     }
     if policy == GroupsPolicy::Merge {
-        match image_groups(cri_user, image_name, image) {
+        match image_groups(cri_user, image) {
             Ok(list) => {
                 for (g, name) in list {
-                    sources.entry(g).or_default().push(Source::Image(
-                        format!("/etc/group: member of {name:?} (policy Merge)").into(),
+                    sources.push((
+                        g,
+                        Source::Image(
+                            format!("/etc/group: member of {} (policy Merge)", Quoted(name)).into(),
+                        ),
                     ));
                 }
             }
-            Err(reason) => {
-                incomplete.get_or_insert(reason);
+            // Only the first reason is kept: the message is written only when it is.
+            Err(why) if incomplete.is_none() => {
+                incomplete = Some(why.message(cri_user, image_name));
             }
+            Err(_) => {}
         }
     }
+    let sources = GidSources::from_found(sources);
     Groups {
-        gids: sources.keys().copied().collect(),
+        gids: sources.gids(),
         sources,
         incomplete,
     }
 }
 
+/// Why the image group memberships are unknown (the message is written by
+/// [`GroupsUnknown::message`], only when it is kept).
+enum GroupsUnknown {
+    /// The CRI user is unknown.
+    User,
+    /// The image was not given.
+    NoImage,
+    /// `/etc/passwd` could not be read.
+    Passwd,
+    /// `/etc/group` could not be read.
+    Group,
+}
+
+impl GroupsUnknown {
+    fn message(&self, cri_user: &Fact<CriUser>, image_name: &str) -> String {
+        match self {
+            GroupsUnknown::User => match &cri_user.value {
+                Known::Unknown(r) => format!("image group memberships are unknown: {r}"),
+                Known::Known(_) => "image group memberships are unknown".into(),
+            },
+            GroupsUnknown::NoImage => format!(
+                "image /etc/group memberships (policy Merge) are unknown: {}",
+                image_missing(image_name)
+            ),
+            GroupsUnknown::Passwd => "the image's /etc/passwd could not be read".into(),
+            GroupsUnknown::Group => "the image's /etc/group could not be read".into(),
+        }
+    }
+}
+
 /// containerd `WithAdditionalGIDs`: the groups whose member list names the user, except a group
-/// named like the user.
-fn image_groups(
+/// named like the user (gid and group name, borrowed from the image).
+fn image_groups<'i>(
     cri_user: &Fact<CriUser>,
-    image_name: &str,
-    image: Option<&ImageInfo>,
-) -> Result<Vec<(i64, String)>, String> {
+    image: Option<&'i ImageInfo>,
+) -> Result<Vec<(i64, &'i str)>, GroupsUnknown> {
     let user = match &cri_user.value {
         Known::Known(u) => u,
-        Known::Unknown(r) => return Err(format!("image group memberships are unknown: {r}")),
+        Known::Unknown(_) => return Err(GroupsUnknown::User),
     };
     let Some(img) = image else {
-        return Err(format!(
-            "image /etc/group memberships (policy Merge) are unknown: {}",
-            image_missing(image_name)
-        ));
+        return Err(GroupsUnknown::NoImage);
     };
-    let username = match user {
-        CriUser::Username(n) => n.clone(),
+    let username: &str = match user {
+        CriUser::Username(n) => n,
         CriUser::Uid(u) => match img.passwd.entries() {
-            None => return Err("the image's /etc/passwd could not be read".into()),
+            None => return Err(GroupsUnknown::Passwd),
             Some(entries) => match entries.iter().find(|e| e.uid == *u) {
-                Some(e) => e.name.clone(),
+                Some(e) => &e.name,
                 None => return Ok(Vec::new()),
             },
         },
     };
     match img.group.entries() {
-        None => Err("the image's /etc/group could not be read".into()),
+        None => Err(GroupsUnknown::Group),
         Some(entries) => Ok(entries
             .iter()
-            .filter(|g| g.name != username && g.members.contains(&username))
-            .map(|g| (g.gid, g.name.clone()))
+            .filter(|g| g.name != username && g.members.iter().any(|m| m == username))
+            .map(|g| (g.gid, g.name.as_str()))
             .collect()),
     }
+}
+
+/// `spec.securityContext.supplementalGroups[i]`, borrowed from a table for the first indices.
+fn supplemental_groups_path(i: usize) -> Cow<'static, str> {
+    const STATIC: usize = 16;
+    static TABLE: OnceLock<Vec<String>> = OnceLock::new();
+    if i >= STATIC {
+        return format!("spec.securityContext.supplementalGroups[{i}]").into();
+    }
+    let table = TABLE.get_or_init(|| {
+        (0..STATIC)
+            .map(|i| format!("spec.securityContext.supplementalGroups[{i}]"))
+            .collect()
+    });
+    Cow::Borrowed(table[i].as_str())
 }

@@ -13,6 +13,7 @@ mod node;
 mod nonroot;
 mod notes;
 mod paths;
+mod quoted;
 mod seccomp;
 mod volumes;
 
@@ -23,11 +24,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 pub use admission::{Rejection, SAFE_SYSCTLS, sysctl_namespace};
-pub use caps::{OciCaps, ProcCaps, oci_caps, proc_caps, unknown_names};
+pub use caps::{CapList, OciCaps, ProcCaps, oci_caps, proc_caps, unknown_names};
 pub use container::{ContainerKind, ContainerRef, all_containers};
 pub use effective::{EffectiveContext, FromField, effective};
 pub use fact::{Fact, Known, Source};
-pub use identity::{CriUser, Groups, GroupsPolicy, Identity};
+pub use identity::{CriUser, GidSources, Groups, GroupsPolicy, IdLine, Identity};
 pub use lsm::{AppArmor, AppArmorChoice, CONTAINERD_APPARMOR_PROFILE, SELinuxOptionsView, SeLinux};
 pub use node::NodeConfig;
 pub use nonroot::NonRootVerdict;
@@ -36,6 +37,7 @@ pub use paths::{MASKED_PATHS, READONLY_PATHS};
 pub use seccomp::{Seccomp, SeccompChoice};
 pub use volumes::{VolumeOwnership, mode_string};
 
+use crate::caps::CapSet;
 use crate::image::ImageInfo;
 
 /// Why a container does not start, as its waiting state would say.
@@ -59,24 +61,35 @@ pub struct LinuxUser {
     pub supplemental_groups: Vec<i64>,
 }
 
-/// Everything secctx predicts for one container.
-#[derive(Clone, Debug, Serialize)]
+/// [`LinuxUser`] borrowed from the identity, serialized the same way.
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct LinuxUserRef<'a> {
+    uid: i64,
+    gid: i64,
+    supplemental_groups: &'a [i64],
+}
+
+/// Everything secctx predicts for one container.
+#[derive(Clone, Debug)]
 pub struct ResolvedContainer {
     /// Container name.
     pub name: String,
     /// Which list it is in.
     pub kind: ContainerKind,
-    /// Its path (`spec.containers[0]`).
-    pub path: String,
+    /// Its path (`spec.containers[0]`), borrowed from a table for the first containers of
+    /// each list.
+    pub path: Cow<'static, str>,
     /// Its image reference.
     pub image: String,
     /// Where the image data came from, when given.
     pub image_source: Option<String>,
     /// uid, gid, groups.
     pub identity: Identity,
-    /// busybox `id` output, when known.
-    pub id_line: Option<String>,
+    /// `Some(dac)` when the busybox `id` output is known ([`ResolvedContainer::id_line`]
+    /// writes it); `dac`: the process holds CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH, so it can
+    /// read the image's name files whatever their mode.
+    pub id_dac_override: Option<bool>,
     /// `privileged`.
     pub privileged: Fact<bool>,
     /// The OCI capability lists.
@@ -105,10 +118,76 @@ pub struct ResolvedContainer {
     pub run_as_non_root: NonRootVerdict,
     /// Why the container would not start, if it would not.
     pub start_error: Option<StartError>,
-    /// `status.containerStatuses[].user.linux`, when known.
-    pub status_user: Option<LinuxUser>,
     /// Trap notes.
     pub notes: Vec<Note>,
+}
+
+/// `CAP_DAC_OVERRIDE`'s bit.
+const DAC_OVERRIDE: u8 = 1;
+/// `CAP_DAC_READ_SEARCH`'s bit.
+const DAC_READ_SEARCH: u8 = 2;
+
+impl ResolvedContainer {
+    /// `status.containerStatuses[].user.linux`, when known (the uid, the gid and the complete
+    /// list of additional gids), built from the identity when asked for.
+    pub fn status_user(&self) -> Option<LinuxUser> {
+        self.status_user_ref().map(|u| LinuxUser {
+            uid: u.uid,
+            gid: u.gid,
+            supplemental_groups: u.supplemental_groups.to_vec(),
+        })
+    }
+
+    fn status_user_ref(&self) -> Option<LinuxUserRef<'_>> {
+        let id = &self.identity;
+        match (id.uid.get(), id.gid.get(), &id.groups.incomplete) {
+            (Some(uid), Some(gid), None) => Some(LinuxUserRef {
+                uid: *uid,
+                gid: *gid,
+                supplemental_groups: &id.groups.gids,
+            }),
+            _ => None,
+        }
+    }
+
+    /// busybox `id` output, when known: written when displayed or serialized.
+    pub fn id_line(&self) -> Option<IdLine<'_>> {
+        self.id_dac_override
+            .and_then(|dac| self.identity.id_line_display(dac))
+    }
+}
+
+/// Serialized by hand so that the `id` line is written from the identity (`idLine`, in the
+/// place and form a stored string had: `docs/explain-json.md`).
+impl Serialize for ResolvedContainer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ResolvedContainer", 23)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("path", &self.path)?;
+        st.serialize_field("image", &self.image)?;
+        st.serialize_field("imageSource", &self.image_source)?;
+        st.serialize_field("identity", &self.identity)?;
+        st.serialize_field("idLine", &self.id_line())?;
+        st.serialize_field("privileged", &self.privileged)?;
+        st.serialize_field("ociCaps", &self.oci_caps)?;
+        st.serialize_field("ignoredCaps", &self.ignored_caps)?;
+        st.serialize_field("caps", &self.caps)?;
+        st.serialize_field("noNewPrivs", &self.no_new_privs)?;
+        st.serialize_field("seccomp", &self.seccomp)?;
+        st.serialize_field("apparmor", &self.apparmor)?;
+        st.serialize_field("selinux", &self.selinux)?;
+        st.serialize_field("procMount", &self.proc_mount)?;
+        st.serialize_field("maskedPaths", &self.masked_paths)?;
+        st.serialize_field("readonlyPaths", &self.readonly_paths)?;
+        st.serialize_field("readOnlyRootFilesystem", &self.read_only_root_filesystem)?;
+        st.serialize_field("runAsNonRoot", &self.run_as_non_root)?;
+        st.serialize_field("startError", &self.start_error)?;
+        st.serialize_field("statusUser", &self.status_user_ref())?;
+        st.serialize_field("notes", &self.notes)?;
+        st.end()
+    }
 }
 
 /// The pod's namespaces.
@@ -140,8 +219,9 @@ pub struct ResolvedPod {
     pub rejections: Vec<Rejection>,
     /// Namespaces.
     pub namespaces: Namespaces,
-    /// Sysctls set in the sandbox, with their source.
-    pub sysctls: Vec<(String, String, Source)>,
+    /// Sysctls set in the sandbox (name, value), with their source; the runtime defaults are
+    /// borrowed.
+    pub sysctls: Vec<(Cow<'static, str>, Cow<'static, str>, Source)>,
     /// Volume ownership.
     pub volumes: Vec<VolumeOwnership>,
     /// Containers in init, regular, ephemeral order.
@@ -173,9 +253,15 @@ pub fn resolve_pod<'i>(
     let pod_sc = spec.security_context.as_ref();
     let host_network = spec.host_network == Some(true);
     let user_ns = spec.host_users == Some(false);
-    let containers: Vec<ResolvedContainer> = all_containers(spec)
-        .map(|c| resolve_container(meta, spec, &c, images(c.image), node, &pod_ref))
-        .collect();
+    // Sized once: a container is large, and growing the list would copy them.
+    let count = spec.init_containers.as_ref().map_or(0, Vec::len)
+        + spec.containers.len()
+        + spec.ephemeral_containers.as_ref().map_or(0, Vec::len);
+    let mut containers: Vec<ResolvedContainer> = Vec::with_capacity(count);
+    containers.extend(
+        all_containers(spec)
+            .map(|c| resolve_container(meta, spec, &c, images(c.image), node, &pod_ref)),
+    );
 
     let mut rejections = Vec::new();
     if let Some(r) = admission::check_apparmor(containers.iter().any(|c| c.apparmor.required), node)
@@ -189,31 +275,33 @@ pub fn resolve_pod<'i>(
         rejections.push(r);
     }
 
-    let mut sysctls: Vec<(String, String, Source)> = pod_sc
+    let mut sysctls: Vec<(Cow<'static, str>, Cow<'static, str>, Source)> = pod_sc
         .and_then(|s| s.sysctls.as_ref())
         .into_iter()
         .flatten()
         .enumerate()
         .map(|(i, s)| {
             (
-                s.name.clone(),
-                s.value.clone(),
+                Cow::Owned(s.name.clone()),
+                Cow::Owned(s.value.clone()),
                 Source::PodField(format!("spec.securityContext.sysctls[{i}]").into()),
             )
         })
         .collect();
-    let has = |sysctls: &[(String, String, Source)], n: &str| sysctls.iter().any(|s| s.0 == n);
+    let has = |sysctls: &[(Cow<'static, str>, Cow<'static, str>, Source)], n: &str| {
+        sysctls.iter().any(|s| s.0 == n)
+    };
     if !host_network && !has(&sysctls, "net.ipv4.ip_unprivileged_port_start") {
         sysctls.push((
-            "net.ipv4.ip_unprivileged_port_start".into(),
-            "0".into(),
+            Cow::Borrowed("net.ipv4.ip_unprivileged_port_start"),
+            Cow::Borrowed("0"),
             Source::RuntimeDefault("containerd enable_unprivileged_ports (default true)".into()),
         ));
     }
     if !host_network && !user_ns && !has(&sysctls, "net.ipv4.ping_group_range") {
         sysctls.push((
-            "net.ipv4.ping_group_range".into(),
-            "0 2147483647".into(),
+            Cow::Borrowed("net.ipv4.ping_group_range"),
+            Cow::Borrowed("0 2147483647"),
             Source::RuntimeDefault("containerd enable_unprivileged_icmp (default true)".into()),
         ));
     }
@@ -262,7 +350,7 @@ fn resolve_container(
         None => Fact::known(false, Source::RuntimeDefault("privileged unset".into())),
     };
     let is_priv = *privileged.get().unwrap_or(&false);
-    let oci_caps = oci_caps(
+    let (oci_caps, cap_set, unknown_caps) = caps::oci_caps_and_set(
         eff.capabilities.as_ref().map(|c| c.value),
         is_priv,
         node.cap_last_cap,
@@ -280,7 +368,7 @@ fn resolve_container(
     let nnp = *no_new_privs.get().unwrap_or(&false);
     let caps = match identity.uid.get() {
         Some(uid) => Fact::known(
-            caps::proc_caps_on(&oci_caps, *uid, nnp, node.cap_last_cap),
+            caps::proc_caps_of_set(cap_set, *uid, node.cap_last_cap),
             match &eff.capabilities {
                 Some(f) => f.source.clone(),
                 None if is_priv => privileged.source.clone(),
@@ -342,18 +430,6 @@ fn resolve_container(
             message: format!("failed to generate container spec: failed to apply OCI options: {e}"),
         })
     };
-    let status_user = match (
-        identity.uid.get(),
-        identity.gid.get(),
-        &identity.groups.incomplete,
-    ) {
-        (Some(uid), Some(gid), None) => Some(LinuxUser {
-            uid: *uid,
-            gid: *gid,
-            supplemental_groups: identity.groups.gids.clone(),
-        }),
-        _ => None,
-    };
     let notes = notes::notes(&notes::NoteInput {
         eff: &eff,
         identity: &identity,
@@ -366,18 +442,23 @@ fn resolve_container(
     ResolvedContainer {
         name: c.name.to_string(),
         kind: c.kind,
-        path: c.path_to(""),
+        path: c.path_static(),
         image: c.image.to_string(),
         image_source: image.map(|i| i.source.clone()),
-        id_line: match (&identity.groups.incomplete, caps.get()) {
-            (None, Some(c)) => identity.id_line(
-                c.eff.contains("CAP_DAC_OVERRIDE") || c.eff.contains("CAP_DAC_READ_SEARCH"),
-            ),
+        id_dac_override: match (&identity.groups.incomplete, caps.get()) {
+            (None, Some(c)) => {
+                Some(c.eff.contains_bit(DAC_OVERRIDE) || c.eff.contains_bit(DAC_READ_SEARCH))
+            }
             _ => None,
         },
         identity,
         privileged,
-        ignored_caps: caps::ignored_names(&oci_caps, node.cap_last_cap),
+        // Nothing to ignore unless a name is unknown or above the node's last capability.
+        ignored_caps: if unknown_caps || cap_set.0 & !CapSet::all(node.cap_last_cap).0 != 0 {
+            caps::ignored_names(&oci_caps, node.cap_last_cap)
+        } else {
+            Vec::new()
+        },
         oci_caps,
         caps,
         no_new_privs,
@@ -390,7 +471,6 @@ fn resolve_container(
         read_only_root_filesystem,
         run_as_non_root,
         start_error,
-        status_user,
         notes,
     }
 }

@@ -1,5 +1,7 @@
 //! The node being predicted: kubelet and containerd options and what the kernel supports.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// A node's settings that change what a container gets. The defaults are a stock kubelet and
@@ -9,8 +11,9 @@ use serde::Serialize;
 pub struct NodeConfig {
     /// kubelet `seccompDefault` (default false: no profile means Unconfined).
     pub seccomp_default: bool,
-    /// kubelet seccomp profile root (`<root-dir>/seccomp`).
-    pub seccomp_profile_root: String,
+    /// kubelet seccomp profile root (`<root-dir>/seccomp`); borrowed for the default, so
+    /// copying a default config costs no allocation.
+    pub seccomp_profile_root: Cow<'static, str>,
     /// The highest capability the node's kernel knows (`/proc/sys/kernel/cap_last_cap`); `ALL`
     /// and privileged mean every capability up to it.
     pub cap_last_cap: u8,
@@ -30,7 +33,7 @@ impl Default for NodeConfig {
     fn default() -> NodeConfig {
         NodeConfig {
             seccomp_default: false,
-            seccomp_profile_root: "/var/lib/kubelet/seccomp".into(),
+            seccomp_profile_root: Cow::Borrowed("/var/lib/kubelet/seccomp"),
             cap_last_cap: crate::caps::LAST_CAP,
             apparmor: false,
             selinux: false,

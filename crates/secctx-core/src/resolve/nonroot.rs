@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::effective::EffectiveContext;
+use super::quoted::Quoted;
 use crate::image::ImageInfo;
 
 /// The verdict.
@@ -34,14 +35,16 @@ pub fn verify_run_as_non_root(
     if let Some(u) = &eff.run_as_user {
         if u.value == 0 {
             return NonRootVerdict::Fails(format!(
-                "container's runAsUser breaks non-root policy (pod: {pod_ref:?}, container: {container})"
+                "container's runAsUser breaks non-root policy (pod: {}, container: {container})",
+                Quoted(pod_ref)
             ));
         }
         return NonRootVerdict::Passes;
     }
     let Some(img) = image else {
         return NonRootVerdict::Unknown(format!(
-            "runAsNonRoot is set without runAsUser, so the image USER decides; image {image_name:?} was not given (use --image {image_name}=PATH)"
+            "runAsNonRoot is set without runAsUser, so the image USER decides; image {} was not given (use --image {image_name}=PATH)",
+            Quoted(image_name)
         ));
     };
     // getImageUser: numeric USER → uid; a name → username; empty → uid 0.
@@ -53,14 +56,17 @@ pub fn verify_run_as_non_root(
     };
     match uid {
         None => NonRootVerdict::Fails(format!(
-            "container has runAsNonRoot and image has non-numeric user ({user}), cannot verify user is non-root (pod: {pod_ref:?}, container: {container})"
+            "container has runAsNonRoot and image has non-numeric user ({user}), cannot verify user is non-root (pod: {}, container: {container})",
+            Quoted(pod_ref)
         )),
         Some(0) => NonRootVerdict::Fails(format!(
-            "container has runAsNonRoot and image will run as root (pod: {pod_ref:?}, container: {container})"
+            "container has runAsNonRoot and image will run as root (pod: {}, container: {container})",
+            Quoted(pod_ref)
         )),
         Some(u) if !(0..=i64::from(i32::MAX)).contains(&u) => NonRootVerdict::Fails(format!(
-            "container has runAsNonRoot and image has an invalid user id ({u}). (Must be 1-({})): must be between 0 and 2147483647, inclusive (pod: {pod_ref:?}, container: {container})",
-            i32::MAX
+            "container has runAsNonRoot and image has an invalid user id ({u}). (Must be 1-({})): must be between 0 and 2147483647, inclusive (pod: {}, container: {container})",
+            i32::MAX,
+            Quoted(pod_ref)
         )),
         Some(_) => NonRootVerdict::Passes,
     }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::caps::ProcCaps;
 use super::effective::EffectiveContext;
 use super::identity::{CriUser, Identity};
+use super::quoted::{Quoted, QuotedList};
 use crate::caps::CapSet;
 use crate::image::ImageInfo;
 
@@ -38,24 +39,14 @@ pub struct NoteInput<'a, 'b> {
 /// The notes that apply.
 pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
     let mut out = Vec::new();
-    let adds: Vec<&str> = i
-        .eff
-        .capabilities
-        .as_ref()
+    // Borrowed slices (no list built); `QuotedList` prints them as `{:?}` would.
+    let caps_field = i.eff.capabilities.as_ref();
+    let adds: &[String] = caps_field
         .and_then(|c| c.value.add.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .map(String::as_str)
-        .collect();
-    let drops: Vec<&str> = i
-        .eff
-        .capabilities
-        .as_ref()
+        .unwrap_or_default();
+    let drops: &[String] = caps_field
         .and_then(|c| c.value.drop.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .map(String::as_str)
-        .collect();
+        .unwrap_or_default();
     let uid = i.identity.uid.get().copied();
     if let (Some(uid), Some(caps)) = (uid, i.caps)
         && uid != 0
@@ -63,7 +54,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
         && caps.eff == CapSet::EMPTY
     {
         let mut msg = format!(
-            "capabilities.add {adds:?} is in the bounding set only: uid {uid} is not root, so after execve CapPrm and CapEff are 0 (Kubernetes sets no ambient capabilities); only a binary with file capabilities could use them"
+            "capabilities.add {} is in the bounding set only: uid {uid} is not root, so after execve CapPrm and CapEff are 0 (Kubernetes sets no ambient capabilities); only a binary with file capabilities could use them",
+            QuotedList(adds)
         );
         if adds
             .iter()
@@ -77,7 +69,7 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
             message: msg.into(),
         });
     }
-    for list in [("add", &adds), ("drop", &drops)] {
+    for list in [("add", adds), ("drop", drops)] {
         for name in list.1.iter() {
             if name.eq_ignore_ascii_case("ALL") && *name != "ALL" {
                 out.push(Note {
@@ -88,7 +80,11 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
                     )
             .into(),
                 });
-            } else if name.to_ascii_uppercase().starts_with("CAP_") {
+            } else if name
+                .as_bytes()
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"CAP_"))
+            {
                 out.push(Note {
                     code: "cap-prefix",
                     message: format!(
@@ -98,7 +94,7 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
                     )
             .into(),
                 });
-            } else if !name.eq_ignore_ascii_case("ALL") && *name != name.to_uppercase() {
+            } else if !name.eq_ignore_ascii_case("ALL") && !is_upper(name) {
                 out.push(Note {
                     code: "cap-case",
                     message: format!(
@@ -130,8 +126,8 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
         out.push(Note {
             code: "image-group-ignored",
             message: format!(
-                "the image USER {:?} names a group, but the kubelet passes only the user part; the primary gid comes from /etc/passwd (or 0); set runAsGroup to choose it",
-                img.user
+                "the image USER {} names a group, but the kubelet passes only the user part; the primary gid comes from /etc/passwd (or 0); set runAsGroup to choose it",
+                Quoted(&img.user)
             )
             .into(),
         });
@@ -149,4 +145,12 @@ pub fn notes(i: &NoteInput<'_, '_>) -> Vec<Note> {
         });
     }
     out
+}
+
+/// `name == name.to_uppercase()`, without building the upper-cased string.
+fn is_upper(name: &str) -> bool {
+    name.chars().all(|c| {
+        let mut u = c.to_uppercase();
+        u.next() == Some(c) && u.next().is_none()
+    })
 }

@@ -71,7 +71,7 @@ fn resolve_example(file: &str) -> ResolvedPod {
 fn row(c: &ResolvedContainer) -> Row {
     let caps = c.caps.get().unwrap();
     Row {
-        id: c.id_line.clone(),
+        id: c.id_line().map(|l| l.to_string()),
         prm: caps.prm.to_string(),
         eff: caps.eff.to_string(),
         bnd: caps.bnd.to_string(),
@@ -109,7 +109,7 @@ fn security_context() {
     let pod = resolve_example("security-context.yaml");
     let v = &pod.volumes[0];
     assert_eq!(v.root.as_deref(), Some("drwxrwsrwx root 2000"));
-    let u = pod.containers[0].status_user.as_ref().unwrap();
+    let u = pod.containers[0].status_user().unwrap();
     assert_eq!(
         (u.uid, u.gid, u.supplemental_groups.clone()),
         (1000, 3000, vec![2000, 3000, 4000])
@@ -181,7 +181,7 @@ fn security_context_6_strict() {
         0,
     );
     let pod = resolve_example("security-context-6.yaml");
-    let u = pod.containers[0].status_user.as_ref().unwrap();
+    let u = pod.containers[0].status_user().unwrap();
     assert_eq!(u.supplemental_groups, vec![3000, 4000]);
 }
 
@@ -238,7 +238,7 @@ fn proc_mount_unmasked() {
     assert!(c.masked_paths.is_empty() && c.readonly_paths.is_empty());
     assert_eq!(pod.namespaces.user, "pod");
     assert_eq!(
-        c.id_line.as_deref(),
+        c.id_line().map(|l| l.to_string()).as_deref(),
         Some("uid=0(root) gid=0(root) groups=0(root),10(wheel)")
     );
 }
@@ -292,6 +292,6 @@ fn unknown_image_is_reported_not_guessed() {
     assert!(
         matches!(c.identity.uid.value, Known::Unknown(ref r) if r.contains("--image nginx=PATH"))
     );
-    assert!(c.id_line.is_none());
+    assert!(c.id_line().is_none());
     assert!(c.caps.get().is_none());
 }

@@ -28,7 +28,7 @@ fn phases_follow_get_phase() {
     let (spec, r) = pod(TWO);
     let policy = spec.restart_policy.as_deref();
     let mut s = PodStatus::admitted(&r, "t0");
-    let user = r.containers[0].status_user.clone();
+    let user = r.containers[0].status_user();
     s.container_mut("i")
         .unwrap()
         .set_running("c1", "t1", user.as_ref());
