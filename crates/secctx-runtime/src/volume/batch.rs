@@ -38,16 +38,16 @@ impl Batch {
         self.entries.len() >= BATCH_ENTRIES
     }
 
-    /// Calls `f` on every entry in inode order until it returns false, then empties the batch
-    /// (keeping its buffers for the next one).
-    pub(crate) fn drain_sorted(&mut self, mut f: impl FnMut(&CStr) -> bool) {
+    /// Calls `f` on every entry (inode number, name) in inode order until it returns false,
+    /// then empties the batch (keeping its buffers for the next one).
+    pub(crate) fn drain_sorted(&mut self, mut f: impl FnMut(u64, &CStr) -> bool) {
         self.entries.sort_unstable_by_key(|e| e.0);
-        for &(_, start, len) in &self.entries {
+        for &(ino, start, len) in &self.entries {
             let (start, len) = (start as usize, len as usize);
             let Ok(name) = CStr::from_bytes_with_nul(&self.names[start..start + len]) else {
                 continue;
             };
-            if !f(name) {
+            if !f(ino, name) {
                 break;
             }
         }
@@ -67,11 +67,11 @@ mod tests {
         b.push(10, c"a");
         b.push(20, c"bb");
         let mut seen = Vec::new();
-        b.drain_sorted(|n| {
+        b.drain_sorted(|_, n| {
             seen.push(n.to_str().unwrap().to_owned());
             true
         });
         assert_eq!(seen, ["a", "bb", "c"]);
-        b.drain_sorted(|_| panic!("empty"));
+        b.drain_sorted(|_, _| panic!("empty"));
     }
 }

@@ -64,13 +64,13 @@ pub fn set_ownership_with_progress(
             path: root.to_path_buf(),
             source: e.into(),
         })?;
-        // Two workers per core: on a cold cache every lstat may wait for the disk.
+        // One worker per core plus one: on a warm cache the walk is all kernel CPU work and
+        // more workers only add switching (4 workers on 2 cores cost ~10% more CPU than 3),
+        // while the extra one keeps the cores busy when an lstat waits for the disk.
         let threads = std::env::var("SECCTX_FSGROUP_THREADS")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(4, |n| (2 * n.get()).max(4))
-            });
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(3, |n| n.get() + 1));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .stack_size(16 << 20)
@@ -214,7 +214,7 @@ impl<'a> Walk<'a> {
     /// A directory, already open: its entries (in batches, each in inode order), then its
     /// subdirectories (in parallel), then itself.
     fn dir(&self, fd: BorrowedFd<'_>, path: &Path) {
-        let mut subdirs: Vec<CString> = Vec::new();
+        let mut subdirs: Vec<(u64, CString)> = Vec::new();
         let mut batch = Batch::new();
         let mut tally = Tally::default();
         let listed = sys::for_each_entry(fd, |ino, name| {
@@ -238,9 +238,11 @@ impl<'a> Walk<'a> {
         if self.stopped() {
             return;
         }
+        // In inode order too, so that each worker's share is a run of neighbouring inodes.
+        subdirs.sort_unstable_by_key(|s| s.0);
         subdirs
             .par_iter()
-            .for_each(|name| self.subdir(fd, name, path));
+            .for_each(|(_, name)| self.subdir(fd, name, path));
         drop(subdirs);
         if self.stopped() {
             return;
@@ -258,16 +260,16 @@ impl<'a> Walk<'a> {
         &self,
         fd: BorrowedFd<'_>,
         batch: &mut Batch,
-        subdirs: &mut Vec<CString>,
+        subdirs: &mut Vec<(u64, CString)>,
         path: &Path,
         tally: &mut Tally,
     ) {
-        batch.drain_sorted(|name| {
+        batch.drain_sorted(|ino, name| {
             if self.stopped() {
                 return false;
             }
             match sys::lstat_at(fd, name) {
-                Ok(st) if sys::is_dir(&st) => subdirs.push(name.to_owned()),
+                Ok(st) if sys::is_dir(&st) => subdirs.push((ino, name.to_owned())),
                 Ok(st) => self.leaf(fd, name, &st, path, tally),
                 Err(e) => {
                     self.abort(stat_error(&child(path, name), e));
