@@ -71,6 +71,24 @@ fn always_read_write() {
     check(1, ENTRIES, req(3000, ChangePolicy::Always, false), |_| {});
 }
 
+/// A directory with more entries than one listing batch (4096, handed out in inode order) holds,
+/// setuid files and a subdirectory among them: every batch is handled, nothing twice.
+#[test]
+fn a_directory_larger_than_one_batch() {
+    check(7, 500, req(3000, ChangePolicy::Always, false), |vol| {
+        let big = vol.join("big");
+        fs::create_dir(&big).unwrap();
+        for i in 0..9000 {
+            let p = big.join(format!("e{i}"));
+            fs::write(&p, b"").unwrap();
+            let mode = if i % 7 == 0 { 0o4750 } else { 0o600 };
+            fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+        }
+        fs::create_dir(big.join("sub")).unwrap();
+        fs::write(big.join("sub").join("x"), b"").unwrap();
+    });
+}
+
 #[test]
 fn always_read_only() {
     check(2, ENTRIES, req(3000, ChangePolicy::Always, true), |_| {});

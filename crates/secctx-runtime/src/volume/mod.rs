@@ -7,6 +7,7 @@
 //! * [`mode`]: the pure bit rules (masks, the `OnRootMismatch` test).
 //! * [`Progress`] and [`messages`]: a live entry counter and the kubelet's slow-change texts.
 
+mod batch;
 mod error;
 pub mod messages;
 pub mod mode;

@@ -151,11 +151,11 @@ fn fchmodat2_nofollow(dir: BorrowedFd<'_>, name: &CStr, mode: u32) -> Result<(),
     }
 }
 
-/// Reads every entry name of `dir` except `.` and `..`, in readdir order, into `f`. Uses one
-/// fixed buffer; nothing is collected.
+/// Reads every entry of `dir` except `.` and `..`, in readdir order, into `f` as (inode
+/// number, name). Uses one fixed buffer; nothing is collected.
 pub(crate) fn for_each_entry(
     dir: BorrowedFd<'_>,
-    mut f: impl FnMut(&CStr) -> bool,
+    mut f: impl FnMut(u64, &CStr) -> bool,
 ) -> Result<(), Errno> {
     let mut buf = vec![MaybeUninit::<u8>::uninit(); 32 * 1024];
     let mut it = RawDir::new(dir.as_fd(), &mut buf);
@@ -166,7 +166,7 @@ pub(crate) fn for_each_entry(
         if bytes == b"." || bytes == b".." {
             continue;
         }
-        if !f(name) {
+        if !f(entry.ino(), name) {
             break;
         }
     }
