@@ -10,9 +10,8 @@ use super::fast_path;
 use super::location::Location;
 use super::quote::go_quote;
 use super::registry::{Registry, default_registry};
-use super::result::{self, CheckResult, UNKNOWN_FORBIDDEN_REASON};
+use super::result::{self, CheckResult, ContainerIds, UNKNOWN_FORBIDDEN_REASON};
 use super::version::LevelVersion;
-use super::visit::ContainerId;
 use crate::path::FieldPath;
 
 /// How many violations room is made for at the first one (more grow the list as usual).
@@ -30,7 +29,7 @@ pub struct Violation {
     /// Offending field paths, rooted at the pod (see [`crate::pss::visit`] for missing fields).
     pub fields: Vec<Location>,
     /// Containers involved, in visit order (see [`Violation::container_names`]).
-    pub containers: Vec<ContainerId>,
+    pub containers: ContainerIds,
 }
 
 impl Violation {

@@ -4,8 +4,14 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use super::location::Location;
 use super::visit::ContainerId;
+
+/// The containers a finding involves, in visit order: up to two are held inline (no heap
+/// allocation for the common one- or two-container finding).
+pub type ContainerIds = SmallVec<[ContainerId; 2]>;
 
 /// Placeholder shown for a forbidden result whose reason is empty (PSA `UnknownForbiddenReason`).
 pub const UNKNOWN_FORBIDDEN_REASON: &str = "unknown forbidden reason";
@@ -31,7 +37,7 @@ pub enum CheckResult {
         /// Offending field paths, rooted at the pod (`spec.…`, `metadata.annotations[…]`).
         fields: Vec<Location>,
         /// The containers involved, in visit order.
-        containers: Vec<ContainerId>,
+        containers: ContainerIds,
     },
 }
 
@@ -42,7 +48,7 @@ impl CheckResult {
             reason: reason.into(),
             detail: detail.into(),
             fields: Vec::new(),
-            containers: Vec::new(),
+            containers: ContainerIds::new(),
         }
     }
 

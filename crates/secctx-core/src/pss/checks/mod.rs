@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::level::Level;
-use super::result::{CheckResult, push_containers_phrase};
+use super::result::{CheckResult, ContainerIds, push_containers_phrase};
 use super::version::Version;
 use super::visit::{ContainerId, ContainerRef, containers};
 use crate::pss::location::Location;
@@ -220,7 +220,7 @@ where
 #[derive(Default)]
 pub(crate) struct Findings {
     fields: Vec<Location>,
-    containers: Vec<ContainerId>,
+    containers: ContainerIds,
 }
 
 impl Findings {
@@ -228,7 +228,7 @@ impl Findings {
     pub(crate) fn with_capacity(n: usize) -> Findings {
         Findings {
             fields: Vec::with_capacity(n),
-            containers: Vec::with_capacity(n),
+            containers: ContainerIds::with_capacity(n),
         }
     }
 
@@ -237,7 +237,7 @@ impl Findings {
     pub(crate) fn for_fields(n: usize) -> Findings {
         Findings {
             fields: Vec::with_capacity(n),
-            containers: Vec::new(),
+            containers: ContainerIds::new(),
         }
     }
 
