@@ -10,7 +10,7 @@ use super::fast_path;
 use super::location::Location;
 use super::quote::go_quote;
 use super::registry::{Registry, default_registry};
-use super::result::{self, CheckResult, ContainerIds, UNKNOWN_FORBIDDEN_REASON};
+use super::result::{self, CheckResult, ContainerIds, Locations, UNKNOWN_FORBIDDEN_REASON};
 use super::version::LevelVersion;
 use crate::path::FieldPath;
 
@@ -27,7 +27,7 @@ pub struct Violation {
     /// The detail (may be empty).
     pub detail: String,
     /// Offending field paths, rooted at the pod (see [`crate::pss::visit`] for missing fields).
-    pub fields: Vec<Location>,
+    pub fields: Locations,
     /// Containers involved, in visit order (see [`Violation::container_names`]).
     pub containers: ContainerIds,
 }
@@ -125,7 +125,7 @@ impl Registry {
             {
                 if violations.is_empty() {
                     // One allocation for the violations this pod is likely to have, kept small
-                    // enough (8 × 112 bytes) for the allocator's per-thread cache: room for
+                    // enough (8 violations) for the allocator's per-thread cache: room for
                     // every remaining check (~1.5 KB) would take malloc's slow path every time.
                     violations.reserve_exact((checks.len() - i).min(VIOLATIONS_RESERVED));
                 }

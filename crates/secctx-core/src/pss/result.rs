@@ -13,6 +13,10 @@ use super::visit::ContainerId;
 /// allocation for the common one- or two-container finding).
 pub type ContainerIds = SmallVec<[ContainerId; 2]>;
 
+/// The offending field paths of a finding: one is held inline (most findings name one field),
+/// more spill to the heap.
+pub type Locations = SmallVec<[Location; 1]>;
+
 /// Placeholder shown for a forbidden result whose reason is empty (PSA `UnknownForbiddenReason`).
 pub const UNKNOWN_FORBIDDEN_REASON: &str = "unknown forbidden reason";
 
@@ -35,7 +39,7 @@ pub enum CheckResult {
         /// Specifics, e.g. `hostNetwork=true, hostPID=true`. May be empty.
         detail: String,
         /// Offending field paths, rooted at the pod (`spec.…`, `metadata.annotations[…]`).
-        fields: Vec<Location>,
+        fields: Locations,
         /// The containers involved, in visit order.
         containers: ContainerIds,
     },
@@ -47,7 +51,7 @@ impl CheckResult {
         CheckResult::Forbidden {
             reason: reason.into(),
             detail: detail.into(),
-            fields: Vec::new(),
+            fields: Locations::new(),
             containers: ContainerIds::new(),
         }
     }

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::level::Level;
-use super::result::{CheckResult, ContainerIds, push_containers_phrase};
+use super::result::{CheckResult, ContainerIds, Locations, push_containers_phrase};
 use super::version::Version;
 use super::visit::{ContainerId, ContainerRef, containers};
 use crate::pss::location::Location;
@@ -219,7 +219,7 @@ where
 /// Locations collected while building a forbidden result.
 #[derive(Default)]
 pub(crate) struct Findings {
-    fields: Vec<Location>,
+    fields: Locations,
     containers: ContainerIds,
 }
 
@@ -227,7 +227,7 @@ impl Findings {
     /// Findings with room for `n` fields and containers.
     pub(crate) fn with_capacity(n: usize) -> Findings {
         Findings {
-            fields: Vec::with_capacity(n),
+            fields: Locations::with_capacity(n),
             containers: ContainerIds::with_capacity(n),
         }
     }
@@ -236,7 +236,7 @@ impl Findings {
     /// for the container list).
     pub(crate) fn for_fields(n: usize) -> Findings {
         Findings {
-            fields: Vec::with_capacity(n),
+            fields: Locations::with_capacity(n),
             containers: ContainerIds::new(),
         }
     }
