@@ -124,9 +124,9 @@ impl Registry {
             } = (active.check)(meta, spec)
             {
                 if violations.is_empty() {
-                    // One allocation for the violations this pod is likely to have, kept small
-                    // enough (8 violations) for the allocator's per-thread cache: room for
-                    // every remaining check (~1.5 KB) would take malloc's slow path every time.
+                    // One allocation for the violations this pod is likely to have, capped at
+                    // 8: room for every remaining check would be a large block that takes
+                    // malloc's slow path every time.
                     violations.reserve_exact((checks.len() - i).min(VIOLATIONS_RESERVED));
                 }
                 violations.push(Violation {
