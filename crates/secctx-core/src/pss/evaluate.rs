@@ -10,8 +10,9 @@ use super::fast_path;
 use super::location::Location;
 use super::quote::go_quote;
 use super::registry::{Registry, default_registry};
-use super::result::{self, CheckResult, ContainerIds, Locations, UNKNOWN_FORBIDDEN_REASON};
+use super::result::{self, CheckResult, UNKNOWN_FORBIDDEN_REASON};
 use super::version::LevelVersion;
+use super::visit::ContainerId;
 use crate::path::FieldPath;
 
 /// How many violations room is made for at the first one (more grow the list as usual).
@@ -27,9 +28,9 @@ pub struct Violation {
     /// The detail (may be empty).
     pub detail: String,
     /// Offending field paths, rooted at the pod (see [`crate::pss::visit`] for missing fields).
-    pub fields: Locations,
+    pub fields: Vec<Location>,
     /// Containers involved, in visit order (see [`Violation::container_names`]).
-    pub containers: ContainerIds,
+    pub containers: Vec<ContainerId>,
 }
 
 impl Violation {
@@ -124,9 +125,9 @@ impl Registry {
             } = (active.check)(meta, spec)
             {
                 if violations.is_empty() {
-                    // One allocation for the violations this pod is likely to have, capped at
-                    // 8: room for every remaining check would be a large block that takes
-                    // malloc's slow path every time.
+                    // One allocation for the violations this pod is likely to have, kept small
+                    // enough (8 × 112 bytes) for the allocator's per-thread cache: room for
+                    // every remaining check (~1.5 KB) would take malloc's slow path every time.
                     violations.reserve_exact((checks.len() - i).min(VIOLATIONS_RESERVED));
                 }
                 violations.push(Violation {

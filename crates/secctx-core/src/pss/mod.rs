@@ -55,6 +55,6 @@ pub use level::Level;
 pub use location::Location;
 pub use policy::{Policy, policy_to_evaluate};
 pub use registry::{Registry, default_registry};
-pub use result::{CheckResult, ContainerIds, Locations};
+pub use result::CheckResult;
 pub use version::{LevelVersion, Version};
 pub use visit::{ContainerId, ContainerKind};

@@ -4,18 +4,8 @@
 
 use std::borrow::Cow;
 
-use smallvec::SmallVec;
-
 use super::location::Location;
 use super::visit::ContainerId;
-
-/// The containers a finding involves, in visit order: up to two are held inline (no heap
-/// allocation for the common one- or two-container finding).
-pub type ContainerIds = SmallVec<[ContainerId; 2]>;
-
-/// The offending field paths of a finding: one is held inline (most findings name one field),
-/// more spill to the heap.
-pub type Locations = SmallVec<[Location; 1]>;
 
 /// Placeholder shown for a forbidden result whose reason is empty (PSA `UnknownForbiddenReason`).
 pub const UNKNOWN_FORBIDDEN_REASON: &str = "unknown forbidden reason";
@@ -39,9 +29,9 @@ pub enum CheckResult {
         /// Specifics, e.g. `hostNetwork=true, hostPID=true`. May be empty.
         detail: String,
         /// Offending field paths, rooted at the pod (`spec.…`, `metadata.annotations[…]`).
-        fields: Locations,
+        fields: Vec<Location>,
         /// The containers involved, in visit order.
-        containers: ContainerIds,
+        containers: Vec<ContainerId>,
     },
 }
 
@@ -51,8 +41,8 @@ impl CheckResult {
         CheckResult::Forbidden {
             reason: reason.into(),
             detail: detail.into(),
-            fields: Locations::new(),
-            containers: ContainerIds::new(),
+            fields: Vec::new(),
+            containers: Vec::new(),
         }
     }
 

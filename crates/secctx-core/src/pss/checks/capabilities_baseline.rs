@@ -15,7 +15,7 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Findings, StrList, VersionedCheck, bad_containers, detail_buffer};
+use super::{Check, Findings, VersionedCheck, bad_containers, detail_buffer, sorted_unique};
 use crate::pss::level::Level;
 use crate::pss::result::{CheckResult, push_containers_phrase, push_join_quote};
 use crate::pss::version::Version;
@@ -69,7 +69,7 @@ pub fn capabilities_baseline_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckRes
         return CheckResult::Allowed;
     };
     let mut found = Findings::with_capacity(bad.clone().count());
-    let mut caps = StrList::new();
+    let mut caps = Vec::new();
     for c in bad.clone() {
         found.container(c.id());
         for (j, cap) in adds(&c).iter().enumerate() {
@@ -82,7 +82,7 @@ pub fn capabilities_baseline_1_0(_meta: &ObjectMeta, spec: &PodSpec) -> CheckRes
     let mut detail = detail_buffer();
     push_containers_phrase(&mut detail, bad.clone().map(|c| c.name));
     detail.push_str(" must not include ");
-    push_join_quote(&mut detail, caps.sorted_unique().iter().copied());
+    push_join_quote(&mut detail, sorted_unique(caps));
     detail.push_str(" in securityContext.capabilities.add");
     found.forbid("non-default capabilities", detail)
 }

@@ -21,7 +21,8 @@ use k8s_openapi::api::core::v1::{Capabilities, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{
-    Check, Findings, StrList, VersionedCheck, bad_containers, capabilities_baseline, is_windows_pod,
+    Check, Findings, VersionedCheck, bad_containers, capabilities_baseline, is_windows_pod,
+    sorted_unique,
 };
 use crate::pss::level::Level;
 use crate::pss::result::{CheckResult, push_containers_phrase, push_join_quote};
@@ -87,7 +88,7 @@ pub fn capabilities_restricted_1_22(_meta: &ObjectMeta, spec: &PodSpec) -> Check
         detail.push_str(r#" must set securityContext.capabilities.drop=["ALL"]"#);
     }
     if let Some(adding) = adding {
-        let mut bad_caps = StrList::new();
+        let mut bad_caps = Vec::new();
         for c in adding.clone() {
             found.container(c.id());
             for (j, cap) in adds(caps(&c)).iter().enumerate() {
@@ -102,7 +103,7 @@ pub fn capabilities_restricted_1_22(_meta: &ObjectMeta, spec: &PodSpec) -> Check
         }
         push_containers_phrase(&mut detail, adding.map(|c| c.name));
         detail.push_str(" must not include ");
-        push_join_quote(&mut detail, bad_caps.sorted_unique().iter().copied());
+        push_join_quote(&mut detail, sorted_unique(bad_caps));
         detail.push_str(" in securityContext.capabilities.add");
     }
     found.forbid("unrestricted capabilities", detail)

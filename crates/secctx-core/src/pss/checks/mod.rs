@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::level::Level;
-use super::result::{CheckResult, ContainerIds, Locations, push_containers_phrase};
+use super::result::{CheckResult, push_containers_phrase};
 use super::version::Version;
 use super::visit::{ContainerId, ContainerRef, containers};
 use crate::pss::location::Location;
@@ -103,60 +103,6 @@ pub(crate) fn sorted_unique<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec
     v
 }
 
-/// How many strings a [`StrList`] holds without allocating.
-const STR_LIST_INLINE: usize = 8;
-
-/// A list of borrowed strings that stays on the stack up to [`STR_LIST_INLINE`] items (the
-/// values a failing check collects for its detail, e.g. added capabilities): one heap
-/// allocation fewer per finding than a `Vec`.
-pub(crate) struct StrList<'a> {
-    inline: [&'a str; STR_LIST_INLINE],
-    len: usize,
-    spill: Vec<&'a str>,
-}
-
-impl<'a> StrList<'a> {
-    /// An empty list (no allocation).
-    pub(crate) fn new() -> StrList<'a> {
-        StrList {
-            inline: [""; STR_LIST_INLINE],
-            len: 0,
-            spill: Vec::new(),
-        }
-    }
-
-    /// Appends `s`.
-    pub(crate) fn push(&mut self, s: &'a str) {
-        if self.spill.is_empty() && self.len < STR_LIST_INLINE {
-            self.inline[self.len] = s;
-            self.len += 1;
-        } else {
-            if self.spill.is_empty() {
-                self.spill.extend_from_slice(&self.inline[..self.len]);
-            }
-            self.spill.push(s);
-        }
-    }
-
-    /// The items sorted and de-duplicated (Go `sets.List`: byte-wise order), in place.
-    pub(crate) fn sorted_unique(&mut self) -> &[&'a str] {
-        let items: &mut [&'a str] = if self.spill.is_empty() {
-            &mut self.inline[..self.len]
-        } else {
-            &mut self.spill
-        };
-        items.sort_unstable();
-        let mut kept = 0;
-        for i in 0..items.len() {
-            if kept == 0 || items[i] != items[kept - 1] {
-                items[kept] = items[i];
-                kept += 1;
-            }
-        }
-        &items[..kept]
-    }
-}
-
 /// A detail string with room for a typical message.
 pub(crate) fn detail_buffer() -> String {
     String::with_capacity(128)
@@ -219,16 +165,16 @@ where
 /// Locations collected while building a forbidden result.
 #[derive(Default)]
 pub(crate) struct Findings {
-    fields: Locations,
-    containers: ContainerIds,
+    fields: Vec<Location>,
+    containers: Vec<ContainerId>,
 }
 
 impl Findings {
     /// Findings with room for `n` fields and containers.
     pub(crate) fn with_capacity(n: usize) -> Findings {
         Findings {
-            fields: Locations::with_capacity(n),
-            containers: ContainerIds::with_capacity(n),
+            fields: Vec::with_capacity(n),
+            containers: Vec::with_capacity(n),
         }
     }
 
@@ -236,8 +182,8 @@ impl Findings {
     /// for the container list).
     pub(crate) fn for_fields(n: usize) -> Findings {
         Findings {
-            fields: Locations::with_capacity(n),
-            containers: ContainerIds::new(),
+            fields: Vec::with_capacity(n),
+            containers: Vec::new(),
         }
     }
 
