@@ -1,6 +1,11 @@
 //! Shared by the benches (`mod support;`): deterministic data and the on-CPU clock.
 //! A directory module, so cargo does not take it for a bench target of its own.
 
+/// The allocator the `secctx` binary uses (crates/secctx-cli/src/main.rs), so the benches
+/// measure the library as the command runs it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// xorshift64*: deterministic, dependency-free.
 pub struct Rng(pub u64);
 
