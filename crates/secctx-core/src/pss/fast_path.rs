@@ -19,7 +19,9 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::checks::{app_armor_profile, se_linux_options, seccomp_profile_baseline, sysctls};
+use super::checks::{
+    app_armor_profile, restricted_volumes, se_linux_options, seccomp_profile_baseline, sysctls,
+};
 use super::visit::{ContainerRef, containers};
 
 /// Bits of [`suspects`]: the index of each check in [`ALL_CHECKS`](super::checks::ALL_CHECKS).
@@ -180,15 +182,7 @@ fn container_suspects(c: &ContainerRef<'_>, pod_run_as_non_root: bool, pod_secco
 }
 
 fn volume_suspects(v: &Volume) -> u32 {
-    let allowed_source = v.config_map.is_some()
-        || v.secret.is_some()
-        || v.empty_dir.is_some()
-        || v.projected.is_some()
-        || v.persistent_volume_claim.is_some()
-        || v.downward_api.is_some()
-        || v.csi.is_some()
-        || v.ephemeral.is_some()
-        || v.image.is_some();
+    let allowed_source = restricted_volumes::allowed(v);
     unless(
         v.host_path.is_none(),
         HOST_PATH_VOLUMES | RESTRICTED_VOLUMES,

@@ -33,9 +33,10 @@ pub const CHECK: Check = Check {
     }],
 };
 
-/// Whether the volume has an allowed source. (Tested in the same order as
-/// [`crate::pss::fast_path`], so a pod that fails there finds these fields already in cache.)
-fn allowed(v: &Volume) -> bool {
+/// Whether the volume has an allowed source (upstream's `switch`: the first one set admits the
+/// volume, whatever else is set). [`crate::pss::fast_path`] tests the same, so a pod that fails
+/// there finds these fields already in cache.
+pub(crate) fn allowed(v: &Volume) -> bool {
     v.config_map.is_some()
         || v.secret.is_some()
         || v.empty_dir.is_some()
