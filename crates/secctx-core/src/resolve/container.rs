@@ -116,62 +116,61 @@ impl<'a> ContainerRef<'a> {
         s
     }
 
-    /// [`ContainerRef::path_to`] with nothing appended, borrowed from a table rendered once for
-    /// the first [`STATIC_INDICES`] containers of each list.
+    /// [`ContainerRef::path_to`] with nothing appended, borrowed from [`Self::rendered_once`]
+    /// for the first [`STATIC_INDICES`] containers of each list.
     pub(crate) fn path_static(&self) -> Cow<'static, str> {
+        match self.rendered_once(0) {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned(self.path_to("")),
+        }
+    }
+
+    /// [`ContainerRef::path_to`] for `securityContext.<field>`, borrowed from
+    /// [`Self::rendered_once`] for the first [`STATIC_INDICES`] containers of each list and the
+    /// fields resolution names as provenance, rendered for any other container or field.
+    pub(crate) fn security_field(&self, field: &'static str) -> Cow<'static, str> {
+        let rendered = SECURITY_FIELDS
+            .iter()
+            .position(|f| *f == field)
+            .and_then(|f| self.rendered_once(1 + f));
+        match rendered {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned(self.path_to(&format!("securityContext.{field}"))),
+        }
+    }
+
+    /// This container's path with suffix number `slot` appended (0: none, `1 + f`:
+    /// `securityContext.<SECURITY_FIELDS[f]>`), from one table rendered once for every list
+    /// and the first [`STATIC_INDICES`] containers of each; `None` past them.
+    fn rendered_once(&self, slot: usize) -> Option<&'static str> {
+        const SLOTS: usize = 1 + SECURITY_FIELDS.len();
         static TABLE: OnceLock<Vec<String>> = OnceLock::new();
         if self.index >= STATIC_INDICES {
-            return Cow::Owned(self.path_to(""));
+            return None;
         }
         let table = TABLE.get_or_init(|| {
-            let mut t = Vec::new();
+            let mut t = Vec::with_capacity(3 * STATIC_INDICES * SLOTS);
             for kind in [
                 ContainerKind::Init,
                 ContainerKind::Regular,
                 ContainerKind::Ephemeral,
             ] {
                 for index in 0..STATIC_INDICES {
-                    t.push(format!("spec.{}[{index}]", kind.field()));
+                    let c = ContainerRef {
+                        kind,
+                        index,
+                        ..*self
+                    };
+                    t.push(c.path_to(""));
+                    for field in SECURITY_FIELDS {
+                        t.push(c.path_to(&format!("securityContext.{field}")));
+                    }
                 }
             }
             t
         });
-        Cow::Borrowed(table[self.kind as usize * STATIC_INDICES + self.index].as_str())
-    }
-
-    /// [`ContainerRef::path_to`] for `securityContext.<field>`, borrowed from a table rendered
-    /// once (the first [`STATIC_INDICES`] containers of each list and the fields resolution
-    /// names as provenance), rendered for any other container or field.
-    pub(crate) fn security_field(&self, field: &'static str) -> Cow<'static, str> {
-        static TABLE: OnceLock<Vec<String>> = OnceLock::new();
-        let kind = self.kind as usize;
-        match SECURITY_FIELDS.iter().position(|f| *f == field) {
-            Some(f) if self.index < STATIC_INDICES => {
-                let table = TABLE.get_or_init(|| {
-                    let mut t = Vec::new();
-                    for kind in [
-                        ContainerKind::Init,
-                        ContainerKind::Regular,
-                        ContainerKind::Ephemeral,
-                    ] {
-                        for index in 0..STATIC_INDICES {
-                            for field in SECURITY_FIELDS {
-                                let c = ContainerRef {
-                                    kind,
-                                    index,
-                                    ..*self
-                                };
-                                t.push(c.path_to(&format!("securityContext.{field}")));
-                            }
-                        }
-                    }
-                    t
-                });
-                let at = (kind * STATIC_INDICES + self.index) * SECURITY_FIELDS.len() + f;
-                Cow::Borrowed(table[at].as_str())
-            }
-            _ => Cow::Owned(self.path_to(&format!("securityContext.{field}"))),
-        }
+        let at = (self.kind as usize * STATIC_INDICES + self.index) * SLOTS + slot;
+        Some(table[at].as_str())
     }
 }
 
