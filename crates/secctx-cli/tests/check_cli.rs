@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{secctx, shared};
+use common::{secctx, shared, with_stdin};
 
 const DATA: &str = "crates/secctx-cli/tests/data/check";
 
@@ -136,33 +136,9 @@ fn clean_exits_0_and_stdin_works() {
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
     insta::assert_snapshot!("clean_stderr", err);
     let text = std::fs::read_to_string(common::repo().join(&f)).unwrap();
-    let out = secctx()
-        .args(["check", "-", "-o", "json"])
-        .write_stdin_compat(&text);
+    let out = with_stdin(secctx().args(["check", "-", "-o", "json"]), &text);
+    let out = String::from_utf8(out.stdout).unwrap();
     assert!(out.contains(r#""file": "-""#), "{out}");
-}
-
-/// `std::process::Command` with stdin text (assert_cmd is not needed for this).
-trait WriteStdin {
-    fn write_stdin_compat(&mut self, text: &str) -> String;
-}
-
-impl WriteStdin for std::process::Command {
-    fn write_stdin_compat(&mut self, text: &str) -> String {
-        use std::io::Write;
-        let mut child = self
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
-    }
 }
 
 #[test]

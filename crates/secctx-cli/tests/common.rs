@@ -32,6 +32,24 @@ pub fn secctx() -> Command {
     c
 }
 
+/// Runs `cmd` with `text` on its standard input and its output captured.
+pub fn with_stdin(cmd: &mut Command, text: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// `sh -c SCRIPT` (extra arguments become `$0`, `$1`...) in a private mount namespace without
 /// the hybrid cgroup2 mount: crun on this cgroup v1 host refuses to run while
 /// /sys/fs/cgroup/unified is mounted, so every test that runs crun (and secctx beside it, so both

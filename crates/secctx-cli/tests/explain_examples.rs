@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{image_args, secctx, shared};
+use common::{image_args, secctx, shared, with_stdin};
 
 struct Expected {
     manifest: String,
@@ -194,21 +194,10 @@ fn bad_documents_exit_2_and_the_others_are_still_explained() {
 
 #[test]
 fn stdin() {
-    use std::io::Write;
-    let mut child = secctx()
-        .args(["explain", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"apiVersion: v1\nkind: Pod\nmetadata: {name: piped}\nspec:\n  securityContext: {runAsUser: 5, runAsGroup: 6}\n  containers: [{name: c, image: i}]\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(
+        secctx().args(["explain", "-"]),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: piped}\nspec:\n  securityContext: {runAsUser: 5, runAsGroup: 6}\n  containers: [{name: c, image: i}]\n",
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("pod/piped  -:1:1"), "{text}");
 }
