@@ -77,20 +77,30 @@ pub fn render(report: &CheckReport) -> String {
     out
 }
 
-/// `checked N objects from M files: E errors, W warnings, C clean, X exempt[, I input errors]`.
+/// `checked N objects from M files: E with errors, W with warnings, C clean (X exempt)[, I input
+/// errors]`, with "object", "file" and "input error" in the singular for one.
 pub fn summary(report: &CheckReport, files: usize, input_errors: usize) -> String {
     let exempt = report.objects.iter().filter(|o| o.exempt.is_some()).count();
     let mut s = format!(
-        "checked {} objects from {} files: {} with errors, {} with warnings, {} clean ({} exempt)",
-        report.objects.len(),
-        files,
+        "checked {} from {}: {} with errors, {} with warnings, {} clean ({} exempt)",
+        counted(report.objects.len(), "object"),
+        counted(files, "file"),
         report.errors(),
         report.warnings(),
         report.clean(),
         exempt,
     );
     if input_errors > 0 {
-        let _ = write!(s, ", {input_errors} input errors");
+        let _ = write!(s, ", {}", counted(input_errors, "input error"));
     }
     s
+}
+
+/// `1 object`, `2 objects`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
