@@ -17,6 +17,22 @@ fn busybox() -> PathBuf {
 }
 
 /// `secctx ARGS --root ROOT`.
+/// A copy of the busybox test image's layout at `dest`, to alter without touching the shared one.
+fn copy_of_busybox(dest: &Path) {
+    let cp = Command::new("cp")
+        .arg("-a")
+        .arg(busybox())
+        .arg(dest)
+        .status()
+        .unwrap();
+    assert!(
+        cp.success(),
+        "cp -a {} {}",
+        busybox().display(),
+        dest.display()
+    );
+}
+
 fn run(root: &Path, args: &[&str]) -> Output {
     secctx()
         .args(args)
@@ -263,13 +279,7 @@ fn a_corrupt_layer_is_rejected() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("store");
     let layout = tmp.path().join("oci");
-    let cp = Command::new("cp")
-        .arg("-a")
-        .arg(busybox())
-        .arg(&layout)
-        .status()
-        .unwrap();
-    assert!(cp.success());
+    copy_of_busybox(&layout);
     // Corrupt the largest blob (the layer) in place, keeping its size.
     let layer = std::fs::read_dir(layout.join("blobs/sha256"))
         .unwrap()
@@ -414,13 +424,7 @@ fn pull_docker_schema2_and_image_index() {
 
     // An image index: arm64 → busybox, amd64 → agnhost; linux/amd64 is chosen.
     let layout = tmp.path().join("multi");
-    let cp = Command::new("cp")
-        .arg("-a")
-        .arg(busybox())
-        .arg(&layout)
-        .status()
-        .unwrap();
-    assert!(cp.success());
+    copy_of_busybox(&layout);
     let agnhost = repo().join(&images()[1].1);
     for e in std::fs::read_dir(agnhost.join("blobs/sha256")).unwrap() {
         let e = e.unwrap();
