@@ -16,7 +16,6 @@ fn busybox() -> PathBuf {
     repo().join(&images()[0].1)
 }
 
-/// `secctx ARGS --root ROOT`.
 /// A copy of the busybox test image's layout at `dest`, to alter without touching the shared one.
 fn copy_of_busybox(dest: &Path) {
     let cp = Command::new("cp")
@@ -33,6 +32,7 @@ fn copy_of_busybox(dest: &Path) {
     );
 }
 
+/// `secctx ARGS --root ROOT`.
 fn run(root: &Path, args: &[&str]) -> Output {
     secctx()
         .args(args)
