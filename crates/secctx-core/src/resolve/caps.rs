@@ -169,44 +169,43 @@ pub struct ProcCaps {
 pub fn proc_caps(oci: &OciCaps, uid: i64, no_new_privs: bool) -> ProcCaps {
     let set = |l: &[Cow<'static, str>]| CapSet::from_names(l.iter().map(|n| &**n));
     let bnd = set(&oci.bounding);
-    let inh = set(&oci.inheritable);
-    let amb = CapSet::EMPTY;
-    let (prm, eff) = if uid == 0 {
-        // Root: file capabilities are treated as full, so P' = (P(inh) | P(bnd)).
-        let mut p = CapSet(inh.0 | bnd.0);
-        if no_new_privs {
-            let pre_prm = if oci.permitted == oci.bounding {
-                bnd
-            } else {
-                set(&oci.permitted)
-            };
-            p = CapSet(p.0 & pre_prm.0);
-        }
-        (p, p)
+    let pre_prm = if oci.permitted == oci.bounding {
+        bnd
     } else {
-        (amb, amb)
+        set(&oci.permitted)
+    };
+    after_exec(set(&oci.inheritable), bnd, pre_prm, uid, no_new_privs)
+}
+
+/// The kernel's `execve` rule, for a process with inheritable `inh`, bounding `bnd` and
+/// permitted `pre_prm` sets before it, no ambient set and no file capabilities on the binary.
+fn after_exec(inh: CapSet, bnd: CapSet, pre_prm: CapSet, uid: i64, no_new_privs: bool) -> ProcCaps {
+    let p = if uid == 0 {
+        // Root: file capabilities are treated as full, so P' = (P(inh) | P(bnd)); no_new_privs
+        // caps it at the pre-exec permitted set.
+        let p = CapSet(inh.0 | bnd.0);
+        if no_new_privs {
+            CapSet(p.0 & pre_prm.0)
+        } else {
+            p
+        }
+    } else {
+        CapSet::EMPTY
     };
     ProcCaps {
         inh,
-        prm,
-        eff,
+        prm: p,
+        eff: p,
         bnd,
-        amb,
+        amb: CapSet::EMPTY,
     }
 }
 
 /// Names in the OCI lists that runc will ignore (`ignoring unknown or unavailable
 /// capabilities`), sorted and de-duplicated.
 pub fn unknown_names(oci: &OciCaps) -> Vec<String> {
-    let mut out: Vec<String> = [&oci.bounding[..], &oci.effective[..], &oci.permitted[..]]
-        .into_iter()
-        .flatten()
-        .filter(|n| crate::caps::bit_of(n).is_none())
-        .map(|n| n.to_string())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    // No kernel limit: only the names no capability has.
+    ignored_names(oci, u8::MAX)
 }
 
 /// [`proc_caps`] on a node whose kernel knows capabilities up to `last_cap`, from the set of
@@ -214,16 +213,8 @@ pub fn unknown_names(oci: &OciCaps) -> Vec<String> {
 /// ambient empty): runc ignores the names above `last_cap`, so they are in no set.
 pub(super) fn proc_caps_of_set(bounding: CapSet, uid: i64, last_cap: u8) -> ProcCaps {
     let bnd = CapSet(bounding.0 & CapSet::all(last_cap).0);
-    // Root: P' = P(inh) | P(bnd) = bnd, and no_new_privs caps it at the pre-exec permitted
-    // set, which equals bnd: either way bnd. Any other uid ends with none.
-    let p = if uid == 0 { bnd } else { CapSet::EMPTY };
-    ProcCaps {
-        inh: CapSet::EMPTY,
-        prm: p,
-        eff: p,
-        bnd,
-        amb: CapSet::EMPTY,
-    }
+    // The pre-exec permitted set equals the bounding set, so no_new_privs changes nothing.
+    after_exec(CapSet::EMPTY, bnd, bnd, uid, false)
 }
 
 /// [`unknown_names`] plus the names the node's kernel does not have (bit above `last_cap`),
@@ -242,4 +233,43 @@ pub(super) fn ignored_names(oci: &OciCaps, last_cap: u8) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::Capabilities;
+
+    use super::{oci_caps_and_set, proc_caps, proc_caps_of_set};
+    use crate::caps::LAST_CAP;
+
+    /// The fast path resolution takes (from the set) agrees with the general rule (from the
+    /// lists) on every shape containerd produces.
+    #[test]
+    fn set_path_matches_the_list_rule() {
+        let caps = |add: &[&str], drop: &[&str]| Capabilities {
+            add: Some(add.iter().map(|s| s.to_string()).collect()),
+            drop: Some(drop.iter().map(|s| s.to_string()).collect()),
+        };
+        let cases = [
+            None,
+            Some(caps(&["NET_ADMIN"], &["CHOWN"])),
+            Some(caps(&[], &["ALL"])),
+            Some(caps(&["ALL"], &[])),
+            Some(caps(&["SYS_TIME", "BOGUS"], &[])),
+        ];
+        for c in &cases {
+            for privileged in [false, true] {
+                let (oci, set, _) = oci_caps_and_set(c.as_ref(), privileged, LAST_CAP);
+                for uid in [0, 1000] {
+                    for nnp in [false, true] {
+                        assert_eq!(
+                            proc_caps_of_set(set, uid, LAST_CAP),
+                            proc_caps(&oci, uid, nnp),
+                            "{c:?} privileged={privileged} uid={uid} nnp={nnp}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
