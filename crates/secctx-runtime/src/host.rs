@@ -11,6 +11,9 @@ pub struct Host {
     pub cap_last_cap: u8,
     /// Kernel `(major, minor)`.
     pub kernel: (u32, u32),
+    /// This process's effective capabilities (`CapEff` in `/proc/self/status`): what a
+    /// container runtime started from here can hand out.
+    pub cap_eff: secctx_core::caps::CapSet,
 }
 
 /// Reads the facts from `/sys`, `/proc` and `uname`.
@@ -27,12 +30,25 @@ pub fn probe() -> Host {
         .release()
         .to_string_lossy()
         .into_owned();
+    let cap_eff = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| parse_cap_eff(&s))
+        .unwrap_or(secctx_core::caps::CapSet::all(cap_last_cap));
     Host {
         apparmor,
         selinux,
         cap_last_cap,
         kernel: parse_release(&release),
+        cap_eff,
     }
+}
+
+/// The `CapEff:` line of a `/proc/<pid>/status` text.
+pub fn parse_cap_eff(status: &str) -> Option<secctx_core::caps::CapSet> {
+    let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    u64::from_str_radix(hex.trim(), 16)
+        .ok()
+        .map(secctx_core::caps::CapSet)
 }
 
 /// `6.1.0-18-amd64` → `(6, 1)`.
@@ -49,5 +65,12 @@ mod tests {
     fn release() {
         assert_eq!(super::parse_release("6.18.44-fc-v657"), (6, 18));
         assert_eq!(super::parse_release("5.4.0"), (5, 4));
+    }
+
+    #[test]
+    fn cap_eff() {
+        let status = "Name:\tx\nCapPrm:\t000001ffffffffff\nCapEff:\t000001fffeffffff\n";
+        assert_eq!(super::parse_cap_eff(status).unwrap().0, 0x1fffeffffff);
+        assert_eq!(super::parse_cap_eff("Name:\tx\n"), None);
     }
 }

@@ -22,6 +22,8 @@ pub fn object_name(w: &Workload) -> String {
 
 struct Ctx<'a> {
     w: &'a Workload,
+    /// The node runtime's own capabilities, when the node is not given every capability.
+    runtime_caps: Option<CapSet>,
 }
 
 impl Ctx<'_> {
@@ -80,7 +82,13 @@ fn cap_names(set: CapSet) -> String {
 
 /// Renders one pod.
 pub fn render_pod(w: &Workload, pod: &ResolvedPod) -> String {
-    let ctx = Ctx { w };
+    let ctx = Ctx {
+        w,
+        runtime_caps: pod
+            .node
+            .runtime_caps
+            .map(|h| CapSet(h.0 & CapSet::all(pod.node.cap_last_cap).0)),
+    };
     let mut out = String::new();
     let pos = w.origin.pos();
     let _ = write!(out, "{}  {}:{pos}", object_name(w), w.origin.file);
@@ -188,6 +196,13 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
                 line(out, 4, label, &set.to_string(), &src);
             }
             let _ = writeln!(out, "{:<17}{}", "", cap_names(caps.bnd));
+            if let Some(held) = ctx.runtime_caps.filter(|h| caps.bnd == *h) {
+                let _ = writeln!(
+                    out,
+                    "{:<17}<- node: privileged and ALL give the runtime's own capabilities {held}",
+                    ""
+                );
+            }
         }
         None => {
             let (_, r) = ctx.fact(&c.caps, |_| String::new());

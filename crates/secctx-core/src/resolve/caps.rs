@@ -59,9 +59,16 @@ fn default_set() -> CapSet {
     *SET.get_or_init(|| CapSet::from_names(CONTAINERD_DEFAULT_CAPS))
 }
 
-/// containerd's capability lists for a container.
-pub fn oci_caps(caps: Option<&Capabilities>, privileged: bool, last_cap: u8) -> OciCaps {
-    oci_caps_and_set(caps, privileged, last_cap).0
+/// containerd's capability lists for a container. `runtime` is the runtime's own effective
+/// set (see [`crate::resolve::NodeConfig::runtime_caps`]); `None` means every capability up to
+/// `last_cap`.
+pub fn oci_caps(
+    caps: Option<&Capabilities>,
+    privileged: bool,
+    last_cap: u8,
+    runtime: Option<CapSet>,
+) -> OciCaps {
+    oci_caps_and_set(caps, privileged, last_cap, runtime).0
 }
 
 /// [`oci_caps`] and what the kernel makes of its list: the set of the names it knows, and
@@ -70,17 +77,34 @@ pub(super) fn oci_caps_and_set(
     caps: Option<&Capabilities>,
     privileged: bool,
     last_cap: u8,
+    runtime: Option<CapSet>,
 ) -> (OciCaps, CapSet, bool) {
     // containerd applies the same steps to bounding, effective and permitted, so the three
     // lists are always equal: build one and share or copy it.
     let all_n = (usize::from(last_cap) + 1).min(CAPABILITY_NAMES.len());
     let all = || -> (CapList, CapSet, bool) {
-        (
-            Cow::Borrowed(&all_names()[..all_n]),
-            // Every bit of the names taken (all_n ≤ the names known).
-            CapSet::all(u8::try_from(all_n - 1).unwrap_or(last_cap)),
-            false,
-        )
+        match runtime {
+            // containerd lists the capabilities its own process holds (`cap.Current()`), in
+            // bit order.
+            Some(held) => (
+                Cow::Owned(
+                    all_names()[..all_n]
+                        .iter()
+                        .enumerate()
+                        .filter(|(bit, _)| held.0 & (1u64 << bit) != 0)
+                        .map(|(_, n)| n.clone())
+                        .collect(),
+                ),
+                CapSet(held.0 & CapSet::all(u8::try_from(all_n - 1).unwrap_or(last_cap)).0),
+                false,
+            ),
+            None => (
+                Cow::Borrowed(&all_names()[..all_n]),
+                // Every bit of the names taken (all_n ≤ the names known).
+                CapSet::all(u8::try_from(all_n - 1).unwrap_or(last_cap)),
+                false,
+            ),
+        }
     };
     let (list, set, unknown) = if privileged {
         all()
@@ -259,7 +283,7 @@ mod tests {
         ];
         for c in &cases {
             for privileged in [false, true] {
-                let (oci, set, _) = oci_caps_and_set(c.as_ref(), privileged, LAST_CAP);
+                let (oci, set, _) = oci_caps_and_set(c.as_ref(), privileged, LAST_CAP, None);
                 for uid in [0, 1000] {
                     for nnp in [false, true] {
                         assert_eq!(

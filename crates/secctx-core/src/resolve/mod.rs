@@ -354,6 +354,7 @@ fn resolve_container(
         eff.capabilities.as_ref().map(|c| c.value),
         is_priv,
         node.cap_last_cap,
+        node.runtime_caps,
     );
     let no_new_privs = match &eff.allow_privilege_escalation {
         Some(a) if !a.value => Fact::known(true, a.source.clone()),

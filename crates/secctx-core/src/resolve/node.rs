@@ -17,6 +17,11 @@ pub struct NodeConfig {
     /// The highest capability the node's kernel knows (`/proc/sys/kernel/cap_last_cap`); `ALL`
     /// and privileged mean every capability up to it.
     pub cap_last_cap: u8,
+    /// The effective capabilities of the container runtime's own process (containerd's
+    /// `cap.Current()`): what privileged and `add: [ALL]` give. `None` is a runtime that holds
+    /// every capability up to `cap_last_cap`, as on a stock node; a host whose root lacks some
+    /// capability (a nested or restricted machine) gives its containers only what it has.
+    pub runtime_caps: Option<crate::caps::CapSet>,
     /// Whether AppArmor is enabled on the node.
     pub apparmor: bool,
     /// Whether SELinux is enabled on the node.
@@ -35,6 +40,7 @@ impl Default for NodeConfig {
             seccomp_default: false,
             seccomp_profile_root: Cow::Borrowed("/var/lib/kubelet/seccomp"),
             cap_last_cap: crate::caps::LAST_CAP,
+            runtime_caps: None,
             apparmor: false,
             selinux: false,
             kernel: (6, 1),
