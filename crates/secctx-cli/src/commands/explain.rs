@@ -84,10 +84,13 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             if pods.is_empty() && loaded.errors.is_empty() {
                 diag("no pods or workloads found in the input");
             } else {
+                let objects = match pods.len() {
+                    1 => "1 pod or workload".to_string(),
+                    n => format!("{n} pods and workloads"),
+                };
                 diag(&format!(
-                    "explained {} pods and workloads from {} files ({} bytes)",
-                    pods.len(),
-                    inputs.files,
+                    "explained {objects} from {} ({} bytes)",
+                    crate::output::check_text::counted(inputs.files, "file"),
                     inputs.bytes
                 ));
             }

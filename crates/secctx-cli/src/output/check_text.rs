@@ -97,7 +97,7 @@ pub fn summary(report: &CheckReport, files: usize, input_errors: usize) -> Strin
 }
 
 /// `1 object`, `2 objects`.
-fn counted(n: usize, noun: &str) -> String {
+pub fn counted(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

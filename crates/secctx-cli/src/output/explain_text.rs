@@ -55,6 +55,14 @@ impl Ctx<'_> {
 
 fn line(out: &mut String, indent: usize, label: &str, value: &str, source: &str) {
     let pad = " ".repeat(indent);
+    // A label as long as its column (a long volume name) keeps one space before the value.
+    let spaced;
+    let label = if label.len() >= 13 {
+        spaced = format!("{label} ");
+        spaced.as_str()
+    } else {
+        label
+    };
     if source.is_empty() {
         let _ = writeln!(out, "{pad}{label:<13}{value}");
     } else if value.len() <= 22 {

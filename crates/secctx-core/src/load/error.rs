@@ -20,7 +20,12 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.pos)?;
+        // A file-level error (unreadable, not a file) has no position: name the file alone.
+        if self.pos.line == 0 {
+            write!(f, "{}", self.file)?;
+        } else {
+            write!(f, "{}:{}", self.file, self.pos)?;
+        }
         if let Some(field) = &self.field {
             write!(f, ": {field}")?;
         }
