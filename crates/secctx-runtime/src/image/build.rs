@@ -14,8 +14,22 @@ use super::{ImageError, RunConfig};
 /// An image being assembled.
 #[derive(Clone, Debug, Default)]
 pub struct ImageBuilder {
-    layers: Vec<Vec<u8>>,
+    layers: Vec<Layer>,
     config: RunConfig,
+}
+
+/// One layer of an image being assembled.
+#[derive(Clone, Debug)]
+enum Layer {
+    /// An uncompressed tar, gzipped into the OCI layout and kept as is in a docker-archive.
+    Tar(Vec<u8>),
+    /// A blob written exactly as given, with the media type and diff_id given (tests use it
+    /// for bombs and lies).
+    Raw {
+        blob: Vec<u8>,
+        media_type: String,
+        diff_id: String,
+    },
 }
 
 /// The tar of a directory tree (modes, owners and symlinks preserved, symlinks not followed).
@@ -41,27 +55,50 @@ impl ImageBuilder {
 
     /// Adds a layer holding the tree under `dir`.
     pub fn layer_dir(mut self, dir: &Path) -> Result<ImageBuilder, ImageError> {
-        self.layers.push(tar_dir(dir)?);
+        self.layers.push(Layer::Tar(tar_dir(dir)?));
         Ok(self)
     }
 
     /// Adds a layer from an uncompressed tar.
     #[must_use]
     pub fn layer_tar(mut self, tar: Vec<u8>) -> ImageBuilder {
-        self.layers.push(tar);
+        self.layers.push(Layer::Tar(tar));
         self
     }
 
+    /// Adds a layer blob written exactly as given (any bytes), declared with `media_type` in
+    /// an OCI layout and with `diff_id` in the config. For tests of what import and unpack
+    /// refuse: compression bombs, lying media types or diff_ids.
+    #[must_use]
+    pub fn layer_blob(mut self, blob: Vec<u8>, media_type: &str, diff_id: &str) -> ImageBuilder {
+        self.layers.push(Layer::Raw {
+            blob,
+            media_type: media_type.to_string(),
+            diff_id: diff_id.to_string(),
+        });
+        self
+    }
+
+    /// Each layer as (blob, media type, diff_id) of an OCI layout.
     fn gz_layers(&self) -> Result<Vec<(Vec<u8>, String, String)>, ImageError> {
         self.layers
             .iter()
-            .map(|l| {
-                let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-                enc.write_all(l).map_err(ImageError::io("<layer>"))?;
-                let gz = enc.finish().map_err(ImageError::io("<layer>"))?;
-                let diff_id = sha256_digest(l);
-                let digest = sha256_digest(&gz);
-                Ok((gz, digest, diff_id))
+            .map(|l| match l {
+                Layer::Tar(t) => {
+                    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+                    enc.write_all(t).map_err(ImageError::io("<layer>"))?;
+                    let gz = enc.finish().map_err(ImageError::io("<layer>"))?;
+                    Ok((
+                        gz,
+                        super::media::OCI_LAYER_GZIP.to_string(),
+                        sha256_digest(t),
+                    ))
+                }
+                Layer::Raw {
+                    blob,
+                    media_type,
+                    diff_id,
+                } => Ok((blob.clone(), media_type.clone(), diff_id.clone())),
             })
             .collect()
     }
@@ -89,9 +126,9 @@ impl ImageBuilder {
         let layers = self.gz_layers()?;
         let mut layer_descs = Vec::new();
         let mut diff_ids = Vec::new();
-        for (gz, _, diff_id) in &layers {
-            let d = write_blob(gz)?;
-            layer_descs.push(json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": gz.len()}));
+        for (blob, media_type, diff_id) in &layers {
+            let d = write_blob(blob)?;
+            layer_descs.push(json!({"mediaType": media_type, "digest": d, "size": blob.len()}));
             diff_ids.push(diff_id.clone());
         }
         let config = self.config_json(&diff_ids);
@@ -138,11 +175,15 @@ impl ImageBuilder {
         let mut layer_names = Vec::new();
         let mut diff_ids = Vec::new();
         for l in &self.layers {
-            let d = sha256_digest(l);
+            let (blob, diff_id) = match l {
+                Layer::Tar(t) => (t, sha256_digest(t)),
+                Layer::Raw { blob, diff_id, .. } => (blob, diff_id.clone()),
+            };
+            let d = sha256_digest(blob);
             let name = format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
-            add(&name, l)?;
+            add(&name, blob)?;
             layer_names.push(name);
-            diff_ids.push(d);
+            diff_ids.push(diff_id);
         }
         let config = self.config_json(&diff_ids);
         let config_name = format!(
