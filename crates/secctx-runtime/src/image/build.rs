@@ -200,3 +200,81 @@ impl ImageBuilder {
         std::fs::write(file, bytes).map_err(ImageError::io(file))
     }
 }
+
+/// One member of a hand-made tar ([`raw_tar`]): names and link targets are written into the
+/// header verbatim, `..` and absolute paths included, as a hostile image would have them.
+#[derive(Clone, Debug)]
+pub enum TarEntry {
+    /// A regular file: path, content, mode.
+    File(String, Vec<u8>, u32),
+    /// A directory: path, mode.
+    Dir(String, u32),
+    /// A symlink: path, target.
+    Symlink(String, String),
+    /// A hard link: path, target.
+    Hardlink(String, String),
+}
+
+fn put_name(field: &mut [u8], s: &str) -> Result<(), ImageError> {
+    if s.len() > field.len() {
+        return Err(ImageError::Invalid(format!(
+            "{s:?}: longer than {} bytes",
+            field.len()
+        )));
+    }
+    field.fill(0);
+    field[..s.len()].copy_from_slice(s.as_bytes());
+    Ok(())
+}
+
+/// An uncompressed tar of `entries`, owned by 0:0, written with raw GNU headers so that
+/// hostile names (`../x`, `/etc/x`) survive. For tests of what unpacking refuses.
+pub fn raw_tar(entries: &[TarEntry]) -> Result<Vec<u8>, ImageError> {
+    let mut b = tar::Builder::new(Vec::new());
+    for e in entries {
+        let mut h = tar::Header::new_gnu();
+        let (path, body, kind, mode, link): (&str, &[u8], _, u32, Option<&str>) = match e {
+            TarEntry::File(p, body, mode) => (p, body, tar::EntryType::Regular, *mode, None),
+            TarEntry::Dir(p, mode) => (p, &[], tar::EntryType::Directory, *mode, None),
+            TarEntry::Symlink(p, t) => (p, &[], tar::EntryType::Symlink, 0o777, Some(t)),
+            TarEntry::Hardlink(p, t) => (p, &[], tar::EntryType::Link, 0o644, Some(t)),
+        };
+        h.set_entry_type(kind);
+        h.set_size(body.len() as u64);
+        h.set_mode(mode);
+        h.set_uid(0);
+        h.set_gid(0);
+        let g = h.as_gnu_mut().expect("a GNU header");
+        put_name(&mut g.name, path)?;
+        if let Some(l) = link {
+            put_name(&mut g.linkname, l)?;
+        }
+        h.set_cksum();
+        b.append(&h, body).map_err(ImageError::io("<tar>"))?;
+    }
+    b.into_inner().map_err(ImageError::io("<tar>"))
+}
+
+/// A gzip decompression bomb: a tar+gzip layer blob of one file, `bomb`, of `expanded` zero
+/// bytes, made of many gzip members of 8 MiB of zeros each (each a few KiB), so a few MB of
+/// blob expand to many GB. It has no end: nothing may read it to its end.
+pub fn gzip_bomb(expanded: u64) -> Result<Vec<u8>, ImageError> {
+    const CHUNK: u64 = 8 << 20;
+    let gz = |bytes: &[u8]| -> Result<Vec<u8>, ImageError> {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+        enc.write_all(bytes).map_err(ImageError::io("<bomb>"))?;
+        enc.finish().map_err(ImageError::io("<bomb>"))
+    };
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_path("bomb").map_err(ImageError::io("<bomb>"))?;
+    h.set_size(expanded);
+    h.set_mode(0o644);
+    h.set_cksum();
+    let mut out = gz(h.as_bytes())?;
+    let zeros = gz(&vec![0u8; CHUNK as usize])?;
+    for _ in 0..expanded.div_ceil(CHUNK) {
+        out.extend_from_slice(&zeros);
+    }
+    Ok(out)
+}

@@ -25,6 +25,8 @@ mod unpack;
 mod tests;
 #[cfg(test)]
 mod tests_pull;
+#[cfg(test)]
+mod tests_verify;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
