@@ -23,7 +23,7 @@ fn small_tar() -> Vec<u8> {
     .unwrap()
 }
 
-fn good_layout(dir: &Path) {
+pub(super) fn good_layout(dir: &Path) {
     ImageBuilder::new()
         .layer_tar(small_tar())
         .write_oci_layout(dir, "t:1")
@@ -49,7 +49,7 @@ fn put_blob(dir: &Path, bytes: &[u8]) -> (String, u64) {
 /// Rewrites a layout's config, manifest and index entry, in that order; each edit runs after
 /// the digests and sizes of what it names were brought up to date, so an edit's lie is the
 /// only one.
-fn rewrite(
+pub(super) fn rewrite(
     dir: &Path,
     config: impl FnOnce(&mut Value),
     manifest: impl FnOnce(&mut Value),
