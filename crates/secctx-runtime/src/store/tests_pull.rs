@@ -204,8 +204,11 @@ fn pull_refused(edit: impl FnOnce(&Path), expect: &str, layers_fetched: bool) {
             serde_json::from_slice(&std::fs::read(oci.join("index.json")).unwrap()).unwrap();
         let d = index["manifests"][0]["digest"].as_str().unwrap();
         serde_json::from_slice(
-            &std::fs::read(oci.join("blobs/sha256").join(d.trim_start_matches("sha256:")))
-                .unwrap(),
+            &std::fs::read(
+                oci.join("blobs/sha256")
+                    .join(d.trim_start_matches("sha256:")),
+            )
+            .unwrap(),
         )
         .unwrap()
     };
@@ -228,7 +231,14 @@ fn pull_applies_the_same_rules_as_import() {
     use super::tests_verify::rewrite;
     use serde_json::json;
     pull_refused(
-        |l| rewrite(l, |_| {}, |m| m["layers"][0]["mediaType"] = json!("text/html"), |_| {}),
+        |l| {
+            rewrite(
+                l,
+                |_| {},
+                |m| m["layers"][0]["mediaType"] = json!("text/html"),
+                |_| {},
+            )
+        },
         "layer media type \"text/html\" is not one secctx can unpack",
         false,
     );
@@ -239,7 +249,14 @@ fn pull_applies_the_same_rules_as_import() {
     );
     // The document says index; the registry's Content-Type says manifest.
     pull_refused(
-        |l| rewrite(l, |_| {}, |m| m["mediaType"] = json!(crate::image::media::OCI_INDEX), |_| {}),
+        |l| {
+            rewrite(
+                l,
+                |_| {},
+                |m| m["mediaType"] = json!(crate::image::media::OCI_INDEX),
+                |_| {},
+            )
+        },
         "differs from the document's mediaType",
         false,
     );
