@@ -170,7 +170,8 @@ fn media_types_secctx_cannot_handle_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let l = tmp.path().join("oci");
     let layer_type = |t: &'static str| move |m: &mut Value| m["layers"][0]["mediaType"] = json!(t);
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(layer_type("text/html")),
             "layer media type \"text/html\" is not one secctx can unpack",
