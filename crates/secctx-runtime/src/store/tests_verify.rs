@@ -440,3 +440,49 @@ fn a_free_space_floor_stops_unpack_and_import() {
         "{err}"
     );
 }
+
+#[test]
+fn layout_files_are_opened_beneath_the_layout_without_symlinks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let l = tmp.path().join("oci");
+    good_layout(&l);
+    // The config blob becomes a symlink to an identical file outside the layout: its digest
+    // would match, but the layout may not point outside itself.
+    let index = read_json(&l.join("index.json"));
+    let m = read_json(&blob_file(
+        &l,
+        index["manifests"][0]["digest"].as_str().unwrap(),
+    ));
+    let config = blob_file(&l, m["config"]["digest"].as_str().unwrap());
+    let outside = tmp.path().join("outside-config");
+    std::fs::rename(&config, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &config).unwrap();
+    refused(tmp.path(), &l, "symbolic links");
+    // A layer blob that is a directory.
+    let _ = std::fs::remove_dir_all(&l);
+    good_layout(&l);
+    let layer = blob_file(
+        &l,
+        {
+            let index = read_json(&l.join("index.json"));
+            let m = read_json(&blob_file(
+                &l,
+                index["manifests"][0]["digest"].as_str().unwrap(),
+            ));
+            m["layers"][0]["digest"].as_str().unwrap().to_string()
+        }
+        .as_str(),
+    );
+    std::fs::remove_file(&layer).unwrap();
+    std::fs::create_dir(&layer).unwrap();
+    refused(tmp.path(), &l, "not a regular file");
+    // An oci-layout of another version.
+    let _ = std::fs::remove_dir_all(&l);
+    good_layout(&l);
+    std::fs::write(l.join("oci-layout"), r#"{"imageLayoutVersion": "2.0.0"}"#).unwrap();
+    refused(
+        tmp.path(),
+        &l,
+        "imageLayoutVersion \"2.0.0\" is not supported",
+    );
+}
