@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -46,9 +46,10 @@ pub(super) fn open(path: &Path, reference: Option<&str>) -> Result<OpenedImage, 
         };
         let size = entry.size();
         let offset = entry.raw_file_position();
-        // JSON members are small; keep them (up to the config cap, the larger of the two caps;
-        // each use checks its own). Layers are read later in place.
-        let small = if name.ends_with(".json") && size <= MAX_CONFIG_SIZE {
+        // Only `manifest.json` is kept while scanning (within its cap): keeping every JSON
+        // member would let an archive of many large ones exhaust memory. The config and the
+        // layers are read later in place.
+        let small = if name == "manifest.json" && size <= MAX_INDEX_SIZE {
             let mut buf = Vec::new();
             entry.read_to_end(&mut buf).map_err(ImageError::io(path))?;
             Some(buf)
@@ -101,15 +102,25 @@ pub(super) fn open(path: &Path, reference: Option<&str>) -> Result<OpenedImage, 
             entry.config
         ))
     })?;
-    let config_bytes = config_member.small.as_ref().ok_or_else(|| {
-        ImageError::Invalid(format!(
-            "{}: config {} is {}, over the {} limit (or not a .json member)",
+    if config_member.size > MAX_CONFIG_SIZE {
+        return Err(ImageError::Invalid(format!(
+            "{}: config {} is {}, over the {} limit",
             path.display(),
             entry.config,
             show_size(config_member.size),
             show_size(MAX_CONFIG_SIZE)
-        ))
-    })?;
+        )));
+    }
+    let config_bytes = &{
+        let mut f = File::open(path).map_err(ImageError::io(path))?;
+        f.seek(SeekFrom::Start(config_member.offset))
+            .map_err(ImageError::io(path))?;
+        let mut buf = Vec::new();
+        f.take(config_member.size)
+            .read_to_end(&mut buf)
+            .map_err(ImageError::io(path))?;
+        buf
+    };
     // Docker names the config after its digest (`<hex>.json` or `blobs/sha256/<hex>`).
     let config_digest = entry
         .config

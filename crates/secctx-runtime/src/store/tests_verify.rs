@@ -360,6 +360,29 @@ fn docker_archives_are_checked_too() {
         .write_docker_archive(&a, "t:1")
         .unwrap();
     refused(tmp.path(), &a, "the data is zstd-compressed");
+    // A 9 MiB config, then a 5 MiB manifest.json: over their caps, refused unread.
+    let archive_of = |members: &[(&str, Vec<u8>)]| {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, bytes) in members {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(bytes.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, bytes.as_slice()).unwrap();
+        }
+        std::fs::write(&a, b.into_inner().unwrap()).unwrap();
+    };
+    let manifest = br#"[{"Config": "c.json", "RepoTags": ["t:1"], "Layers": []}]"#.to_vec();
+    let big = [b"{}".to_vec(), vec![b' '; 9 << 20]].concat();
+    archive_of(&[("c.json", big), ("manifest.json", manifest.clone())]);
+    refused(
+        tmp.path(),
+        &a,
+        "config c.json is 9437186 bytes (9 MiB), over the 8388608 bytes (8 MiB) limit",
+    );
+    let padded = [manifest, vec![b' '; 5 << 20]].concat();
+    archive_of(&[("c.json", b"{}".to_vec()), ("manifest.json", padded)]);
+    refused(tmp.path(), &a, "over the 4194304 bytes (4 MiB) limit");
 }
 
 #[test]
