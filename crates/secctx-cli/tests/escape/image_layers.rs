@@ -239,6 +239,18 @@ pub fn attempts() -> Vec<Outcome> {
         blocked,
         format!("{size}-byte blob; {said}; partial unpack removed: {dest_gone}"),
     ));
+
+    // A sparse bomb: a 4 GiB file in a tar of 1.5 KiB, under the same limit given as a flag.
+    let work = tempfile::tempdir().unwrap();
+    let layers = vec![tar(&[TarEntry::Sparse("sparse".into(), 4 << 30)])];
+    let said = import_and_unpack(work.path(), layers, &[("SECCTX_MAX_UNPACK_SIZE", "64Mi")]);
+    let dest_gone = !work.path().join("rootfs").exists();
+    let blocked = said.contains("unpacked-size limit of 67108864 bytes (64 MiB)") && dest_gone;
+    out.push(Outcome::new(
+        "sparse-file bomb (4 GiB declared in 1.5 KiB) under SECCTX_MAX_UNPACK_SIZE=64Mi",
+        blocked,
+        format!("{said}; partial unpack removed: {dest_gone}"),
+    ));
     let _ = std::fs::remove_dir_all(&canary);
     out
 }

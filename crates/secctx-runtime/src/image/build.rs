@@ -213,6 +213,9 @@ pub enum TarEntry {
     Symlink(String, String),
     /// A hard link: path, target.
     Hardlink(String, String),
+    /// A GNU sparse file: path, size. All of it is a hole but its last 512 bytes, so a tar
+    /// of a few KiB declares a file of any size (a sparse bomb).
+    Sparse(String, u64),
 }
 
 fn put_name(field: &mut [u8], s: &str) -> Result<(), ImageError> {
@@ -233,8 +236,10 @@ pub fn raw_tar(entries: &[TarEntry]) -> Result<Vec<u8>, ImageError> {
     let mut b = tar::Builder::new(Vec::new());
     for e in entries {
         let mut h = tar::Header::new_gnu();
+        let tail = [b'x'; 512];
         let (path, body, kind, mode, link): (&str, &[u8], _, u32, Option<&str>) = match e {
             TarEntry::File(p, body, mode) => (p, body, tar::EntryType::Regular, *mode, None),
+            TarEntry::Sparse(p, _) => (p, &tail, tar::EntryType::GNUSparse, 0o644, None),
             TarEntry::Dir(p, mode) => (p, &[], tar::EntryType::Directory, *mode, None),
             TarEntry::Symlink(p, t) => (p, &[], tar::EntryType::Symlink, 0o777, Some(t)),
             TarEntry::Hardlink(p, t) => (p, &[], tar::EntryType::Link, 0o644, Some(t)),
@@ -246,6 +251,12 @@ pub fn raw_tar(entries: &[TarEntry]) -> Result<Vec<u8>, ImageError> {
         h.set_gid(0);
         let g = h.as_gnu_mut().expect("a GNU header");
         put_name(&mut g.name, path)?;
+        if let TarEntry::Sparse(_, size) = e {
+            let size = (*size).max(512);
+            g.set_real_size(size);
+            g.sparse[0].set_offset(size - 512);
+            g.sparse[0].set_length(512);
+        }
         if let Some(l) = link {
             put_name(&mut g.linkname, l)?;
         }

@@ -436,6 +436,44 @@ fn a_gzip_bomb_stops_at_the_limit_and_the_partial_unpack_is_removed() {
 }
 
 #[test]
+fn a_sparse_file_counts_at_its_full_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let l = tmp.path().join("oci");
+    // A 256 MiB file in a tar of 1.5 KiB: the stream is small, the file written is not.
+    ImageBuilder::new()
+        .layer_tar(small_tar())
+        .layer_tar(raw_tar(&[TarEntry::Sparse("sparse".into(), 256 << 20)]).unwrap())
+        .write_oci_layout(&l, "t:1")
+        .unwrap();
+    let store = Store::open(&tmp.path().join("store"))
+        .unwrap()
+        .with_limits(UnpackLimits {
+            max_size: 16 << 20,
+            min_free: 0,
+        });
+    store.import("sparse", &l).unwrap();
+    let dest = tmp.path().join("rootfs");
+    let err = store.unpack("sparse", &dest).unwrap_err();
+    assert!(matches!(err, StoreError::Limit { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("unpacked-size limit of 16777216 bytes (16 MiB)"),
+        "{err}"
+    );
+    assert!(!dest.exists());
+    // Under a limit that allows it, it unpacks at its full size.
+    let store = store.with_limits(UnpackLimits {
+        max_size: 512 << 20,
+        min_free: 0,
+    });
+    store.unpack("sparse", &dest).unwrap();
+    assert_eq!(
+        std::fs::metadata(dest.join("sparse")).unwrap().len(),
+        256 << 20
+    );
+}
+
+#[test]
 fn a_free_space_floor_stops_unpack_and_import() {
     let tmp = tempfile::tempdir().unwrap();
     let l = tmp.path().join("oci");
