@@ -599,6 +599,23 @@ fn unpack_limits_and_strict_import_at_the_cli() {
     );
     assert!(err.contains(": layer sha256:"), "the layer is named: {err}");
     assert!(!dest.exists(), "no partial unpack is left");
+    // `explain --image NAME=PATH` reads the layers within the same limit.
+    let spec = format!("bomb:1={}", layout.display());
+    let err = fails(
+        &root,
+        &[
+            "explain",
+            "examples/pods",
+            "--image",
+            &spec,
+            "--max-unpack-size",
+            "16Mi",
+        ],
+    );
+    assert!(
+        err.contains("unpacked-size limit of 16777216 bytes (16 MiB)"),
+        "{err}"
+    );
 
     // A layer declared as text/html.
     let html = tmp.path().join("html");

@@ -154,6 +154,15 @@ pub fn inspect(path: &Path, reference: Option<&str>) -> Result<ImageInfo, ImageE
     inspect_opened(&open(path, reference)?)
 }
 
+/// [`inspect`] with the layers read within `limits.max_size`.
+pub fn inspect_with(
+    path: &Path,
+    reference: Option<&str>,
+    limits: UnpackLimits,
+) -> Result<ImageInfo, ImageError> {
+    inspect_opened_with(&open(path, reference)?, limits)
+}
+
 /// [`inspect`] of an image already opened (from a path or from the store), its layers read
 /// within the default [`UnpackLimits`] size limit.
 pub fn inspect_opened(img: &OpenedImage) -> Result<ImageInfo, ImageError> {
