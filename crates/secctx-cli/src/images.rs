@@ -71,7 +71,13 @@ impl Images {
                 })?
             } else {
                 let path = PathBuf::from(path);
-                secctx_runtime::image::inspect(&path, Some(name))
+                // The same unpacked-size limit as the store's (reading nothing to disk, the
+                // free-space floor does not apply).
+                let limits = secctx_runtime::image::UnpackLimits {
+                    max_size: store.max_unpack_size,
+                    min_free: 0,
+                };
+                secctx_runtime::image::inspect_with(&path, Some(name), limits)
                     .with_context(|| format!("--image {name}={}", path.display()))?
             };
             if let Some((_, u)) = users.iter().find(|(n, _)| n == name) {

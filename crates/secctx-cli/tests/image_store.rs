@@ -553,3 +553,108 @@ fn pull_over_https_with_a_private_ca() {
             .starts_with(&format!("registry https://{}/v2/busybox", reg.host()))
     );
 }
+
+/// Defect 10 at the CLI: a gzip bomb (1 GiB of zeros in about 1 MB) stops at
+/// `--max-unpack-size`, names the layer and the limit, and leaves no partial unpack; a layout
+/// whose layer claims to be `text/html` is refused by `image import`; a malformed size is a
+/// usage error.
+#[test]
+fn unpack_limits_and_strict_import_at_the_cli() {
+    use secctx_runtime::image::build::{ImageBuilder, TarEntry, gzip_bomb, raw_tar};
+    use secctx_runtime::image::media;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("store");
+    let layout = tmp.path().join("bomb");
+    let ok_layer = raw_tar(&[TarEntry::File("ok".into(), b"ok".to_vec(), 0o644)]).unwrap();
+    ImageBuilder::new()
+        .layer_tar(ok_layer.clone())
+        .layer_blob(
+            gzip_bomb(1 << 30).unwrap(),
+            media::OCI_LAYER_GZIP,
+            &format!("sha256:{}", "0".repeat(64)),
+        )
+        .write_oci_layout(&layout, "bomb:1")
+        .unwrap();
+    ok(
+        &root,
+        &["image", "import", "bomb:1", layout.to_str().unwrap()],
+    );
+    let dest = tmp.path().join("rootfs");
+    let err = fails(
+        &root,
+        &[
+            "image",
+            "unpack",
+            "--max-unpack-size",
+            "16Mi",
+            "bomb:1",
+            dest.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains("unpacked-size limit of 16777216 bytes (16 MiB)")
+            && err.contains("--max-unpack-size")
+            && err.contains("the partial unpack in"),
+        "{err}"
+    );
+    assert!(err.contains(": layer sha256:"), "the layer is named: {err}");
+    assert!(!dest.exists(), "no partial unpack is left");
+    // `explain --image NAME=PATH` reads the layers within the same limit.
+    let spec = format!("bomb:1={}", layout.display());
+    let err = fails(
+        &root,
+        &[
+            "explain",
+            "examples/pods",
+            "--image",
+            &spec,
+            "--max-unpack-size",
+            "16Mi",
+        ],
+    );
+    assert!(
+        err.contains("unpacked-size limit of 16777216 bytes (16 MiB)"),
+        "{err}"
+    );
+
+    // A layer declared as text/html.
+    let html = tmp.path().join("html");
+    ImageBuilder::new()
+        .layer_blob(
+            ok_layer.clone(),
+            "text/html",
+            &format!("sha256:{}", "0".repeat(64)),
+        )
+        .write_oci_layout(&html, "html:1")
+        .unwrap();
+    let err = fails(
+        &root,
+        &["image", "import", "html:1", html.to_str().unwrap()],
+    );
+    assert!(
+        err.contains("layer media type \"text/html\" is not one secctx can unpack"),
+        "{err}"
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&root, &["image", "ls", "-o", "json"])).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "only bomb:1 was stored");
+
+    // A size that does not parse.
+    let out = run(
+        &root,
+        &[
+            "image",
+            "unpack",
+            "--max-unpack-size",
+            "lots",
+            "bomb:1",
+            "/x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("\"lots\" is not a size"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

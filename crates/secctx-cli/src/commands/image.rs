@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use secctx_runtime::image::RunConfig;
 use secctx_runtime::image::build::ImageBuilder;
+use secctx_runtime::image::limits::parse_size;
+use secctx_runtime::image::{RunConfig, UnpackLimits};
 use secctx_runtime::store::{DEFAULT_ROOT, PullOptions, Store};
 
 use crate::output::{Format, emit};
@@ -38,12 +39,37 @@ pub struct StoreArgs {
     /// The store's root directory (images under ROOT/images).
     #[arg(long = "root", value_name = "DIR", env = "SECCTX_ROOT", default_value = DEFAULT_ROOT)]
     pub root: PathBuf,
+    /// Stop unpacking an image whose layers expand past SIZE (bytes, or with K, M, G, T, Ki,
+    /// Mi, Gi, Ti; 0 = no limit); the partial unpack is removed.
+    #[arg(
+        long = "max-unpack-size",
+        value_name = "SIZE",
+        env = "SECCTX_MAX_UNPACK_SIZE",
+        default_value = "32Gi",
+        value_parser = parse_size
+    )]
+    pub max_unpack_size: u64,
+    /// Stop unpacking, importing or pulling when the file system written to has less than
+    /// SIZE free (0 = no floor).
+    #[arg(
+        long = "min-free-space",
+        value_name = "SIZE",
+        env = "SECCTX_MIN_FREE_SPACE",
+        default_value = "1Gi",
+        value_parser = parse_size
+    )]
+    pub min_free_space: u64,
 }
 
 impl StoreArgs {
-    /// Opens the store.
+    /// Opens the store, with the unpack limits given.
     pub fn open(&self) -> anyhow::Result<Store> {
+        let limits = UnpackLimits {
+            max_size: self.max_unpack_size,
+            min_free: self.min_free_space,
+        };
         Store::open(&self.root)
+            .map(|s| s.with_limits(limits))
             .with_context(|| format!("opening the store {}", self.root.display()))
     }
 }

@@ -10,6 +10,8 @@ pub struct VerifyingReader<R> {
     inner: R,
     hasher: Sha256,
     expected: Option<String>,
+    /// For a diff_id check: the layer's name (the message then speaks of the diff_id).
+    diff_id_of: Option<String>,
     done: bool,
 }
 
@@ -20,7 +22,16 @@ impl<R: Read> VerifyingReader<R> {
             inner,
             hasher: Sha256::new(),
             expected,
+            diff_id_of: None,
             done: false,
+        }
+    }
+
+    /// Wraps a layer's uncompressed stream, which must hash to the config's `diff_id`.
+    pub fn diff_id(inner: R, diff_id: Option<String>, layer: &str) -> VerifyingReader<R> {
+        VerifyingReader {
+            diff_id_of: Some(layer.to_string()),
+            ..VerifyingReader::new(inner, diff_id)
         }
     }
 }
@@ -36,10 +47,13 @@ impl<R: Read> Read for VerifyingReader<R> {
                 let actual = hex::encode(self.hasher.clone().finalize());
                 let want = expected.strip_prefix("sha256:").unwrap_or(expected);
                 if want != actual {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("blob {expected}: content has digest sha256:{actual}"),
-                    ));
+                    let message = match &self.diff_id_of {
+                        Some(layer) => format!(
+                            "{layer}: the uncompressed content has digest sha256:{actual}, but the config's diff_id is {expected}"
+                        ),
+                        None => format!("blob {expected}: content has digest sha256:{actual}"),
+                    };
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, message));
                 }
             }
         }

@@ -7,19 +7,49 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rustix::fs::{Mode, OFlags};
 use sha2::{Digest as _, Sha256};
 
 use super::StoreError;
+use crate::image::UnpackLimits;
+use crate::image::limits::show_size;
+use crate::image::meter::{Meter, MeteredWriter};
 
 /// Checks that `digest` is `sha256:<64 lowercase hex>` and returns the hex.
 pub(crate) fn hex_of(digest: &str) -> Result<&str, StoreError> {
-    let hex = digest.strip_prefix("sha256:").ok_or_else(|| {
-        StoreError::Invalid(format!("unsupported digest {digest:?} (only sha256 is)"))
-    })?;
-    if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(StoreError::Invalid(format!("malformed digest {digest:?}")));
+    crate::image::manifest::check_digest(digest).map_err(StoreError::Invalid)?;
+    Ok(&digest["sha256:".len()..])
+}
+
+/// A reader that keeps the first bytes it passes on (to check a layer's compression against
+/// its media type once it is staged).
+pub(crate) struct HeadCapture<R> {
+    inner: R,
+    head: Vec<u8>,
+}
+
+impl<R: Read> HeadCapture<R> {
+    /// Wraps `inner`.
+    pub(crate) fn new(inner: R) -> HeadCapture<R> {
+        HeadCapture {
+            inner,
+            head: Vec::new(),
+        }
     }
-    Ok(hex)
+
+    /// The first (up to 8) bytes read.
+    pub(crate) fn head(&self) -> &[u8] {
+        &self.head
+    }
+}
+
+impl<R: Read> Read for HeadCapture<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let want = 8usize.saturating_sub(self.head.len()).min(n);
+        self.head.extend_from_slice(&buf[..want]);
+        Ok(n)
+    }
 }
 
 /// Where the blob `digest` lives under `blobs_dir` (`<images>/blobs/sha256`).
@@ -40,20 +70,58 @@ pub(crate) struct Expect<'a> {
 pub(crate) struct Staging {
     dir: PathBuf,
     blobs: Vec<(String, PathBuf)>,
+    /// The free-space floor (`UnpackLimits::min_free`) kept while writing blobs.
+    min_free: u64,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl Staging {
-    /// A new staging directory under `tmp_dir` (named `<pid>-<n>`, so stale ones are known).
-    pub(crate) fn new(tmp_dir: &Path) -> Result<Staging, StoreError> {
+    /// A new staging directory under `tmp_dir` (named `<pid>-<n>`, so stale ones are known);
+    /// blobs are written only while the file system keeps `min_free` bytes free.
+    pub(crate) fn new(tmp_dir: &Path, min_free: u64) -> Result<Staging, StoreError> {
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
         let dir = tmp_dir.join(format!("{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
         Ok(Staging {
             dir,
             blobs: Vec::new(),
+            min_free,
         })
+    }
+
+    /// A meter on the staging directory's file system with the free-space floor only.
+    fn meter(&self) -> Result<std::rc::Rc<Meter>, StoreError> {
+        let fd = rustix::fs::open(
+            &self.dir,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| StoreError::io(&self.dir)(e.into()))?;
+        let limits = UnpackLimits {
+            max_size: 0,
+            min_free: self.min_free,
+        };
+        Ok(Meter::new(limits, Some(fd)))
+    }
+
+    /// Refuses a blob of `size` bytes that would take the file system below the floor.
+    fn check_room(&self, digest: &str, size: u64) -> Result<(), StoreError> {
+        if self.min_free == 0 {
+            return Ok(());
+        }
+        let st = rustix::fs::statvfs(&self.dir).map_err(|e| StoreError::io(&self.dir)(e.into()))?;
+        let free = st.f_bavail.saturating_mul(st.f_frsize);
+        if free.saturating_sub(size) < self.min_free {
+            return Err(StoreError::Invalid(format!(
+                "blob {digest} ({}) does not fit: {} has {} free and {} must stay free (--min-free-space or SECCTX_MIN_FREE_SPACE)",
+                show_size(size),
+                self.dir.display(),
+                show_size(free),
+                show_size(self.min_free)
+            )));
+        }
+        Ok(())
     }
 
     /// A scratch path inside the staging directory.
@@ -68,14 +136,28 @@ impl Staging {
         content: impl Read,
         expect: Option<Expect<'_>>,
     ) -> Result<(String, u64), StoreError> {
+        if let Some(e) = expect {
+            // Before reading anything: a declared size that cannot fit is refused outright.
+            self.check_room(e.digest, e.size)?;
+        }
         let n = self.blobs.len();
         let path = self.dir.join(format!("blob-{n}"));
-        let mut out =
-            HashingWriter::new(std::fs::File::create(&path).map_err(StoreError::io(&path))?);
+        let meter = self.meter()?;
+        let file = std::fs::File::create(&path).map_err(StoreError::io(&path))?;
+        let mut out = HashingWriter::new(MeteredWriter::new(file, meter.clone()));
         // Read at most one byte past the expected size: a blob that is too long fails fast.
         let limit = expect.map_or(u64::MAX, |e| e.size.saturating_add(1));
-        std::io::copy(&mut content.take(limit), &mut out).map_err(StoreError::io(&path))?;
+        let copied = std::io::copy(&mut content.take(limit), &mut out);
+        if let Some(stop) = meter.stopped() {
+            return Err(StoreError::Invalid(format!(
+                "{}: {}",
+                path.display(),
+                stop.describe().replace("unpacking", "storing a blob")
+            )));
+        }
+        copied.map_err(StoreError::io(&path))?;
         let (file, digest, size) = out.finish();
+        let file = file.into_inner();
         if let Some(e) = expect {
             if size != e.size {
                 return Err(StoreError::Digest {

@@ -54,6 +54,14 @@ pub enum StoreError {
         /// Why it was refused.
         why: String,
     },
+    /// Unpacking stopped at a limit (unpacked size, free space); the partial unpack is gone.
+    #[error("{layer}: {message}")]
+    Limit {
+        /// The layer being unpacked.
+        layer: String,
+        /// Which limit, its value, how to set it, and what was removed.
+        message: String,
+    },
     /// The store's own files are malformed, or something else is not as expected.
     #[error("{0}")]
     Invalid(String),

@@ -7,9 +7,10 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::blobs::{Expect, Staging};
+use super::blobs::{Expect, HeadCapture, Staging};
 use super::manifest::{self, Descriptor};
 use super::{Prepared, StoreError};
+use crate::image::media::{self, Compression};
 use crate::image::{self, ImageFormat, LayerBlob};
 
 /// Stages the image at `source` (the manifest picked by `name` if a layout holds several).
@@ -36,6 +37,7 @@ pub(crate) fn stage(
                 digest: config_digest,
                 size: config_size,
                 platform: None,
+                annotations: None,
             };
             let manifest_bytes = match (&img.manifest_bytes, img.format) {
                 // An OCI layout's own manifest is kept, so the image keeps its digest.
@@ -53,7 +55,10 @@ pub(crate) fn stage(
     }
 }
 
-/// Copies one layer blob, checked against its digest (when the format names one) and size.
+/// Copies one layer blob, checked against its digest (when the format names one) and size,
+/// then its first bytes against its media type's compression (zstd is refused whatever the
+/// media type). An uncompressed layer's digest is its diff_id, so that is checked here too;
+/// a compressed layer's diff_id is checked when it is unpacked.
 /// `whole_file`: the blob is a file of its own (OCI layout), whose length must be the size.
 fn stage_layer(
     staging: &mut Staging,
@@ -72,41 +77,41 @@ fn stage_layer(
     }
     f.seek(SeekFrom::Start(l.offset))
         .map_err(StoreError::io(&l.file))?;
-    let mut head = [0u8; 4];
-    let n = (&mut f)
-        .take(4)
-        .read(&mut head)
-        .map_err(StoreError::io(&l.file))?;
-    f.seek(SeekFrom::Start(l.offset))
-        .map_err(StoreError::io(&l.file))?;
-    let media_type = if head[..n].starts_with(&[0x1f, 0x8b]) {
-        manifest::OCI_LAYER_GZIP
-    } else if head[..n].starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        return Err(StoreError::Invalid(format!(
-            "{}: zstd-compressed layers are not supported",
-            l.name
-        )));
-    } else {
-        manifest::OCI_LAYER_TAR
-    };
-    // The content is read through exactly `size` bytes of the file: one byte more would be
-    // the next archive member, so a short or long blob shows up as a digest mismatch.
     let expect = l.digest.as_deref().map(|d| Expect {
         digest: d,
         size: l.size,
     });
-    let (digest, size) = staging.write(f.take(l.size), expect)?;
+    // The content is read through exactly `size` bytes of the file: one byte more would be
+    // the next archive member, so a short or long blob shows up as a digest mismatch.
+    let mut content = HeadCapture::new(f.take(l.size));
+    let (digest, size) = staging.write(&mut content, expect)?;
     if size != l.size {
         return Err(StoreError::Invalid(format!(
             "{}: {size} bytes read, {} expected",
             l.name, l.size
         )));
     }
+    let compression = media::check_layer_head(l.compression, content.head())
+        .map_err(|e| StoreError::Invalid(format!("{}: {e}", l.name)))?;
+    if compression == Compression::None
+        && let Some(diff_id) = &l.diff_id
+        && *diff_id != digest
+    {
+        return Err(StoreError::Invalid(format!(
+            "{}: the uncompressed layer has digest {digest}, but the config's diff_id is {diff_id}",
+            l.name
+        )));
+    }
+    let media_type = match compression {
+        Compression::Gzip => manifest::OCI_LAYER_GZIP,
+        Compression::None => manifest::OCI_LAYER_TAR,
+    };
     Ok(Descriptor {
         media_type: media_type.to_string(),
         digest,
         size,
         platform: None,
+        annotations: None,
     })
 }
 
@@ -139,12 +144,14 @@ fn stage_rootfs(staging: &mut Staging, dir: &Path, describe: &str) -> Result<Pre
         digest: config_digest.clone(),
         size: config_size,
         platform: None,
+        annotations: None,
     };
     let layer = Descriptor {
         media_type: manifest::OCI_LAYER_TAR.to_string(),
         digest: layer_digest,
         size: layer_size,
         platform: None,
+        annotations: None,
     };
     let (digest, _) = staging.write_bytes(&manifest::oci_manifest(&config_desc, &[layer]), None)?;
     Ok(Prepared {

@@ -25,13 +25,17 @@ mod unpack;
 mod tests;
 #[cfg(test)]
 mod tests_pull;
+#[cfg(test)]
+mod tests_verify;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use secctx_core::image::ImageInfo;
 
-use crate::image::{self, ImageConfigFile, ImageFormat, LayerBlob, OpenedImage, RunConfig};
+use crate::image::{
+    self, ImageConfigFile, ImageFormat, LayerBlob, OpenedImage, RunConfig, UnpackLimits, media,
+};
 
 pub use error::StoreError;
 pub use pull::PullOptions;
@@ -66,6 +70,7 @@ pub(crate) struct Prepared {
 pub struct Store {
     root: PathBuf,
     images: PathBuf,
+    limits: UnpackLimits,
 }
 
 impl Store {
@@ -79,12 +84,26 @@ impl Store {
         let store = Store {
             root: root.to_path_buf(),
             images,
+            limits: UnpackLimits::default(),
         };
         {
             let _lock = StoreLock::exclusive(&store.lock_path())?;
             blobs::clean_stale(&store.tmp_dir());
         }
         Ok(store)
+    }
+
+    /// The same store with other limits on unpacking (and the free-space floor on import and
+    /// pull); [`Store::open`] uses [`UnpackLimits::default`].
+    #[must_use]
+    pub fn with_limits(mut self, limits: UnpackLimits) -> Store {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> UnpackLimits {
+        self.limits
     }
 
     /// The root directory.
@@ -113,7 +132,7 @@ impl Store {
     pub fn import(&self, name: &str, source: &Path) -> Result<ImageRecord, StoreError> {
         check_name(name)?;
         let source = std::fs::canonicalize(source).map_err(StoreError::io(source))?;
-        let mut staging = blobs::Staging::new(&self.tmp_dir())?;
+        let mut staging = blobs::Staging::new(&self.tmp_dir(), self.limits.min_free)?;
         let prepared = import::stage(&mut staging, name, &source)?;
         self.commit(name, &mut staging, prepared)
     }
@@ -122,7 +141,7 @@ impl Store {
     /// `reference` (as given).
     pub fn pull(&self, reference: &str, opts: &PullOptions) -> Result<ImageRecord, StoreError> {
         let parsed = Reference::parse(reference)?;
-        let mut staging = blobs::Staging::new(&self.tmp_dir())?;
+        let mut staging = blobs::Staging::new(&self.tmp_dir(), self.limits.min_free)?;
         let prepared = pull::stage(&mut staging, &parsed, opts)?;
         self.commit(reference, &mut staging, prepared)
     }
@@ -226,15 +245,23 @@ impl Store {
         let config_bytes = self.read_blob(&m.config.digest)?;
         let config: ImageConfigFile = serde_json::from_slice(&config_bytes)
             .map_err(|e| StoreError::Invalid(format!("config {}: {e}", m.config.digest)))?;
+        let diff_ids = config
+            .diff_ids(m.layers.len())
+            .map_err(|e| StoreError::Invalid(format!("config {}: {e}", m.config.digest)))?;
         let layers = m
             .layers
             .iter()
-            .map(|l| {
+            .zip(diff_ids)
+            .map(|(l, diff_id)| {
+                let compression = media::layer_compression(&l.media_type)
+                    .map_err(|e| StoreError::Invalid(format!("layer {}: {e}", l.digest)))?;
                 Ok(LayerBlob {
                     file: blobs::blob_path(&self.blobs_dir(), &l.digest)?,
                     offset: 0,
                     size: l.size,
                     digest: Some(l.digest.clone()),
+                    compression: Some(compression),
+                    diff_id: Some(diff_id),
                     name: format!("layer {}", l.digest),
                 })
             })
@@ -256,15 +283,20 @@ impl Store {
 
     /// What `explain` needs of the image `name`: config fields, `/etc/passwd`, `/etc/group`.
     pub fn inspect(&self, name: &str) -> Result<ImageInfo, StoreError> {
-        Ok(image::inspect_opened(&self.open_image(name)?)?)
+        Ok(image::inspect_opened_with(
+            &self.open_image(name)?,
+            self.limits,
+        )?)
     }
 
     /// Unpacks the image `name` into `dest` (created if missing; it must be empty): layers in
-    /// order, whiteouts honoured, owners and modes kept, nothing written outside `dest`.
+    /// order, whiteouts honoured, owners and modes kept, nothing written outside `dest`, each
+    /// layer's diff_id verified, within the store's [`UnpackLimits`]. On failure nothing of
+    /// the unpack is left in `dest`.
     pub fn unpack(&self, name: &str, dest: &Path) -> Result<UnpackedImage, StoreError> {
         let img = self.open_image(name)?;
         let record = self.record(name)?;
-        unpack::unpack(&img.layers, dest)?;
+        unpack::unpack(&img.layers, dest, self.limits)?;
         Ok(UnpackedImage {
             record,
             config: img.config.config.unwrap_or_default(),

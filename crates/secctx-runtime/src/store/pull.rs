@@ -10,10 +10,13 @@ use ureq::http::Response;
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Body};
 
-use super::blobs::{Expect, Staging};
-use super::manifest::{self, Descriptor, Manifest};
+use super::blobs::{Expect, HeadCapture, Staging};
+use super::manifest::{self, Descriptor};
 use super::{Prepared, Reference, StoreError};
+use crate::image::ImageConfigFile;
 use crate::image::digest::sha256_digest;
+use crate::image::limits::{MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE, show_size};
+use crate::image::media;
 
 /// How to reach the registry.
 #[derive(Clone, Debug, Default)]
@@ -25,7 +28,6 @@ pub struct PullOptions {
 }
 
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
-const MAX_MANIFEST: u64 = 4 << 20;
 
 struct Client {
     agent: Agent,
@@ -35,18 +37,22 @@ struct Client {
     https: bool,
 }
 
-/// Downloads the image `r` into staged blobs.
+/// Downloads the image `r` into staged blobs. Before any layer is fetched, the manifest (and
+/// the index it came from) and the config are checked as an OCI layout's are: schemaVersion 2,
+/// media types that match and that secctx can handle, sizes under the caps, one diff_id per
+/// layer. Each layer's first bytes must then match its media type's compression.
 pub(crate) fn stage(
     staging: &mut Staging,
     r: &Reference,
     opts: &PullOptions,
 ) -> Result<Prepared, StoreError> {
     let mut client = Client::new(r, opts)?;
+    let url = client.url_of(&r.reference);
+    let invalid = |e: String| StoreError::Invalid(format!("{url}: {e}"));
     let (mut bytes, mut media_type) = client.manifest(&r.reference, None)?;
     if manifest::is_index(&media_type) {
-        let index: manifest::Index = serde_json::from_slice(&bytes).map_err(|e| {
-            StoreError::Invalid(format!("{}: image index: {e}", client.url_of(&r.reference)))
-        })?;
+        let index =
+            manifest::parse_index(&bytes, Some(&media_type), "image index").map_err(invalid)?;
         let chosen = index
             .manifests
             .iter()
@@ -56,41 +62,24 @@ pub(crate) fn stage(
                     .is_some_and(|p| p.os == "linux" && p.architecture == "amd64")
             })
             .cloned()
-            .ok_or_else(|| {
-                StoreError::Invalid(format!(
-                    "{}: the image index has no linux/amd64 manifest",
-                    client.url_of(&r.reference)
-                ))
-            })?;
-        (bytes, media_type) = client.manifest(&chosen.digest, Some(&chosen))?;
-    }
-    if media_type != manifest::OCI_MANIFEST && media_type != manifest::DOCKER_MANIFEST {
-        return Err(StoreError::Invalid(format!(
-            "{}: unsupported manifest type {media_type:?} (OCI and Docker v2 schema 2 are)",
-            client.url_of(&r.reference)
-        )));
-    }
-    let m: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-        StoreError::Invalid(format!("{}: manifest: {e}", client.url_of(&r.reference)))
-    })?;
-    if m.schema_version != 2 {
-        return Err(StoreError::Invalid(format!(
-            "{}: manifest schemaVersion {} is not supported",
-            client.url_of(&r.reference),
-            m.schema_version
-        )));
-    }
-    for l in &m.layers {
-        if l.media_type.contains("zstd") {
-            return Err(StoreError::Invalid(format!(
-                "layer {}: {} layers are not supported",
-                l.digest, l.media_type
+            .ok_or_else(|| invalid("the image index has no linux/amd64 manifest".to_string()))?;
+        if manifest::is_index(&chosen.media_type) {
+            return Err(invalid(format!(
+                "the linux/amd64 entry {} is itself an index; nested indexes are not followed",
+                chosen.digest
             )));
         }
+        (bytes, media_type) = client.manifest(&chosen.digest, Some(&chosen))?;
     }
-    client.blob(staging, &m.config)?;
+    let m = manifest::parse_manifest(&bytes, &media_type, "manifest").map_err(invalid)?;
+    let config_bytes = client.config(staging, &m.config)?;
+    let config: ImageConfigFile = serde_json::from_slice(&config_bytes)
+        .map_err(|e| invalid(format!("config {}: {e}", m.config.digest)))?;
+    config
+        .diff_ids(m.layers.len())
+        .map_err(|e| invalid(format!("config {}: {e}", m.config.digest)))?;
     for l in &m.layers {
-        client.blob(staging, l)?;
+        client.layer(staging, l)?;
     }
     let (digest, _) = staging.write_bytes(&bytes, None)?;
     Ok(Prepared {
@@ -257,14 +246,26 @@ impl Client {
     }
 
     /// A manifest by tag or digest: its bytes and media type, checked against `expect` (or
-    /// against the digest it was asked by, and the registry's `Docker-Content-Digest`).
+    /// against the digest it was asked by, and the registry's `Docker-Content-Digest`). Never
+    /// more than the declared size (or [`MAX_MANIFEST_SIZE`]) plus one byte is read. The media
+    /// type is the document's `mediaType`; a registry `Content-Type` naming another manifest
+    /// or index type is refused, as is a document whose type differs from `expect`'s.
     fn manifest(
         &mut self,
         reference: &str,
         expect: Option<&Descriptor>,
     ) -> Result<(Vec<u8>, String), StoreError> {
         let url = self.url_of(reference);
-        let mut resp = self.get(&url, Some(MANIFEST_TYPES))?;
+        if let Some(d) = expect
+            && d.size > MAX_MANIFEST_SIZE
+        {
+            return Err(StoreError::Invalid(format!(
+                "{url}: the declared size {} is over the {} manifest limit",
+                show_size(d.size),
+                show_size(MAX_MANIFEST_SIZE)
+            )));
+        }
+        let resp = self.get(&url, Some(MANIFEST_TYPES))?;
         let header_type = resp
             .headers()
             .get("content-type")
@@ -275,12 +276,14 @@ impl Client {
             .get("docker-content-digest")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_MANIFEST)
-            .read_to_vec()
-            .map_err(|e| self.net_error(&url, e))?;
+        let reader = resp.into_body().into_reader();
+        let bytes = manifest::read_document(
+            reader,
+            expect.map(|d| d.size),
+            MAX_MANIFEST_SIZE,
+            "manifest",
+        )
+        .map_err(|e| StoreError::Invalid(format!("{url}: {e}")))?;
         let actual = sha256_digest(&bytes);
         let wanted = expect
             .map(|d| d.digest.clone())
@@ -298,33 +301,56 @@ impl Client {
                 what: format!("manifest from {url} has digest {actual}"),
             });
         }
-        if let Some(d) = expect
-            && d.size != bytes.len() as u64
+        let document_type = manifest::declared_type(&bytes);
+        if let (Some(doc), Some(header)) = (&document_type, &header_type)
+            && (media::is_manifest(header) || media::is_index(header))
+            && doc != header
         {
-            return Err(StoreError::Digest {
-                digest: d.digest.clone(),
-                what: format!("manifest is {} bytes, expected {}", bytes.len(), d.size),
-            });
+            return Err(StoreError::Invalid(format!(
+                "{url}: the registry's Content-Type {header:?} differs from the document's mediaType {doc:?}"
+            )));
         }
-        let media_type = manifest::declared_type(&bytes)
+        let media_type = document_type
+            .or_else(|| expect.map(|d| d.media_type.clone()))
             .or(header_type)
             .unwrap_or_default();
         Ok((bytes, media_type))
     }
 
-    /// Streams a blob into staging, checked against its descriptor.
-    fn blob(&mut self, staging: &mut Staging, d: &Descriptor) -> Result<(), StoreError> {
-        super::blobs::hex_of(&d.digest)?;
+    /// The config blob, read into memory (capped by its checked declared size) and staged.
+    fn config(&mut self, staging: &mut Staging, d: &Descriptor) -> Result<Vec<u8>, StoreError> {
         let url = format!("{}/blobs/{}", self.base, d.digest);
-        let resp = self.get(&url, None)?;
-        let reader = resp.into_body().into_reader();
-        staging.write(
-            reader,
+        let reader = self.get(&url, None)?.into_body().into_reader();
+        let bytes = manifest::read_document(reader, Some(d.size), MAX_CONFIG_SIZE, "config")
+            .map_err(|e| StoreError::Invalid(format!("{url}: {e}")))?;
+        staging.write_bytes(
+            &bytes,
             Some(Expect {
                 digest: &d.digest,
                 size: d.size,
             }),
         )?;
+        Ok(bytes)
+    }
+
+    /// Streams a layer into staging, checked against its descriptor, then its first bytes
+    /// against its media type.
+    fn layer(&mut self, staging: &mut Staging, d: &Descriptor) -> Result<(), StoreError> {
+        super::blobs::hex_of(&d.digest)?;
+        let compression = media::layer_compression(&d.media_type)
+            .map_err(|e| StoreError::Invalid(format!("layer {}: {e}", d.digest)))?;
+        let url = format!("{}/blobs/{}", self.base, d.digest);
+        let resp = self.get(&url, None)?;
+        let mut reader = HeadCapture::new(resp.into_body().into_reader());
+        staging.write(
+            &mut reader,
+            Some(Expect {
+                digest: &d.digest,
+                size: d.size,
+            }),
+        )?;
+        media::check_layer_head(Some(compression), reader.head())
+            .map_err(|e| StoreError::Invalid(format!("layer {}: {e}", d.digest)))?;
         Ok(())
     }
 }

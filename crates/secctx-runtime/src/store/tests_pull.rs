@@ -179,3 +179,128 @@ fn a_registry_serving_a_corrupt_layer_is_refused() {
         0
     );
 }
+
+/// Pulls a layout that lies in one way from the fake registry: refused with `expect`, no
+/// layer fetched when the lie is in the manifest or config, nothing stored.
+fn pull_refused(edit: impl FnOnce(&Path), expect: &str, layers_fetched: bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let oci = tmp.path().join("oci");
+    super::tests_verify::good_layout(&oci);
+    edit(&oci);
+    let fake = fake_registry(oci.clone(), false);
+    let root = tmp.path().join("store");
+    let store = Store::open(&root).unwrap();
+    let opts = PullOptions {
+        insecure: true,
+        ca_file: None,
+    };
+    let err = store
+        .pull(&format!("127.0.0.1:{}/test:1", fake.port), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(expect), "expected {expect:?} in: {err}");
+    let m: serde_json::Value = {
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(oci.join("index.json")).unwrap()).unwrap();
+        let d = index["manifests"][0]["digest"].as_str().unwrap();
+        serde_json::from_slice(
+            &std::fs::read(
+                oci.join("blobs/sha256")
+                    .join(d.trim_start_matches("sha256:")),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let layer = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let fetched = fake
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|p| p.ends_with(&layer));
+    assert_eq!(fetched, layers_fetched, "layer fetched: {err}");
+    assert!(store.list().unwrap().is_empty());
+    for d in ["images/blobs/sha256", "images/tmp"] {
+        assert_eq!(std::fs::read_dir(root.join(d)).unwrap().count(), 0, "{d}");
+    }
+}
+
+#[test]
+fn pull_applies_the_same_rules_as_import() {
+    use super::tests_verify::rewrite;
+    use serde_json::json;
+    pull_refused(
+        |l| {
+            rewrite(
+                l,
+                |_| {},
+                |m| m["layers"][0]["mediaType"] = json!("text/html"),
+                |_| {},
+            )
+        },
+        "layer media type \"text/html\" is not one secctx can unpack",
+        false,
+    );
+    pull_refused(
+        |l| rewrite(l, |_| {}, |m| m["schemaVersion"] = json!(1), |_| {}),
+        "schemaVersion 1 is not supported",
+        false,
+    );
+    // The document says index; the registry's Content-Type says manifest.
+    pull_refused(
+        |l| {
+            rewrite(
+                l,
+                |_| {},
+                |m| m["mediaType"] = json!(crate::image::media::OCI_INDEX),
+                |_| {},
+            )
+        },
+        "differs from the document's mediaType",
+        false,
+    );
+    pull_refused(
+        |l| {
+            rewrite(
+                l,
+                |_| {},
+                |m| m["config"]["mediaType"] = json!("application/vnd.cncf.helm.config.v1+json"),
+                |_| {},
+            )
+        },
+        "is not an image config",
+        false,
+    );
+    pull_refused(
+        |l| rewrite(l, |c| c["rootfs"]["diff_ids"] = json!([]), |_| {}, |_| {}),
+        "the config lists 0 diff_ids for 1 layers",
+        false,
+    );
+    // The config's descriptor says one byte less than the registry sends.
+    pull_refused(
+        |l| {
+            rewrite(
+                l,
+                |_| {},
+                |m| m["config"]["size"] = json!(m["config"]["size"].as_u64().unwrap() - 1),
+                |_| {},
+            )
+        },
+        "longer than the",
+        false,
+    );
+    // A tar+gzip layer that is a plain tar: found once fetched, then refused.
+    pull_refused(
+        |l| {
+            rewrite(
+                l,
+                |_| {},
+                |m| m["layers"][0]["mediaType"] = json!(manifest::OCI_LAYER_TAR),
+                |_| {},
+            )
+        },
+        "the media type says an uncompressed tar but the data is gzip-compressed",
+        true,
+    );
+}

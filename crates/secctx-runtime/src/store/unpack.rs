@@ -5,25 +5,39 @@
 //! the final component is removed before the new entry is created (never written through).
 //!
 //! Per layer: first every whiteout (`.wh.<name>` removes `<name>` of lower layers,
-//! `.wh..wh..opq` empties its directory of lower layers' entries), then the entries.
+//! `.wh..wh..opq` empties its directory of lower layers' entries), then the entries. The
+//! first pass reads the whole layer, so its blob digest and its diff_id are verified before
+//! any of its entries is written.
+//!
+//! Every byte read and written is charged to a [`Meter`]: past the unpacked-size limit or
+//! below the free-space floor the unpack stops. On any failure, whatever was unpacked is
+//! removed (and the destination too when this unpack created it).
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path};
+use std::rc::Rc;
 
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Timespec, Timestamps};
 use rustix::io::Errno;
 
 use super::StoreError;
-use crate::image::{LayerBlob, drain};
+use crate::image::meter::{Meter, MeteredWriter};
+use crate::image::{LayerBlob, UnpackLimits, drain};
 
 const WH_PREFIX: &str = ".wh.";
 const WH_OPAQUE: &str = ".wh..wh..opq";
 
-/// Unpacks `layers` (lowest first) into `dest`, which is created if missing and must be empty.
-pub(crate) fn unpack(layers: &[LayerBlob], dest: &Path) -> Result<(), StoreError> {
+/// Unpacks `layers` (lowest first) into `dest`, which is created if missing and must be
+/// empty, within `limits`. On failure the partial unpack is removed.
+pub(crate) fn unpack(
+    layers: &[LayerBlob],
+    dest: &Path,
+    limits: UnpackLimits,
+) -> Result<(), StoreError> {
+    let created = std::fs::symlink_metadata(dest).is_err();
     std::fs::create_dir_all(dest).map_err(StoreError::io(dest))?;
     if std::fs::read_dir(dest)
         .map_err(StoreError::io(dest))?
@@ -35,16 +49,52 @@ pub(crate) fn unpack(layers: &[LayerBlob], dest: &Path) -> Result<(), StoreError
             dest.display()
         )));
     }
-    let root = rfs::open(
-        dest,
-        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| StoreError::io(dest)(e.into()))?;
+    let open_dest = || {
+        rfs::open(
+            dest,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| StoreError::io(dest)(e.into()))
+    };
+    let root = open_dest()?;
+    let meter = Meter::new(limits, Some(open_dest()?));
+    let mut result = meter.check_space().map_err(|e| StoreError::Limit {
+        layer: "before the first layer".to_string(),
+        message: e.to_string(),
+    });
     for layer in layers {
-        apply(&root, layer)?;
+        if result.is_err() {
+            break;
+        }
+        result = apply(&root, layer, &meter).map_err(|e| match meter.stopped() {
+            Some(stop) => StoreError::Limit {
+                layer: layer.name.clone(),
+                message: stop.describe(),
+            },
+            None => e,
+        });
     }
-    Ok(())
+    let Err(e) = result else {
+        return Ok(());
+    };
+    // Nothing half-unpacked stays behind: the tree is removed through the fd (never
+    // following a symlink the image made), then the directory if this unpack made it.
+    let _ = clear_dir(&root);
+    drop(root);
+    if created {
+        let _ = std::fs::remove_dir(dest);
+    }
+    Err(match e {
+        StoreError::Limit { layer, message } => StoreError::Limit {
+            layer,
+            message: format!(
+                "{message}; the partial unpack in {} was removed",
+                dest.display()
+            ),
+        },
+        e => e,
+    })
 }
 
 /// A member path split into components; `None` for the root itself.
@@ -176,11 +226,12 @@ fn clear_dir(fd: &OwnedFd) -> Result<(), Errno> {
 }
 
 /// Applies one layer.
-fn apply(root: &OwnedFd, layer: &LayerBlob) -> Result<(), StoreError> {
+fn apply(root: &OwnedFd, layer: &LayerBlob, meter: &Rc<Meter>) -> Result<(), StoreError> {
     let name = layer.name.as_str();
     // Pass 1: the whiteouts, applied to what the lower layers left.
     {
-        let mut r = layer.open()?;
+        meter.start_pass();
+        let mut r = layer.open(meter)?;
         let mut archive = tar::Archive::new(&mut r);
         for entry in archive.entries().map_err(|e| bad_layer(name, e))? {
             let entry = entry.map_err(|e| bad_layer(name, e))?;
@@ -206,7 +257,8 @@ fn apply(root: &OwnedFd, layer: &LayerBlob) -> Result<(), StoreError> {
         drain(&mut r).map_err(|e| bad_layer(name, e))?;
     }
     // Pass 2: the entries.
-    let mut r = layer.open()?;
+    meter.start_pass();
+    let mut r = layer.open(meter)?;
     {
         let mut archive = tar::Archive::new(&mut r);
         for entry in archive.entries().map_err(|e| bad_layer(name, e))? {
@@ -220,10 +272,12 @@ fn apply(root: &OwnedFd, layer: &LayerBlob) -> Result<(), StoreError> {
                 continue;
             }
             let dir = open_dir(root, parents, true, name, &raw)?.expect("created when missing");
-            extract(root, &dir, last, &mut entry, name, &raw)?;
+            extract(root, &dir, last, &mut entry, name, &raw, meter)?;
         }
     }
-    drain(&mut r).map_err(|e| bad_layer(name, e))
+    drain(&mut r).map_err(|e| bad_layer(name, e))?;
+    meter.end_layer();
+    Ok(())
 }
 
 fn extract(
@@ -233,6 +287,7 @@ fn extract(
     entry: &mut tar::Entry<'_, impl Read>,
     layer: &str,
     raw: &Path,
+    meter: &Rc<Meter>,
 ) -> Result<(), StoreError> {
     let h = entry.header();
     let kind = h.entry_type();
@@ -282,7 +337,9 @@ fn extract(
             )
             .map_err(e)?;
             let mut file = std::fs::File::from(fd);
-            std::io::copy(entry, &mut file).map_err(|err| bad_layer(layer, err))?;
+            // Written through the meter: a sparse entry expands to its full size here.
+            std::io::copy(entry, &mut MeteredWriter::new(&mut file, meter.clone()))
+                .map_err(|err| bad_layer(layer, err))?;
             // chown first: it clears setuid/setgid, which fchmod then sets.
             rfs::fchown(&file, owner.0, owner.1).map_err(e)?;
             rfs::fchmod(&file, mode).map_err(e)?;
