@@ -4,6 +4,10 @@
 //! and one line in [`CLASSES`]; `executor_escape` runs them all and prints one tally.
 #![allow(dead_code)]
 
+mod mount_swap_race;
+mod recursive_read_only;
+mod rootfs_symlinks;
+
 /// One attack and what became of it.
 pub struct Outcome {
     /// What was tried, in a few words.
@@ -31,7 +35,20 @@ pub struct Class {
 }
 
 /// Every class, in the order of the hardening issue's defects.
-pub const CLASSES: &[Class] = &[];
+pub const CLASSES: &[Class] = &[
+    Class {
+        name: "rootfs_symlinks",
+        attempts: rootfs_symlinks::attempts,
+    },
+    Class {
+        name: "recursive_read_only",
+        attempts: recursive_read_only::attempts,
+    },
+    Class {
+        name: "mount_swap_race",
+        attempts: mount_swap_race::attempts,
+    },
+];
 
 /// The classes to run: all, or those whose name contains `SECCTX_ESCAPE_ONLY` (for working
 /// on one class; the tally in CI always runs all).
