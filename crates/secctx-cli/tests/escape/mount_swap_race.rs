@@ -54,7 +54,10 @@ pub fn attempts() -> Vec<Outcome> {
     let pid = std::process::id();
     let sub = format!("secctx-race-sub-{pid}");
     let f = format!("secctx-race-file-{pid}");
-    let host_root_before = (Path::new("/").join(&sub).exists(), Path::new("/").join(&f).exists());
+    let host_root_before = (
+        Path::new("/").join(&sub).exists(),
+        Path::new("/").join(&f).exists(),
+    );
     let before = snapshot(&canary);
     let mut c = base_config(&["true"]);
     c["mounts"].as_array_mut().unwrap().extend([

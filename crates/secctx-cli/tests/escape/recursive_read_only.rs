@@ -22,8 +22,8 @@ fn pod(name: &str, dir: &Path, mount_extra: &str) -> String {
 struct HostDir(PathBuf);
 
 impl HostDir {
-    fn new() -> HostDir {
-        let dir = PathBuf::from(format!("/tmp/secctx-rro-{}", std::process::id()));
+    fn new(name: &str) -> HostDir {
+        let dir = PathBuf::from(format!("/tmp/secctx-rro-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         let out = Command::new("mount")
@@ -39,12 +39,18 @@ impl HostDir {
 
 impl Drop for HostDir {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.0.join("sub")).output();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.0.join("sub"))
+            .output();
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
-fn run(env: &Env, dir: &Path, name: &str, extra: &str, refused_with: Option<&str>) -> Outcome {
+fn run(env: &Env, name: &str, extra: &str, refused_with: Option<&str>) -> Outcome {
+    // A fresh host directory per attack, so one attack's leftovers cannot hide another's.
+    let host = HostDir::new(name);
+    let dir = host.0.as_path();
     let before = snapshot(dir);
     let file = env.write(&format!("{name}.yaml"), &pod(name, dir, extra));
     let out = env.run(&file, &[]);
@@ -65,38 +71,49 @@ fn run(env: &Env, dir: &Path, name: &str, extra: &str, refused_with: Option<&str
         let _ = env.cmd().args(["rm", name]).output();
     }
     let detail = if blocked {
-        format!("host directory unchanged; {}", text(&out).replace('\n', " "))
+        format!(
+            "host directory unchanged; {}",
+            text(&out).replace('\n', " ")
+        )
     } else {
-        format!("{why}; changed: [{changed}]; {}", text(&out).replace('\n', " "))
+        format!(
+            "{why}; changed: [{changed}]; {}",
+            text(&out).replace('\n', " ")
+        )
     };
-    Outcome::new(format!("recursiveReadOnly{extra}"), blocked, detail)
+    Outcome::new(
+        format!(
+            "hostPath with a submount mounted{}",
+            extra.replace(", ", " ")
+        ),
+        blocked,
+        detail,
+    )
 }
 
 /// Every attack of the class.
 pub fn attempts() -> Vec<Outcome> {
     let env = Env::new();
-    let dir = HostDir::new();
     vec![
         run(
             &env,
-            &dir.0,
             "rootfs-rro-enabled",
             ", readOnly: true, recursiveReadOnly: Enabled",
             None,
         ),
         run(
             &env,
-            &dir.0,
             "rootfs-rro-ifpossible",
             ", readOnly: true, recursiveReadOnly: IfPossible",
             None,
         ),
         run(
             &env,
-            &dir.0,
             "rootfs-rro-writable",
             ", recursiveReadOnly: Enabled",
-            Some("spec.containers[0].volumeMounts[0].recursiveReadOnly: Forbidden: may only be specified when readOnly is true"),
+            Some(
+                "spec.containers[0].volumeMounts[0].recursiveReadOnly: Forbidden: may only be specified when readOnly is true",
+            ),
         ),
     ]
 }

@@ -47,10 +47,7 @@ pub fn bundle_on(name: &str, config: &serde_json::Value, root: &Path) -> PathBuf
 
 /// A host canary directory with a file, a mode-0600 `ptmx` file and `pts/ptmx`.
 pub fn canary(name: &str) -> PathBuf {
-    let dir = PathBuf::from(format!(
-        "/tmp/secctx-canary-{}-{name}",
-        std::process::id()
-    ));
+    let dir = PathBuf::from(format!("/tmp/secctx-canary-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("pts")).unwrap();
     std::fs::write(dir.join("keep"), "canary\n").unwrap();
@@ -80,7 +77,15 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, String> {
         } else {
             format!("special rdev {}", md.rdev())
         };
-        out.insert(rel, format!("{kind} mode {:o} owner {}:{}", md.mode(), md.uid(), md.gid()));
+        out.insert(
+            rel,
+            format!(
+                "{kind} mode {:o} owner {}:{}",
+                md.mode(),
+                md.uid(),
+                md.gid()
+            ),
+        );
         if md.is_dir() && !md.file_type().is_symlink() {
             for e in std::fs::read_dir(p).unwrap().flatten() {
                 walk(base, &e.path(), out);
@@ -157,7 +162,11 @@ fn attempt(
         } else {
             format!("HOST CHANGED: {changed}")
         },
-        if as_expected { "" } else { "; NOT the expected run" },
+        if as_expected {
+            ""
+        } else {
+            "; NOT the expected run"
+        },
         all.trim().replace('\n', " ")
     );
     let _ = std::fs::remove_dir_all(&b);
@@ -181,10 +190,10 @@ fn symlink_loop() -> Outcome {
     std::fs::create_dir_all(&src).unwrap();
     let mut c = base_config(&["true"]);
     let under = canary.display().to_string();
-    c["mounts"]
-        .as_array_mut()
-        .unwrap()
-        .extend([bind(&format!("{under}/vol"), &src), bind(&format!("{under}/term"), &term)]);
+    c["mounts"].as_array_mut().unwrap().extend([
+        bind(&format!("{under}/vol"), &src),
+        bind(&format!("{under}/term"), &term),
+    ]);
     let o = attempt(
         "loop",
         "image symlink loop tmp -> /q -> /tmp under an emptyDir mountPath and terminationMessagePath",
@@ -203,7 +212,11 @@ fn dev_to_host() -> Outcome {
     let root = rootfs_copy("dev");
     std::fs::remove_dir_all(root.join("dev")).unwrap();
     std::os::unix::fs::symlink(&canary, root.join("dev")).unwrap();
-    let c = base_config(&["sh", "-c", "ls /dev/null /dev/ptmx /dev/fd/ >/dev/null && echo RAN"]);
+    let c = base_config(&[
+        "sh",
+        "-c",
+        "ls /dev/null /dev/ptmx /dev/fd/ >/dev/null && echo RAN",
+    ]);
     let o = attempt(
         "dev",
         "image /dev symlink to a host directory",

@@ -196,13 +196,22 @@ impl Root {
                     }
                     match self.resolve(&done) {
                         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                            // A dangling symlink: continue with its target in its place.
-                            let target =
-                                rustix::fs::readlinkat(&dir, name.as_os_str(), Vec::new())?;
                             hops += 1;
                             if hops > 40 {
                                 return Err(io::Error::from_raw_os_error(libc::ELOOP));
                             }
+                            // A dangling symlink: continue with its target in its place.
+                            let target =
+                                match rustix::fs::readlinkat(&dir, name.as_os_str(), Vec::new()) {
+                                    Ok(t) => t,
+                                    // No link any more (a racing swap): this component again.
+                                    Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOENT) => {
+                                        done.pop();
+                                        i -= 1;
+                                        continue;
+                                    }
+                                    Err(e) => return Err(e.into()),
+                                };
                             let target =
                                 PathBuf::from(std::ffi::OsStr::from_bytes(target.as_bytes()));
                             let base = if target.is_absolute() {
@@ -271,7 +280,13 @@ impl Root {
             match self.resolve(&path) {
                 Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
                     // A dangling symlink: create its target instead (resolved next round).
-                    let target = rustix::fs::readlinkat(&parent, name.as_os_str(), Vec::new())?;
+                    let target = match rustix::fs::readlinkat(&parent, name.as_os_str(), Vec::new())
+                    {
+                        Ok(t) => t,
+                        // No link any more (a racing swap): look again.
+                        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOENT) => continue,
+                        Err(e) => return Err(e.into()),
+                    };
                     let target = PathBuf::from(std::ffi::OsStr::from_bytes(target.as_bytes()));
                     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                     path = relative(&if target.is_absolute() {
