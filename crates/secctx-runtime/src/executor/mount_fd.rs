@@ -111,7 +111,7 @@ pub fn recursive_readonly(mnt: BorrowedFd<'_>) -> io::Result<()> {
 /// each possibly with `MS_REC`) to the mount `mnt`.
 pub fn propagate(mnt: BorrowedFd<'_>, p: c_ulong) -> io::Result<()> {
     let attr = MountAttr {
-        propagation: (p & !libc::MS_REC) as u64,
+        propagation: p & !libc::MS_REC,
         ..MountAttr::default()
     };
     sys::mount_setattr(mnt, p & libc::MS_REC != 0, &attr)
