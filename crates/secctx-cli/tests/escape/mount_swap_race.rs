@@ -19,6 +19,7 @@ use serde_json::json;
 use super::Outcome;
 use super::rootfs_symlinks::{bundle_on, canary, diff, rootfs_copy, snapshot};
 use crate::executor_support::{base_config, run_secctx, text};
+use crate::pods_support::{Env, text as pods_text};
 
 /// Starts of the container while the swapper runs.
 const RUNS: usize = 40;
@@ -41,8 +42,80 @@ fn swapper(vol: &Path, targets: [std::path::PathBuf; 2], stop: Arc<AtomicBool>) 
     }
 }
 
+/// Regular containers of the pod variant that start while the first one swaps.
+const VICTIMS: usize = 8;
+
+/// The pod variant: the first container of a pod loops swapping `/vol/d` (in an emptyDir it
+/// shares) for a symlink to `/` or to a host canary path, while the pod's other containers,
+/// which mount another emptyDir at `/vol/d/<name>`, are created one after another.
+fn pod_race() -> Outcome {
+    let canary = canary("podrace");
+    let name = format!("secctx-podrace-{}", std::process::id());
+    let at_root = Path::new("/").join(&name);
+    let root_before = at_root.exists();
+    let before = snapshot(&canary);
+    let swap = format!(
+        "mkdir -p /vol/d.dir; end=$(( $(date +%s) + 6 )); i=0; \
+         while [ $(date +%s) -lt $end ]; do \
+           rm -f /vol/d; mv /vol/d.dir /vol/d; mv /vol/d /vol/d.dir; \
+           if [ $((i % 2)) = 0 ]; then ln -s / /vol/d; else ln -s {} /vol/d; fi; i=$((i+1)); \
+         done; echo swapped $i",
+        canary.display()
+    );
+    let mut yaml = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: rootfs-podrace}}\nspec:\n  restartPolicy: Never\n  containers:\n  - name: swapper\n    image: busybox:1.28\n    command: [sh, -c, '{swap}']\n    volumeMounts: [{{name: shared, mountPath: /vol}}]\n"
+    );
+    for i in 0..VICTIMS {
+        yaml.push_str(&format!(
+            "  - name: v{i}\n    image: busybox:1.28\n    command: ['true']\n    volumeMounts: [{{name: shared, mountPath: /vol}}, {{name: other, mountPath: /vol/d/{name}}}]\n"
+        ));
+    }
+    yaml.push_str(
+        "  volumes:\n  - {name: shared, emptyDir: {}}\n  - {name: other, emptyDir: {}}\n",
+    );
+    let env = Env::new();
+    let file = env.write("rootfs-podrace.yaml", &yaml);
+    let out = env.run(&file, &[]);
+    let _ = env.cmd().args(["rm", "rootfs-podrace"]).output();
+    let after = snapshot(&canary);
+    let mut changed = diff(&before, &after);
+    if !root_before && at_root.exists() {
+        changed.push_str(&format!("; /{name} created on the host"));
+        let _ = std::fs::remove_dir(&at_root);
+    }
+    let swapped = String::from_utf8_lossy(&out.stdout).contains("swapped");
+    let blocked = changed.is_empty() && swapped;
+    let detail = format!(
+        "{}{}; {}",
+        if changed.is_empty() {
+            "canary and host / unchanged".to_string()
+        } else {
+            format!("HOST CHANGED: {changed}")
+        },
+        if swapped {
+            ""
+        } else {
+            "; the swapper did not run"
+        },
+        pods_text(&out).replace('\n', " ")
+    );
+    let _ = std::fs::remove_dir_all(&canary);
+    Outcome::new(
+        format!("a pod container swaps /vol/d while {VICTIMS} others mount under it"),
+        blocked,
+        detail,
+    )
+}
+
 /// Every attack of the class.
 pub fn attempts() -> Vec<Outcome> {
+    let mut out = vec![bundle_race()];
+    out.push(pod_race());
+    out
+}
+
+/// The bundle variant, the swapper on the host.
+fn bundle_race() -> Outcome {
     let canary = canary("race");
     let root = rootfs_copy("race");
     let vol = tempfile::tempdir().unwrap();
@@ -110,9 +183,9 @@ pub fn attempts() -> Vec<Outcome> {
     let _ = std::fs::remove_dir_all(&b);
     let _ = std::fs::remove_dir_all(&root);
     let _ = std::fs::remove_dir_all(&canary);
-    vec![Outcome::new(
+    Outcome::new(
         "mount destination swapped for a symlink while the container starts",
         blocked,
         detail,
-    )]
+    )
 }

@@ -204,10 +204,12 @@ impl Root {
                             let target =
                                 match rustix::fs::readlinkat(&dir, name.as_os_str(), Vec::new()) {
                                     Ok(t) => t,
-                                    // No link any more (a racing swap): this component again.
+                                    // No link any more (a racing swap): walk again from
+                                    // the root, the parent we hold may be stale too.
                                     Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOENT) => {
-                                        done.pop();
-                                        i -= 1;
+                                        i = 0;
+                                        done = PathBuf::new();
+                                        dir = self.resolve(&done)?;
                                         continue;
                                     }
                                     Err(e) => return Err(e.into()),
