@@ -22,7 +22,7 @@ use crate::executor_support::{base_config, run_secctx, text};
 use crate::pods_support::{Env, text as pods_text};
 
 /// Starts of the container while the swapper runs.
-const RUNS: usize = 40;
+const RUNS: usize = 100;
 
 /// Swaps `vol/d` between a directory and a symlink to `targets[i % 2]` until `stop`.
 fn swapper(vol: &Path, targets: [std::path::PathBuf; 2], stop: Arc<AtomicBool>) {
@@ -43,7 +43,7 @@ fn swapper(vol: &Path, targets: [std::path::PathBuf; 2], stop: Arc<AtomicBool>) 
 }
 
 /// Regular containers of the pod variant that start while the first one swaps.
-const VICTIMS: usize = 8;
+const VICTIMS: usize = 20;
 
 /// The pod variant: the first container of a pod loops swapping `/vol/d` (in an emptyDir it
 /// shares) for a symlink to `/` or to a host canary path, while the pod's other containers,
@@ -55,7 +55,7 @@ fn pod_race() -> Outcome {
     let root_before = at_root.exists();
     let before = snapshot(&canary);
     let swap = format!(
-        "mkdir -p /vol/d.dir; end=$(( $(date +%s) + 6 )); i=0; \
+        "mkdir -p /vol/d.dir; end=$(( $(date +%s) + 15 )); i=0; \
          while [ $(date +%s) -lt $end ]; do \
            rm -f /vol/d; mv /vol/d.dir /vol/d; mv /vol/d /vol/d.dir; \
            if [ $((i % 2)) = 0 ]; then ln -s / /vol/d; else ln -s {} /vol/d; fi; i=$((i+1)); \
