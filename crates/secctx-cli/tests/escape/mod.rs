@@ -5,6 +5,9 @@
 #![allow(dead_code)]
 
 mod image_layers;
+mod mount_swap_race;
+mod recursive_read_only;
+mod rootfs_symlinks;
 
 /// One attack and what became of it.
 pub struct Outcome {
@@ -33,10 +36,24 @@ pub struct Class {
 }
 
 /// Every class, in the order of the hardening issue's defects.
-pub const CLASSES: &[Class] = &[Class {
-    name: "image_layers",
-    attempts: image_layers::attempts,
-}];
+pub const CLASSES: &[Class] = &[
+    Class {
+        name: "rootfs_symlinks",
+        attempts: rootfs_symlinks::attempts,
+    },
+    Class {
+        name: "mount_swap_race",
+        attempts: mount_swap_race::attempts,
+    },
+    Class {
+        name: "recursive_read_only",
+        attempts: recursive_read_only::attempts,
+    },
+    Class {
+        name: "image_layers",
+        attempts: image_layers::attempts,
+    },
+];
 
 /// The classes to run: all, or those whose name contains `SECCTX_ESCAPE_ONLY` (for working
 /// on one class; the tally in CI always runs all).

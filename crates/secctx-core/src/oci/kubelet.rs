@@ -98,6 +98,13 @@ pub fn kubelet_volume_mounts(
             source: volume_source(v, pod_uid),
             read_only: m.read_only.unwrap_or(false),
             propagation: m.mount_propagation.clone(),
+            // The kubelet's resolveRecursiveReadOnly with a runtime that supports it: both
+            // IfPossible and Enabled become rro (validation has required readOnly and no
+            // propagation).
+            recursive_read_only: matches!(
+                m.recursive_read_only.as_deref(),
+                Some("Enabled" | "IfPossible")
+            ),
         });
     }
     let has = |out: &[VolumeMount], d: &str| out.iter().any(|m| m.destination == d);
@@ -107,6 +114,7 @@ pub fn kubelet_volume_mounts(
             source: format!("{KUBELET_ROOT}/pods/{pod_uid}/etc-hosts"),
             read_only: ro_root,
             propagation: None,
+            recursive_read_only: false,
         });
     }
     let path = |p: &Option<String>| p.clone().unwrap_or_else(|| "/dev/termination-log".into());
@@ -132,6 +140,7 @@ pub fn kubelet_volume_mounts(
             ),
             read_only: false,
             propagation: None,
+            recursive_read_only: false,
         });
     }
     for (dest, file) in [
@@ -144,6 +153,7 @@ pub fn kubelet_volume_mounts(
                 source: format!("{CONTAINERD_SANDBOXES}/<sandbox-id>/{file}"),
                 read_only: ro_root,
                 propagation: None,
+                recursive_read_only: false,
             });
         }
     }

@@ -125,6 +125,7 @@ pub fn mounts(
                 source,
                 read_only: false,
                 propagation: None,
+                recursive_read_only: false,
             });
         }
     }
@@ -165,6 +166,10 @@ pub fn mounts(
             _ => options.push("rprivate".into()),
         }
         options.push(if v.read_only { "ro" } else { "rw" }.into());
+        // containerd's WithMounts appends "rro" after "ro" for a recursive read-only mount.
+        if v.recursive_read_only {
+            options.push("rro".into());
+        }
         let mut m = Mount::default();
         m.set_destination(v.destination.clone().into());
         m.set_typ(Some("bind".into()));

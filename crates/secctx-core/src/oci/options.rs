@@ -45,6 +45,9 @@ pub struct VolumeMount {
     /// The Kubernetes `mountPropagation`: `None`, `HostToContainer` or `Bidirectional`
     /// (`None` here means the kubelet's default, private).
     pub propagation: Option<String>,
+    /// `recursiveReadOnly` resolved by the kubelet (`Enabled`, or `IfPossible` on a runtime
+    /// that supports it, as secctx's does): rendered as containerd's `rro` option.
+    pub recursive_read_only: bool,
 }
 
 /// Everything [`super::render`] needs besides the pod spec and its resolution.

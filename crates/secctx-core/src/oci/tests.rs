@@ -396,6 +396,7 @@ fn mounts_order_and_options() {
                 source: "/src/deep".into(),
                 read_only: true,
                 propagation: Some("HostToContainer".into()),
+                ..VolumeMount::default()
             },
             VolumeMount {
                 destination: "/etc/hostname".into(),

@@ -44,6 +44,7 @@ mod seccomp;
 mod status;
 mod sysctl;
 mod visit;
+mod volume_mounts;
 mod warnings;
 mod windows;
 

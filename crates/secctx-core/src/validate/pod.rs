@@ -22,7 +22,7 @@ use super::error::FieldError;
 use super::visit::{host_users, in_validation_order};
 use super::{
     ValidationOptions, apparmor, container_security_context, host_users as userns, os,
-    pod_security_context, seccomp, windows,
+    pod_security_context, seccomp, volume_mounts, windows,
 };
 
 /// `ValidatePodCreate`, security subset: paths `metadata.annotations...` and `spec...`.
@@ -120,6 +120,10 @@ fn validate_pod_spec(
     let host_users = host_users(spec);
     let mut errs = Vec::new();
     for c in in_validation_order(spec, spec_path) {
+        errs.extend(volume_mounts::validate(
+            c.volume_mounts,
+            &c.path.child("volumeMounts"),
+        ));
         errs.extend(container_security_context::validate(
             c.security_context,
             &c.path.child("securityContext"),

@@ -3,55 +3,20 @@
 //! and last the read-only root.
 
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
 
 use libc::c_ulong;
 use oci_spec::runtime::{LinuxDeviceType, Mount, Spec};
 
-use super::sys;
+use super::in_root::Root;
+use super::{mount_fd, sys};
 
 /// An error with the step that failed.
 pub type StepResult = Result<(), String>;
 
 fn ctx<T>(r: io::Result<T>, what: impl FnOnce() -> String) -> Result<T, String> {
     r.map_err(|e| format!("{}: {e}", what()))
-}
-
-/// Joins `path` under `root` resolving symlinks *inside* `root`, so an image's symlink
-/// (`/proc -> /`) cannot make a mount land outside the rootfs.
-pub fn secure_join(root: &Path, path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    let mut pending: Vec<PathBuf> = vec![path.to_path_buf()];
-    let mut hops = 0;
-    while let Some(p) = pending.pop() {
-        let mut comps: Vec<_> = p.components().collect();
-        comps.reverse();
-        while let Some(c) = comps.pop() {
-            match c {
-                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-                Component::ParentDir => {
-                    out.pop();
-                }
-                Component::Normal(name) => {
-                    let candidate = out.join(name);
-                    match std::fs::read_link(root.join(&candidate)) {
-                        Ok(target) if hops < 255 => {
-                            hops += 1;
-                            if target.is_absolute() {
-                                out = PathBuf::new();
-                            }
-                            let rest: PathBuf = comps.iter().rev().collect();
-                            comps.clear();
-                            pending.push(target.join(rest));
-                            break;
-                        }
-                        _ => out = candidate,
-                    }
-                }
-            }
-        }
-    }
-    root.join(out)
 }
 
 /// Mount flags and the remaining filesystem data of an options list.
@@ -65,6 +30,9 @@ pub struct Options {
     pub data: String,
     /// `bind` or `rbind` was given.
     pub bind: bool,
+    /// `rro`: the mount and every mount below it read-only (`mount_setattr` with
+    /// `AT_RECURSIVE`), as containerd renders `recursiveReadOnly` for runc and crun.
+    pub recursive_readonly: bool,
 }
 
 /// Parses OCI mount options as `mount(8)` does.
@@ -119,6 +87,10 @@ pub fn parse_options(options: &[String]) -> Result<Options, String> {
                 o.propagation.push(p | rec);
                 (0, 0)
             }
+            "rro" => {
+                o.recursive_readonly = true;
+                (libc::MS_RDONLY, 0)
+            }
             "tmpcopyup" | "idmap" | "ridmap" => {
                 return Err(format!("mount option {opt:?} is not supported"));
             }
@@ -162,154 +134,111 @@ pub fn prepare(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
         ),
         || format!("bind rootfs {}", rootfs.display()),
     )?;
-    // 3. The mounts, in the order given (later ones may land inside earlier ones).
+    // 3. The root every later path is resolved in, opened *after* step 2: a descriptor
+    //    opened before would name the directory under the bind, and mounts made through it
+    //    would be hidden by the bind (and lost at pivot_root).
+    let root = ctx(Root::open(rootfs), || {
+        format!("open rootfs {}", rootfs.display())
+    })?;
+    // 4. The mounts, in the order given (later ones may land inside earlier ones).
     let mut dev_is_tmpfs = false;
     for m in spec.mounts().iter().flatten() {
         let is_dev = m.destination() == Path::new("/dev");
         let typ = m.typ().clone().unwrap_or_default();
-        mount_one(rootfs, m, in_userns)?;
+        mount_one(&root, m, in_userns)?;
         if is_dev && typ == "tmpfs" {
             dev_is_tmpfs = true;
         }
     }
-    // 4. Device nodes: the spec's default set plus linux.devices, only on a /dev we own.
+    // 5. Device nodes: the spec's default set plus linux.devices, only on a /dev we own.
     if dev_is_tmpfs {
-        devices(spec, rootfs, in_userns)?;
+        devices(spec, &root, in_userns)?;
     }
     Ok(())
 }
 
-fn mount_one(rootfs: &Path, m: &Mount, in_userns: bool) -> StepResult {
+/// The mount point for `m`: a file for a bind mount of a file, else a directory; created
+/// inside the root if missing (an image symlink on the way is followed inside the root).
+fn mount_point(root: &Root, m: &Mount, file: bool) -> Result<OwnedFd, String> {
+    let dest = m.destination();
+    if file {
+        ctx(root.create_file(dest, 0o644), || {
+            format!("create mount point {}", dest.display())
+        })
+    } else {
+        ctx(root.mkdir_all(dest, 0o755), || {
+            format!("mkdir mount point {}", dest.display())
+        })
+    }
+}
+
+fn mount_one(root: &Root, m: &Mount, in_userns: bool) -> StepResult {
+    // The one place id-mapped mounts are refused: an id-mapping hook belongs on the
+    // detached tree of a bind mount below (between `clone_tree` and `mount_fd::bind`).
     if m.uid_mappings().is_some() || m.gid_mappings().is_some() {
         return Err("id-mapped mounts are not supported".into());
     }
     let typ = m.typ().clone().unwrap_or_default();
     let opts = parse_options(m.options().as_deref().unwrap_or(&[]))?;
-    let dest = secure_join(rootfs, m.destination());
     let source = m.source().clone().unwrap_or_default();
     let bind = opts.bind || typ == "bind";
-    // Create the mount point: a file for a bind mount of a file, else a directory.
-    if bind && source.is_file() {
-        if let Some(parent) = dest.parent() {
-            ctx(std::fs::create_dir_all(parent), || {
-                format!("mkdir {}", parent.display())
-            })?;
-        }
-        if !dest.exists() {
-            ctx(std::fs::File::create(&dest), || {
-                format!("create {}", dest.display())
-            })?;
-        }
-    } else {
-        ctx(std::fs::create_dir_all(&dest), || {
-            format!("mkdir {}", dest.display())
-        })?;
-    }
     let what = || format!("mount {} on {}", typ, m.destination().display());
-    if bind {
-        let rec = opts.flags & libc::MS_REC;
-        ctx(
-            sys::mount(Some(&source), &dest, None, libc::MS_BIND | rec, None),
-            what,
-        )?;
-        // A bind mount ignores every flag but MS_REC: the others take a remount.
-        let extra = opts.flags & !(libc::MS_BIND | libc::MS_REC | libc::MS_REMOUNT);
-        if extra != 0 {
-            remount(&dest, extra)?;
-        }
+    if opts.recursive_readonly && !bind {
+        return Err(format!("{}: \"rro\" needs a bind mount", what()));
+    }
+    let target = mount_point(root, m, bind && source.is_file())?;
+    let mnt = if bind {
+        // A bind takes the flags but MS_REC through `set_exact` on the detached tree.
+        let rec = opts.flags & libc::MS_REC != 0;
+        let tree = ctx(mount_fd::clone_tree(&source, None, rec), what)?;
+        let flags = opts.flags & !(libc::MS_BIND | libc::MS_REC | libc::MS_REMOUNT);
+        ctx(mount_fd::bind(tree, flags, target.as_fd()), what)?
     } else if typ == "cgroup" || typ == "cgroup2" {
-        cgroup_mount(&dest, &opts)?;
+        cgroup_mount(root, m.destination(), target.as_fd(), &opts)?
     } else {
-        let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
         let src = if source.as_os_str().is_empty() {
-            PathBuf::from(&typ)
+            typ.clone()
         } else {
-            source.clone()
+            source.to_string_lossy().into_owned()
         };
-        // "ro" on a filesystem mount is applied per mount (a bind remount), leaving the
-        // superblock writable, as crun does: mount first, then remount read-only.
-        let ro = opts.flags & libc::MS_RDONLY;
-        match sys::mount(Some(&src), &dest, Some(&typ), opts.flags & !ro, data) {
-            Ok(()) if ro != 0 => remount(&dest, opts.flags & !libc::MS_REMOUNT)?,
-            Ok(()) => {}
+        // "ro" on a filesystem mount is a per-mount flag (fsmount's attributes), leaving
+        // the superblock writable, as crun does.
+        let flags = opts.flags & !libc::MS_REMOUNT;
+        match mount_fd::filesystem(&typ, &src, &opts.data, flags, target.as_fd()) {
+            Ok(fd) => fd,
             // sysfs cannot be mounted in a user namespace that does not own the network
             // namespace: bind the host's read-only instead, as runc does.
             Err(e) if typ == "sysfs" && in_userns && e.raw_os_error() == Some(libc::EPERM) => {
-                ctx(
-                    sys::mount(
-                        Some(Path::new("/sys")),
-                        &dest,
-                        None,
-                        libc::MS_BIND | libc::MS_REC,
-                        None,
-                    ),
-                    what,
-                )?;
-                remount(
-                    &dest,
-                    libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-                )?;
+                let tree = ctx(mount_fd::clone_tree(Path::new("/sys"), None, true), what)?;
+                let ro = libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+                ctx(mount_fd::bind(tree, ro, target.as_fd()), what)?
             }
             Err(e) => return Err(format!("{}: {e}", what())),
         }
+    };
+    // `rro` after the top mount's flags: every submount of the source read-only too.
+    if opts.recursive_readonly {
+        ctx(mount_fd::recursive_readonly(mnt.as_fd()), || {
+            format!("{}: recursive read-only", what())
+        })?;
     }
     for p in &opts.propagation {
-        ctx(sys::mount(None, &dest, None, *p, None), what)?;
+        ctx(mount_fd::propagate(mnt.as_fd(), *p), what)?;
     }
     Ok(())
 }
 
-/// Remounts a bind mount with `flags`, keeping the flags the kernel locked (in a user
-/// namespace, nosuid/nodev/noexec/atime flags of the source cannot be cleared).
-fn remount(dest: &Path, flags: c_ulong) -> StepResult {
-    let base = libc::MS_BIND | libc::MS_REMOUNT | flags;
-    match sys::mount(None, dest, None, base, None) {
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-            let locked = statvfs_flags(dest).unwrap_or(0);
-            ctx(sys::mount(None, dest, None, base | locked, None), || {
-                format!("remount {} with flags {flags:#x}", dest.display())
-            })
-        }
-        r => ctx(r, || {
-            format!("remount {} with flags {flags:#x}", dest.display())
-        }),
-    }
-}
-
-fn statvfs_flags(path: &Path) -> Option<c_ulong> {
-    let st = rustix::fs::statvfs(path).ok()?;
-    let f = st.f_flag;
-    let mut out = 0;
-    for (st_flag, ms) in [
-        (rustix::fs::StatVfsMountFlags::NOSUID, libc::MS_NOSUID),
-        (rustix::fs::StatVfsMountFlags::NODEV, libc::MS_NODEV),
-        (rustix::fs::StatVfsMountFlags::NOEXEC, libc::MS_NOEXEC),
-        (rustix::fs::StatVfsMountFlags::NOATIME, libc::MS_NOATIME),
-        (
-            rustix::fs::StatVfsMountFlags::NODIRATIME,
-            libc::MS_NODIRATIME,
-        ),
-        (rustix::fs::StatVfsMountFlags::RELATIME, libc::MS_RELATIME),
-    ] {
-        if f.contains(st_flag) {
-            out |= ms;
-        }
-    }
-    Some(out)
-}
-
 /// `/sys/fs/cgroup` on this cgroup v1 host: a tmpfs with one cgroup mount per hierarchy the
 /// host has (in a cgroup namespace each shows the container's own cgroup as its root).
-fn cgroup_mount(dest: &Path, opts: &Options) -> StepResult {
+fn cgroup_mount(
+    root: &Root,
+    dest: &Path,
+    target: BorrowedFd<'_>,
+    opts: &Options,
+) -> Result<OwnedFd, String> {
     let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-    ctx(
-        sys::mount(
-            Some(Path::new("tmpfs")),
-            dest,
-            Some("tmpfs"),
-            flags,
-            Some("mode=755"),
-        ),
+    let tmpfs = ctx(
+        mount_fd::filesystem("tmpfs", "tmpfs", "mode=755", flags, target),
         || "mount tmpfs on /sys/fs/cgroup".into(),
     )?;
     let host = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
@@ -334,31 +263,47 @@ fn cgroup_mount(dest: &Path, opts: &Options) -> StepResult {
         hierarchies.push((name.to_string(), sub.join(",")));
     }
     for (name, data) in hierarchies {
-        let target = dest.join(&name);
-        ctx(std::fs::create_dir_all(&target), || {
-            format!("mkdir {}", target.display())
+        // Through the root again: the tmpfs just mounted is on top at `dest`.
+        let sub = dest.join(&name);
+        let dir = ctx(root.mkdir_all(&sub, 0o755), || {
+            format!("mkdir {}", sub.display())
         })?;
         ctx(
-            sys::mount(
-                Some(Path::new("cgroup")),
-                &target,
-                Some("cgroup"),
+            mount_fd::filesystem(
+                "cgroup",
+                "cgroup",
+                &data,
                 flags | (opts.flags & libc::MS_RDONLY),
-                Some(&data),
+                dir.as_fd(),
             ),
             || format!("mount cgroup {name}"),
         )?;
     }
     if opts.flags & libc::MS_RDONLY != 0 {
-        remount(dest, libc::MS_RDONLY | flags)?;
+        ctx(
+            mount_fd::set_exact(tmpfs.as_fd(), libc::MS_RDONLY | flags),
+            || "remount /sys/fs/cgroup read-only".into(),
+        )?;
     }
-    Ok(())
+    Ok(tmpfs)
+}
+
+/// One device node to create.
+struct Node {
+    path: PathBuf,
+    kind: u32,
+    major: u32,
+    minor: u32,
+    mode: u32,
+    uid: u32,
+    gid: u32,
 }
 
 /// The runtime-spec default devices (`/dev/null`, `zero`, `full`, `random`, `urandom`,
-/// `tty`), the spec's `linux.devices`, and the `/dev` symlinks.
-fn devices(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
-    let dev = rootfs.join("dev");
+/// `tty`), the spec's `linux.devices`, and the `/dev` symlinks. Every path is resolved in
+/// the root: an image's `dev -> /somewhere` symlink was already followed inside the root
+/// when `/dev` was mounted, and is followed the same way here.
+fn devices(spec: &Spec, root: &Root, in_userns: bool) -> StepResult {
     let defaults: [(&str, u32, u32); 6] = [
         ("null", 1, 3),
         ("zero", 1, 5),
@@ -367,18 +312,16 @@ fn devices(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
         ("random", 1, 8),
         ("urandom", 1, 9),
     ];
-    let mut nodes: Vec<(PathBuf, u32, u32, u32, u32, u32, u32)> = defaults
+    let mut nodes: Vec<Node> = defaults
         .iter()
-        .map(|(n, maj, min)| {
-            (
-                PathBuf::from("/dev").join(n),
-                libc::S_IFCHR,
-                *maj,
-                *min,
-                0o666,
-                0,
-                0,
-            )
+        .map(|(n, maj, min)| Node {
+            path: PathBuf::from("/dev").join(n),
+            kind: libc::S_IFCHR,
+            major: *maj,
+            minor: *min,
+            mode: 0o666,
+            uid: 0,
+            gid: 0,
         })
         .collect();
     for d in spec
@@ -392,65 +335,50 @@ fn devices(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
             LinuxDeviceType::P => libc::S_IFIFO,
             _ => libc::S_IFCHR,
         };
-        nodes.retain(|n| n.0 != *d.path());
-        nodes.push((
-            d.path().clone(),
+        nodes.retain(|n| n.path != *d.path());
+        nodes.push(Node {
+            path: d.path().clone(),
             kind,
-            d.major() as u32,
-            d.minor() as u32,
-            d.file_mode().unwrap_or(0o666) & 0o7777,
-            d.uid().unwrap_or(0),
-            d.gid().unwrap_or(0),
-        ));
+            major: d.major() as u32,
+            minor: d.minor() as u32,
+            mode: d.file_mode().unwrap_or(0o666) & 0o7777,
+            uid: d.uid().unwrap_or(0),
+            gid: d.gid().unwrap_or(0),
+        });
     }
-    for (path, kind, major, minor, mode, uid, gid) in nodes {
-        let target = secure_join(rootfs, &path);
-        if let Some(parent) = target.parent() {
-            ctx(std::fs::create_dir_all(parent), || {
-                format!("mkdir {}", parent.display())
-            })?;
-        }
+    for n in nodes {
+        let path = &n.path;
         if in_userns {
             // mknod is not allowed in a user namespace: bind the host's node instead.
-            if !target.exists() {
-                ctx(std::fs::File::create(&target), || {
-                    format!("create {}", target.display())
-                })?;
-            }
-            ctx(
-                sys::mount(Some(&path), &target, None, libc::MS_BIND, None),
-                || format!("bind device {}", path.display()),
-            )?;
-            remount(&target, libc::MS_NOSUID | libc::MS_NOEXEC)?;
-        } else {
-            let _ = std::fs::remove_file(&target);
-            let devno = libc::makedev(major, minor);
-            ctx(sys::mknod(&target, kind | mode, devno), || {
-                format!("mknod {}", path.display())
+            let target = ctx(root.create_file(path, 0o644), || {
+                format!("create {}", path.display())
             })?;
-            // mknod applies the umask: set the mode exactly.
-            use std::os::unix::fs::PermissionsExt;
+            let bind = || format!("bind device {}", path.display());
+            let tree = ctx(mount_fd::clone_tree(path, None, false), bind)?;
             ctx(
-                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode)),
-                || format!("chmod {}", path.display()),
+                mount_fd::bind(tree, libc::MS_NOSUID | libc::MS_NOEXEC, target.as_fd()),
+                bind,
             )?;
+        } else {
+            let devno = libc::makedev(n.major, n.minor);
             ctx(
-                std::os::unix::fs::chown(&target, Some(uid), Some(gid)),
-                || format!("chown {}", path.display()),
+                root.mknod(path, n.kind, n.mode, devno, (n.uid, n.gid)),
+                || format!("mknod {}", path.display()),
             )?;
         }
     }
     for (link, target) in [
-        ("fd", "/proc/self/fd"),
-        ("stdin", "/proc/self/fd/0"),
-        ("stdout", "/proc/self/fd/1"),
-        ("stderr", "/proc/self/fd/2"),
+        ("/dev/fd", "/proc/self/fd"),
+        ("/dev/stdin", "/proc/self/fd/0"),
+        ("/dev/stdout", "/proc/self/fd/1"),
+        ("/dev/stderr", "/proc/self/fd/2"),
     ] {
-        let _ = std::os::unix::fs::symlink(target, dev.join(link));
+        // An existing entry (the image's own) is kept, as before.
+        let _ = root.symlink(Path::new(target), Path::new(link));
     }
-    if dev.join("pts").join("ptmx").exists() {
-        let _ = std::fs::remove_file(dev.join("ptmx"));
-        let _ = std::os::unix::fs::symlink("pts/ptmx", dev.join("ptmx"));
+    if root.resolve(Path::new("/dev/pts/ptmx")).is_ok() {
+        let _ = root.unlink(Path::new("/dev/ptmx"));
+        let _ = root.symlink(Path::new("pts/ptmx"), Path::new("/dev/ptmx"));
     }
     Ok(())
 }
@@ -485,10 +413,33 @@ pub fn pivot(rootfs: &Path) -> StepResult {
     ctx(sys::chdir(Path::new("/")), || "chdir /".into())
 }
 
+/// `PROC_SUPER_MAGIC` of statfs(2).
+const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+
+/// The container's own procfs: `/proc` resolved in the root must be a proc filesystem (the
+/// one `mounts` put there), so a sysctl is never written through an image's directory or
+/// symlink that only looks like it.
+fn container_proc(root: &Root) -> Result<Root, String> {
+    let fd = ctx(root.resolve(Path::new("/proc")), || {
+        "sysctl: open the container's /proc".into()
+    })?;
+    let st = ctx(rustix::fs::fstatfs(&fd).map_err(io::Error::from), || {
+        "sysctl: statfs /proc".into()
+    })?;
+    if st.f_type as i64 != PROC_SUPER_MAGIC {
+        return Err("sysctl: the container's /proc is not a proc filesystem".into());
+    }
+    Ok(Root::from_fd(fd, Path::new("/proc")))
+}
+
 /// Before `pivot_root` (the host's /dev/null is still reachable for masking files): sysctls,
 /// then masked paths, then read-only paths. Sysctls come first because the read-only paths
-/// include `/proc/sys`.
+/// include `/proc/sys`. Every path is resolved in the root by descriptor.
 pub fn paths(spec: &Spec, rootfs: &Path) -> StepResult {
+    // The rootfs path names the bind of step 2 of `prepare` (the top mount at that path).
+    let root = ctx(Root::open(rootfs), || {
+        format!("open rootfs {}", rootfs.display())
+    })?;
     let linux = spec.linux().clone().unwrap_or_default();
     let mut sysctls: Vec<_> = linux
         .sysctl()
@@ -497,22 +448,26 @@ pub fn paths(spec: &Spec, rootfs: &Path) -> StepResult {
         .into_iter()
         .collect();
     sysctls.sort();
-    for (key, value) in sysctls {
-        // Through the container's own /proc (it is in the container's namespaces).
-        let path = secure_join(rootfs, &Path::new("/proc/sys").join(key.replace('.', "/")));
-        ctx(std::fs::write(&path, &value), || {
-            format!("sysctl {key}={value}")
-        })?;
+    if !sysctls.is_empty() {
+        // Through the container's own /proc (it is in the container's namespaces), with no
+        // symlink and no other mount allowed below it.
+        let proc = container_proc(&root)?;
+        for (key, value) in sysctls {
+            let rel = Path::new("sys").join(key.replace('.', "/"));
+            let what = || format!("sysctl {key}={value}");
+            let fd = ctx(proc.beneath(&rel, rustix::fs::OFlags::WRONLY), what)?;
+            use std::io::Write;
+            ctx(std::fs::File::from(fd).write_all(value.as_bytes()), what)?;
+        }
     }
     // Masked paths before read-only paths (crun's order; the two lists do not overlap in
     // practice, and when they do the mask must win: a read-only bind of /proc/sys would
     // otherwise hide a mask below it).
-    let null = Path::new("/dev/null");
     for p in linux.masked_paths().iter().flatten() {
-        mask_path(&secure_join(rootfs, Path::new(p)), null)?;
+        mask_path(&root, Path::new(p))?;
     }
     for p in linux.readonly_paths().iter().flatten() {
-        readonly_path(&secure_join(rootfs, Path::new(p)))?;
+        readonly_path(&root, Path::new(p))?;
     }
     Ok(())
 }
@@ -538,40 +493,52 @@ pub fn finish(spec: &Spec) -> StepResult {
     }
     if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
         // Last: every mount point the steps above needed has been created by now.
-        remount(Path::new("/"), libc::MS_RDONLY)?;
+        let what = || "remount / read-only".to_string();
+        let slash = ctx(Root::open(Path::new("/")), what)?;
+        ctx(mount_fd::set_exact(slash.fd(), libc::MS_RDONLY), what)?;
     }
     Ok(())
 }
 
-fn readonly_path(path: &Path) -> StepResult {
-    match sys::mount(Some(path), path, None, libc::MS_BIND | libc::MS_REC, None) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("readonly path {}: {e}", path.display())),
+/// A masked or read-only path: its descriptor, or `None` when it does not exist in this
+/// rootfs (`ENOENT`, or a component that is not a directory), which runc and crun skip.
+fn existing(root: &Root, path: &Path, what: &str) -> Result<Option<OwnedFd>, String> {
+    match root.resolve(path) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Ok(None),
+        Err(e) => Err(format!("{what} {}: {e}", path.display())),
     }
-    remount(path, libc::MS_RDONLY | libc::MS_REC)
+}
+
+/// A read-only path: a recursive bind of the path onto itself, its top mount read-only.
+fn readonly_path(root: &Root, path: &Path) -> StepResult {
+    let Some(fd) = existing(root, path, "readonly path")? else {
+        return Ok(());
+    };
+    let what = || format!("readonly path {}", path.display());
+    let tree = ctx(mount_fd::clone_tree(path, Some(fd.as_fd()), true), what)?;
+    ctx(mount_fd::bind(tree, libc::MS_RDONLY, fd.as_fd()), what).map(drop)
 }
 
 /// A directory is hidden under an empty read-only tmpfs, a file under the host's
-/// `/dev/null` (opened before pivot_root), read-only.
-fn mask_path(path: &Path, null: &Path) -> StepResult {
+/// `/dev/null` (reachable before pivot_root), read-only.
+fn mask_path(root: &Root, path: &Path) -> StepResult {
+    let Some(fd) = existing(root, path, "mask")? else {
+        return Ok(());
+    };
     let what = || format!("mask {}", path.display());
-    match std::fs::metadata(path) {
-        Err(_) => return Ok(()),
-        Ok(md) if md.is_dir() => ctx(
-            sys::mount(
-                Some(Path::new("tmpfs")),
-                path,
-                Some("tmpfs"),
-                0,
-                Some("size=0k"),
-            ),
+    let st = ctx(rustix::fs::fstat(&fd).map_err(io::Error::from), what)?;
+    if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        ctx(
+            mount_fd::filesystem("tmpfs", "tmpfs", "size=0k", libc::MS_RDONLY, fd.as_fd()),
             what,
-        )?,
-        Ok(_) => ctx(
-            sys::mount(Some(null), path, None, libc::MS_BIND, None),
+        )?;
+    } else {
+        let null = ctx(
+            mount_fd::clone_tree(Path::new("/dev/null"), None, false),
             what,
-        )?,
+        )?;
+        ctx(mount_fd::bind(null, libc::MS_RDONLY, fd.as_fd()), what)?;
     }
-    remount(path, libc::MS_RDONLY)
+    Ok(())
 }

@@ -171,13 +171,6 @@ pub fn chdir(path: &Path) -> io::Result<()> {
     check(unsafe { libc::chdir(path.as_ptr()) } as libc::c_long).map(drop)
 }
 
-/// `mknod(2)`.
-pub fn mknod(path: &Path, mode: u32, dev: u64) -> io::Result<()> {
-    let path = cstr(path)?;
-    // SAFETY: valid C string.
-    check(unsafe { libc::mknod(path.as_ptr(), mode, dev) } as libc::c_long).map(drop)
-}
-
 /// `mkfifo(3)`.
 pub fn mkfifo(path: &Path, mode: u32) -> io::Result<()> {
     let path = cstr(path)?;
@@ -394,5 +387,41 @@ pub fn reset_signals() -> io::Result<()> {
     check(
         unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) } as libc::c_long,
     )
+    .map(drop)
+}
+
+/// `struct mount_attr` of `mount_setattr(2)` (`MOUNT_ATTR_SIZE_VER0`, 32 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MountAttr {
+    /// `MOUNT_ATTR_*` flags to set.
+    pub attr_set: u64,
+    /// `MOUNT_ATTR_*` flags to clear.
+    pub attr_clr: u64,
+    /// `MS_PRIVATE`, `MS_SHARED`, `MS_SLAVE` or `MS_UNBINDABLE`; 0 leaves it.
+    pub propagation: u64,
+    /// User namespace descriptor for `MOUNT_ATTR_IDMAP`.
+    pub userns_fd: u64,
+}
+
+/// `mount_setattr(2)` on the mount `fd` names (`AT_EMPTY_PATH`), `recursive` adding
+/// `AT_RECURSIVE` (the whole tree below it).
+pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> io::Result<()> {
+    let mut flags = libc::AT_EMPTY_PATH as libc::c_uint;
+    if recursive {
+        flags |= 0x8000; // AT_RECURSIVE
+    }
+    // SAFETY: the path is a valid empty C string, attr points at a live MountAttr whose size
+    // is passed alongside.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            flags,
+            attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    })
     .map(drop)
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{caps, cgroup, rootfs, seccomp, state};
+use super::{caps, cgroup, in_root, rootfs, seccomp, state};
 
 #[test]
 fn mount_options_split_into_flags_propagation_and_data() {
@@ -18,27 +18,88 @@ fn mount_options_split_into_flags_propagation_and_data() {
     assert_eq!(o.data, "mode=755,size=65536k");
     assert!(o.bind);
     assert!(rootfs::parse_options(&["tmpcopyup".to_string()]).is_err());
+    let o = rootfs::parse_options(&["rbind", "rprivate", "ro", "rro"].map(String::from)).unwrap();
+    assert!(o.recursive_readonly && o.flags & libc::MS_RDONLY != 0);
 }
 
 #[test]
-fn secure_join_keeps_symlinks_inside_the_root() {
+fn in_root_keeps_symlinks_inside_the_root() {
+    use std::os::unix::fs::symlink;
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("real")).unwrap();
-    std::os::unix::fs::symlink("/", root.join("up")).unwrap();
-    std::os::unix::fs::symlink("../../real", root.join("rel")).unwrap();
+    let host = tempfile::tempdir().unwrap();
+    let root_path = dir.path().join("root");
+    std::fs::create_dir_all(root_path.join("real")).unwrap();
+    symlink("/", root_path.join("up")).unwrap();
+    symlink("../../real", root_path.join("rel")).unwrap();
+    // An absolute link to a host directory that exists: followed inside the root only.
+    symlink(host.path(), root_path.join("hostdir")).unwrap();
+    // lp -> /lq, lq -> /lp: a loop (the escape tests use the image's tmp -> /q, q -> /tmp;
+    // here /tmp must stay free for the host temporary directory's path).
+    symlink("/lq", root_path.join("lp")).unwrap();
+    symlink("/lp", root_path.join("lq")).unwrap();
+    let root = in_root::Root::open(&root_path).unwrap();
+    let at = |fd: &std::os::fd::OwnedFd| {
+        use std::os::fd::AsFd;
+        in_root::where_is(fd.as_fd())
+    };
+    std::fs::create_dir_all(root_path.join("etc")).unwrap();
     assert_eq!(
-        rootfs::secure_join(root, Path::new("/up/etc")),
-        root.join("etc")
+        at(&root.resolve(Path::new("/up/etc")).unwrap()),
+        root_path.join("etc")
     );
     assert_eq!(
-        rootfs::secure_join(root, Path::new("/rel/x")),
-        root.join("real/x")
+        at(&root.resolve(Path::new("/../../etc")).unwrap()),
+        root_path.join("etc")
+    );
+    let made = root.mkdir_all(Path::new("/rel/x/y"), 0o755).unwrap();
+    assert_eq!(at(&made), root_path.join("real/x/y"));
+    let made = root.mkdir_all(Path::new("/hostdir/sub"), 0o755).unwrap();
+    assert_eq!(
+        at(&made),
+        root_path
+            .join(host.path().strip_prefix("/").unwrap())
+            .join("sub")
     );
     assert_eq!(
-        rootfs::secure_join(root, Path::new("/../../etc")),
-        root.join("etc")
+        std::fs::read_dir(host.path()).unwrap().count(),
+        0,
+        "host dir untouched"
     );
+    let e = root.mkdir_all(Path::new("/lp/x"), 0o755).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ELOOP), "{e}");
+    let e = root.create_file(Path::new("/lp/x/f"), 0o644).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ELOOP), "{e}");
+    root.create_file(Path::new("/up/real/f"), 0o644).unwrap();
+    // Dangling links are created inside the root, never on the host.
+    symlink(host.path().join("file"), root_path.join("dangling")).unwrap();
+    root.create_file(Path::new("/dangling"), 0o644).unwrap();
+    assert!(
+        root_path
+            .join(host.path().strip_prefix("/").unwrap())
+            .join("file")
+            .is_file()
+    );
+    symlink("/nowhere/dir", root_path.join("dangling-dir")).unwrap();
+    let made = root
+        .mkdir_all(Path::new("/dangling-dir/sub"), 0o755)
+        .unwrap();
+    assert_eq!(at(&made), root_path.join("nowhere/dir/sub"));
+    assert!(root_path.join("real/f").is_file());
+    root.symlink(Path::new("/proc/self/fd"), Path::new("/hostdir/fd"))
+        .unwrap();
+    assert_eq!(
+        std::fs::read_dir(host.path()).unwrap().count(),
+        0,
+        "host dir untouched"
+    );
+    root.unlink(Path::new("/hostdir/fd")).unwrap();
+    root.unlink(Path::new("/up")).unwrap();
+    assert!(std::fs::symlink_metadata(root_path.join("up")).is_err());
+    // beneath: no symlink at all.
+    let e = root
+        .beneath(Path::new("rel/x"), rustix::fs::OFlags::PATH)
+        .unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ELOOP), "{e}");
 }
 
 #[test]
