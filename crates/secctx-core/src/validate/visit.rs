@@ -7,7 +7,7 @@
 //!   `containers`, `ephemeralContainers` ([`in_visit_order`]); the OS checks, hostProcess, the
 //!   annotation/field consistency checks and the AppArmor version skew use that order.
 
-use k8s_openapi::api::core::v1::{PodSpec, SecurityContext};
+use k8s_openapi::api::core::v1::{PodSpec, SecurityContext, VolumeMount};
 
 use crate::path::FieldPath;
 
@@ -18,6 +18,8 @@ pub struct ContainerRef<'a> {
     pub name: &'a str,
     /// `securityContext`.
     pub security_context: Option<&'a SecurityContext>,
+    /// `volumeMounts`.
+    pub volume_mounts: &'a [VolumeMount],
     /// `<spec>.containers[i]`, `<spec>.initContainers[i]` or `<spec>.ephemeralContainers[i]`.
     pub path: FieldPath,
 }
@@ -30,6 +32,7 @@ fn regular<'a>(spec: &'a PodSpec, spec_path: &FieldPath) -> impl Iterator<Item =
         .map(move |(i, c)| ContainerRef {
             name: &c.name,
             security_context: c.security_context.as_ref(),
+            volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
             path: base.index(i),
         })
 }
@@ -43,6 +46,7 @@ fn init<'a>(spec: &'a PodSpec, spec_path: &FieldPath) -> impl Iterator<Item = Co
         .map(move |(i, c)| ContainerRef {
             name: &c.name,
             security_context: c.security_context.as_ref(),
+            volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
             path: base.index(i),
         })
 }
@@ -59,6 +63,7 @@ fn ephemeral<'a>(
         .map(move |(i, c)| ContainerRef {
             name: &c.name,
             security_context: c.security_context.as_ref(),
+            volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
             path: base.index(i),
         })
 }
