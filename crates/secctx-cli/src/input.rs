@@ -1,10 +1,11 @@
 //! Reading manifests: files, directories (recursive: `*.yaml`, `*.yml`, `*.json`, in name
 //! order) and `-` for standard input.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use secctx_core::load::{LoadError, Loaded, load_text};
+use secctx_core::load::{
+    LoadError, Loaded, MAX_OBJECT_BYTES, ReadError, load_bounded, read_bounded,
+};
 use secctx_core::yaml::Pos;
 
 /// Everything read.
@@ -72,37 +73,47 @@ pub fn read_inputs(paths: &[PathBuf]) -> Inputs {
     let mut bytes = 0u64;
     let count = files.len();
     for f in files {
-        let (name, text) = if f.as_os_str() == "-" {
-            let mut s = String::new();
-            match std::io::stdin().read_to_string(&mut s) {
-                Ok(_) => ("-".to_string(), s),
-                Err(e) => {
-                    loaded.errors.push(io_error(&f, &e));
-                    continue;
-                }
-            }
+        // Read with the API server's 3 MiB object limit applied while reading, so a huge
+        // document never sits in memory (secctx_core::load::read_bounded).
+        let stdin = f.as_os_str() == "-";
+        let read = if stdin {
+            read_bounded(std::io::stdin().lock(), MAX_OBJECT_BYTES)
         } else {
-            match std::fs::read(&f) {
-                Ok(b) => match String::from_utf8(b) {
-                    Ok(s) => (f.display().to_string(), s),
-                    Err(_) => {
-                        loaded.errors.push(LoadError {
-                            file: f.display().to_string().into(),
-                            pos: Pos { line: 0, column: 0 },
-                            field: None,
-                            message: "not UTF-8 text".into(),
-                        });
-                        continue;
-                    }
-                },
+            match std::fs::File::open(&f) {
+                Ok(file) => read_bounded(file, MAX_OBJECT_BYTES),
                 Err(e) => {
                     loaded.errors.push(io_error(&f, &e));
                     continue;
                 }
             }
         };
-        bytes += text.len() as u64;
-        loaded.extend(load_text(&name, &text));
+        let name = if stdin {
+            "-".to_string()
+        } else {
+            f.display().to_string()
+        };
+        let bounded = match read {
+            Ok(b) => b,
+            Err(ReadError::Io(e)) => {
+                loaded.errors.push(io_error(&f, &e));
+                continue;
+            }
+            Err(ReadError::NotUtf8) => {
+                loaded.errors.push(LoadError {
+                    file: name.into(),
+                    pos: Pos { line: 0, column: 0 },
+                    field: None,
+                    message: if stdin {
+                        "stream did not contain valid UTF-8".into()
+                    } else {
+                        "not UTF-8 text".into()
+                    },
+                });
+                continue;
+            }
+        };
+        bytes += bounded.bytes_read;
+        loaded.extend(load_bounded(&name, &bounded));
     }
     Inputs {
         loaded,

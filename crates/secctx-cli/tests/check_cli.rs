@@ -165,3 +165,56 @@ fn level_and_version_flags() {
         "{out}"
     );
 }
+
+#[test]
+fn names_paths_and_mounts_are_validated_at_their_lines() {
+    let f = data("validation-paths.yaml");
+    let (code, out, _) = run(&[&f]);
+    assert_eq!(code, 1);
+    let label = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+    let subdomain = r"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    let want = [
+        format!(r#"  {f}:4:3: metadata.name: Invalid value: "UPPER": {subdomain}"#),
+        format!(
+            r#"  {f}:12:9: spec.volumes[0].configMap.items[0].path: Invalid value: "../../evil": must not contain '..'"#
+        ),
+        format!(r#"  {f}:16:5: spec.containers[0].name: Invalid value: "-dash": {label}"#),
+        // Upstream's path has no index here, so the nearest written field is `volumeMounts`.
+        format!(
+            r#"  {f}:18:5: spec.containers[0].volumeMounts.subPath: Invalid value: "../../etc": must not contain '..'"#
+        ),
+        format!(
+            "  {f}:18:5: spec.containers[0].volumeMounts.mountPropagation: Forbidden: Bidirectional mount propagation is available only to privileged containers"
+        ),
+    ];
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with(&format!(r#"{f}:1:1: error: Pod "UPPER" is invalid: ["#)));
+    assert_eq!(
+        lines[1..6],
+        want.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        "{out}"
+    );
+}
+
+#[test]
+fn objects_over_3mib_are_refused_with_the_api_server_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("big.yaml");
+    let arg = "a".repeat(4 << 20);
+    std::fs::write(
+        &f,
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: c\n    image: i\n    command: [\"{arg}\"]\n"
+        ),
+    )
+    .unwrap();
+    let f = f.display().to_string();
+    let (code, out, err) = run(&[&f]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "{f}:1:1: Request entity too large: limit is 3145728"
+        )),
+        "{err}"
+    );
+}

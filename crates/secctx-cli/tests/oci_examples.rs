@@ -221,19 +221,34 @@ fn help_teaches() {
 }
 
 #[test]
-fn sub_path_mounts_are_an_error_at_their_position() {
+fn sub_path_mounts_render_the_kubelets_bind_point() {
+    // subPath and subPathExpr mounts were refused here while `run` dropped them; both now
+    // render the kubelet's per-container bind point as the source.
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("subpath.yaml");
     std::fs::write(
         &f,
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 1, runAsGroup: 1, supplementalGroupsPolicy: Strict}\n  volumes: [{name: v, emptyDir: {}}]\n  containers:\n  - name: c\n    image: i\n    command: [x]\n    volumeMounts:\n    - {name: v, mountPath: /v, subPath: s}\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 1, runAsGroup: 1, supplementalGroupsPolicy: Strict}\n  volumes: [{name: v, emptyDir: {}}]\n  containers:\n  - name: c\n    image: i\n    command: [x]\n    volumeMounts:\n    - {name: v, mountPath: /v, subPath: s}\n    - {name: v, mountPath: /w, subPathExpr: $(POD_NAME)}\n",
     )
     .unwrap();
     let out = secctx().arg("oci").arg(&f).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains("subpath.yaml:12:7: container \"c\": volumeMounts[0] uses subPath"),
-        "{stderr}"
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let spec: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let source = |dest: &str| {
+        spec["mounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["destination"] == dest)
+            .map(|m| m["source"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        source("/v").as_deref(),
+        Some("/var/lib/kubelet/pods/<pod-uid>/volume-subpaths/v/c/0")
+    );
+    assert_eq!(
+        source("/w").as_deref(),
+        Some("/var/lib/kubelet/pods/<pod-uid>/volume-subpaths/v/c/1")
     );
 }

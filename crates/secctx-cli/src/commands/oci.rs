@@ -121,7 +121,7 @@ fn container<'a>(w: &'a Workload, name: Option<&str>) -> Result<ContainerRef<'a>
 fn check_mounts(w: &Workload, c: &ContainerRef<'_>) -> Result<(), Located> {
     check_volume_mounts(&w.spec, c).map_err(|e| {
         let path = match &e {
-            RenderError::SubPath { index, .. } | RenderError::UnknownVolume { index, .. } => {
+            RenderError::UnknownVolume { index, .. } => {
                 c.path().child("volumeMounts").index(*index)
             }
             _ => c.path(),

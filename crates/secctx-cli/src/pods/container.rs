@@ -5,12 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use secctx_core::oci::kubelet::{CONTAINERD_SANDBOXES, KUBELET_ROOT};
+use secctx_core::oci::subpath::sub_path_mounts;
 use secctx_core::oci::{
     ImageConfig, RenderError, RenderOptions, Rendered, kubelet_volume_mounts, render,
 };
 use secctx_core::projection::{PodFacts, container_env};
 use secctx_core::resolve::{ContainerKind, ResolvedContainer, SeccompChoice, all_containers};
 use secctx_runtime::pod::PodDir;
+use secctx_runtime::pod::journal::Journal;
+use secctx_runtime::pod::subpath::{SubPathRequest, bind_sub_path};
 
 use super::prepare::Prepared;
 
@@ -48,6 +51,76 @@ pub fn host_source(src: &str, uid: &str, pod: &PodDir) -> String {
         return pod.path("sandbox").join(rest).display().to_string();
     }
     src.to_string()
+}
+
+/// The kubelet's `makeMounts` for `subPath`/`subPathExpr`: each sub-path is expanded with the
+/// container's environment, opened safely inside its volume and bound on its bind point (the
+/// source [`render_container`] gives the mount). Failures are `CreateContainerConfigError`
+/// with the kubelet's messages; the detail the kubelet only logs goes to stderr.
+pub fn prepare_sub_paths(
+    p: &Prepared,
+    pod: &PodDir,
+    c: &ResolvedContainer,
+    journal: &Journal,
+) -> Result<(), CreateFailure> {
+    let Some(cref) = all_containers(&p.spec).find(|r| r.kind == c.kind && r.name == c.name) else {
+        return Ok(());
+    };
+    let uid = p.meta.uid.clone().unwrap_or_default();
+    let mounts = sub_path_mounts(&p.spec, &cref, &uid);
+    if mounts.is_empty() {
+        return Ok(());
+    }
+    let env = container_env(
+        &p.spec
+            .containers
+            .iter()
+            .chain(p.spec.init_containers.iter().flatten())
+            .find(|x| x.name == c.name)
+            .cloned()
+            .unwrap_or_default(),
+        &p.meta,
+        &p.spec,
+        &p.objects,
+        &facts(),
+    )
+    .map_err(|e| config_error(e.to_string()))?;
+    let bind_root = pod.path("kubelet").join("volume-subpaths");
+    for m in mounts {
+        let sub = m.resolve(&env).map_err(config_error)?;
+        let volume_root = host_source(&m.volume_source, &uid, pod);
+        let bind_point = host_source(&m.bind_point, &uid, pod);
+        let req = SubPathRequest {
+            volume_root: Path::new(&volume_root),
+            sub_path: &sub,
+            bind_point: Path::new(&bind_point),
+            bind_root: &bind_root,
+            journal,
+        };
+        if let Err(e) = bind_sub_path(&req) {
+            let mount = &m.volume;
+            use secctx_runtime::pod::subpath::SubPathError as E;
+            let message = match &e {
+                E::Absolute(_) | E::Backstep(_) => e.to_string(),
+                _ => {
+                    eprintln!("secctx: subPath of container {:?}: {e}", c.name);
+                    if e.is_make_dir() {
+                        format!(
+                            "failed to create subPath directory for volumeMount {mount:?} of container {:?}",
+                            c.name
+                        )
+                    } else {
+                        format!(
+                            "failed to prepare subPath for volumeMount {mount:?} of container {:?}",
+                            c.name
+                        )
+                    }
+                }
+            };
+            return Err(config_error(message));
+        }
+    }
+    Ok(())
 }
 
 /// Render options for `c` of the pod: rootfs, image config, mounts, Localhost profile.

@@ -348,6 +348,7 @@ impl<'a> Runner<'a> {
                     .map_err(|e| fail(format!("shifting the rootfs to the pod's ids: {e}")))?;
             }
         }
+        super::container::prepare_sub_paths(self.p, self.pod, c, &self.journal)?;
         let rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
         let mut text = rendered.config_json();
         if self.record.runtime.is_some() {

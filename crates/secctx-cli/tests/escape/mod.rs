@@ -8,6 +8,7 @@ mod image_layers;
 mod mount_swap_race;
 mod recursive_read_only;
 mod rootfs_symlinks;
+mod subpath;
 
 /// One attack and what became of it.
 pub struct Outcome {
@@ -48,6 +49,10 @@ pub const CLASSES: &[Class] = &[
     Class {
         name: "recursive_read_only",
         attempts: recursive_read_only::attempts,
+    },
+    Class {
+        name: "subpath",
+        attempts: subpath::attempts,
     },
     Class {
         name: "image_layers",

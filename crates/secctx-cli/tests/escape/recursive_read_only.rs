@@ -112,7 +112,7 @@ pub fn attempts() -> Vec<Outcome> {
             "rootfs-rro-writable",
             ", recursiveReadOnly: Enabled",
             Some(
-                "spec.containers[0].volumeMounts[0].recursiveReadOnly: Forbidden: may only be specified when readOnly is true",
+                "spec.containers[0].volumeMounts.recursiveReadOnly: Forbidden: may only be specified when readOnly is true",
             ),
         ),
     ]

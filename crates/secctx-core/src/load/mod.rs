@@ -6,6 +6,7 @@
 
 mod error;
 mod kinds;
+mod limit;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,6 +22,9 @@ use serde_json::Value as Json;
 
 pub use error::LoadError;
 pub use kinds::WorkloadKind;
+pub use limit::{
+    BoundedText, MAX_OBJECT_BYTES, ReadError, TOO_LARGE_MESSAGE, json_too_large, read_bounded,
+};
 
 use crate::path::FieldPath;
 use crate::yaml::{self, Node, Pos};
@@ -147,10 +151,33 @@ impl Loaded {
 
 /// Loads every document of one file's text.
 pub fn load_text(file: &str, text: &str) -> Loaded {
+    load_with_limits(file, text, &std::collections::BTreeSet::new())
+}
+
+/// Loads what [`read_bounded`] kept: every dropped document is one error with the API
+/// server's size message at its first line.
+pub fn load_bounded(file: &str, bounded: &BoundedText) -> Loaded {
+    load_with_limits(file, &bounded.text, &bounded.too_large)
+}
+
+fn load_with_limits(file: &str, text: &str, too_large: &std::collections::BTreeSet<u32>) -> Loaded {
     let file: Arc<str> = Arc::from(file);
     let mut loaded = Loaded::default();
     for doc in yaml::parse_stream(text) {
         loaded.documents += 1;
+        // The placeholder `read_bounded` left for a document over the limit.
+        if let Ok(d) = &doc
+            && too_large.contains(&d.root.pos.line)
+            && matches!(&d.root.value, yaml::Value::Map(m) if m.is_empty())
+        {
+            loaded.errors.push(LoadError {
+                file: file.clone(),
+                pos: d.root.pos,
+                field: None,
+                message: TOO_LARGE_MESSAGE.into(),
+            });
+            continue;
+        }
         match doc {
             Err(e) => loaded.errors.push(LoadError {
                 file: file.clone(),
@@ -217,6 +244,13 @@ fn load_object(origin: Origin, loaded: &mut Loaded) {
             return;
         }
     };
+    // The body kubectl would send for this object (each List item is sent on its own).
+    if json_too_large(&json, MAX_OBJECT_BYTES) {
+        loaded
+            .errors
+            .push(err(node.pos, None, TOO_LARGE_MESSAGE.into()));
+        return;
+    }
     let result =
         match (
             WorkloadKind::from_type(api_version, kind),

@@ -223,3 +223,48 @@ fn json_list_and_yaml_list() {
     assert!(found);
     assert_eq!(pos.line, 7);
 }
+
+fn pod_with_args(args: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: c\n    image: i\n    args: [{args}]\n"
+    )
+}
+
+#[test]
+fn an_object_over_3mib_of_text_is_refused_before_parsing() {
+    let big = pod_with_args(&format!("\"{}\"", "a".repeat(MAX_OBJECT_BYTES)));
+    let text = format!("{big}---\n{}", pod_with_args("x"));
+    let bounded = read_bounded(text.as_bytes(), MAX_OBJECT_BYTES).unwrap();
+    assert!(bounded.text.len() < 1024, "the big document was kept");
+    let loaded = load_bounded("big.yaml", &bounded);
+    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+    assert_eq!(
+        loaded.errors[0].to_string(),
+        "big.yaml:1:1: Request entity too large: limit is 3145728"
+    );
+    // The next document keeps its own line numbers.
+    let w = loaded.workloads().next().unwrap();
+    assert_eq!(w.origin.pos().line, 11);
+}
+
+#[test]
+fn an_object_whose_json_passes_3mib_is_refused() {
+    // `a,` is 2 bytes of YAML and `"a",` 4 of JSON: under the limit as text, over it as JSON.
+    let args = vec!["a"; MAX_OBJECT_BYTES / 3].join(",");
+    let text = pod_with_args(&args);
+    assert!(text.len() < MAX_OBJECT_BYTES);
+    let bounded = read_bounded(text.as_bytes(), MAX_OBJECT_BYTES).unwrap();
+    assert!(bounded.too_large.is_empty());
+    let loaded = load_bounded("json.yaml", &bounded);
+    assert_eq!(
+        loaded
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["json.yaml:1:1: Request entity too large: limit is 3145728"]
+    );
+    // Just under: loads.
+    let ok = pod_with_args(&vec!["a"; 1000].join(","));
+    assert!(load_text("ok.yaml", &ok).errors.is_empty());
+}

@@ -17,7 +17,7 @@ pub const KUBELET_ROOT: &str = "/var/lib/kubelet";
 pub const CONTAINERD_SANDBOXES: &str = "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes";
 
 /// The plugin directory of a volume (`kubernetes.io~<plugin>`) or its host path.
-fn volume_source(v: &Volume, pod_uid: &str) -> String {
+pub fn volume_source(v: &Volume, pod_uid: &str) -> String {
     if let Some(h) = &v.host_path {
         return h.path.clone();
     }
@@ -44,22 +44,14 @@ fn volume_source(v: &Volume, pod_uid: &str) -> String {
     )
 }
 
-/// Whether every `volumeMount` of `container` can be rendered: no `subPath`/`subPathExpr`,
-/// and the volume exists. [`kubelet_volume_mounts`] leaves such mounts out.
+/// Whether every `volumeMount` of `container` can be rendered: the volume exists.
+/// [`kubelet_volume_mounts`] leaves other mounts out.
 pub fn check_volume_mounts(
     spec: &PodSpec,
     container: &ContainerRef<'_>,
 ) -> Result<(), RenderError> {
     let volumes = spec.volumes.as_deref().unwrap_or_default();
     for (index, m) in container.volume_mounts.into_iter().flatten().enumerate() {
-        if m.sub_path.as_deref().is_some_and(|s| !s.is_empty())
-            || m.sub_path_expr.as_deref().is_some_and(|s| !s.is_empty())
-        {
-            return Err(RenderError::SubPath {
-                container: container.name.into(),
-                index,
-            });
-        }
         if !volumes.iter().any(|v| v.name == m.name) {
             return Err(RenderError::UnknownVolume {
                 container: container.name.into(),
@@ -72,7 +64,9 @@ pub fn check_volume_mounts(
 }
 
 /// The mounts for `container`, in the kubelet's order. A mount [`check_volume_mounts`]
-/// rejects is left out.
+/// rejects is left out. A mount with `subPath`/`subPathExpr` has the kubelet's bind point as
+/// its source ([`super::subpath::bind_point`]), which the runtime prepares before creating
+/// the container.
 pub fn kubelet_volume_mounts(
     spec: &PodSpec,
     container: &ContainerRef<'_>,
@@ -84,18 +78,20 @@ pub fn kubelet_volume_mounts(
         .unwrap_or(false);
     let volumes = spec.volumes.as_deref().unwrap_or_default();
     let mut out: Vec<VolumeMount> = Vec::new();
-    for m in container.volume_mounts.into_iter().flatten() {
-        if m.sub_path.as_deref().is_some_and(|s| !s.is_empty())
-            || m.sub_path_expr.as_deref().is_some_and(|s| !s.is_empty())
-        {
-            continue;
-        }
+    for (index, m) in container.volume_mounts.into_iter().flatten().enumerate() {
         let Some(v) = volumes.iter().find(|v| v.name == m.name) else {
             continue;
         };
+        let sub = m.sub_path.as_deref().is_some_and(|s| !s.is_empty())
+            || m.sub_path_expr.as_deref().is_some_and(|s| !s.is_empty());
+        let source = if sub {
+            super::subpath::bind_point(pod_uid, &v.name, container.name, index)
+        } else {
+            volume_source(v, pod_uid)
+        };
         out.push(VolumeMount {
             destination: m.mount_path.clone(),
-            source: volume_source(v, pod_uid),
+            source,
             read_only: m.read_only.unwrap_or(false),
             propagation: m.mount_propagation.clone(),
             // The kubelet's resolveRecursiveReadOnly with a runtime that supports it: both

@@ -20,6 +20,7 @@ pub mod options;
 pub mod process;
 pub mod qos;
 pub mod seccomp;
+pub mod subpath;
 pub mod sysctls;
 
 use k8s_openapi::api::core::v1::PodSpec;
@@ -107,16 +108,6 @@ pub enum RenderError {
     /// The resolved container is not in the pod spec given.
     #[error("container {0:?} is not in the pod spec")]
     NoSuchContainer(String),
-    /// A volume mount uses `subPath`, which secctx does not render.
-    #[error(
-        "container {container:?}: volumeMounts[{index}] uses subPath, which secctx oci does not render"
-    )]
-    SubPath {
-        /// Container name.
-        container: String,
-        /// Index in `volumeMounts`.
-        index: usize,
-    },
     /// A volume mount names a volume the pod does not have.
     #[error(
         "container {container:?}: volumeMounts[{index}]: volume {volume:?} not found in spec.volumes"

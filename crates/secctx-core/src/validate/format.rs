@@ -49,6 +49,84 @@ pub fn is_dns1123_subdomain(value: &str) -> Vec<String> {
     errs
 }
 
+/// `DNS1123LabelMaxLength`.
+pub const DNS1123_LABEL_MAX_LENGTH: usize = 63;
+
+const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+
+static DNS1123_LABEL_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^{DNS1123_LABEL_FMT}$")).expect("static regex"));
+
+/// `IsDNS1123Label(value)`: the list of messages, empty when valid. A value that is a valid
+/// subdomain but not a label can only differ by its dots, and says so.
+pub fn is_dns1123_label(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > DNS1123_LABEL_MAX_LENGTH {
+        errs.push(format!(
+            "must be no more than {DNS1123_LABEL_MAX_LENGTH} characters"
+        ));
+    }
+    if !DNS1123_LABEL_RE.is_match(value) {
+        if DNS1123_SUBDOMAIN_RE.is_match(value) {
+            errs.push("must not contain dots".to_string());
+        } else {
+            // `RegexError(msg, fmt, "my-name", "123-abc")`: upstream joins the examples as
+            // `'a', ` + ` or ` + `'b', `, hence the two spaces before `or`.
+            errs.push(format!(
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters \
+                 or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  \
+                 or '123-abc', regex used for validation is '{DNS1123_LABEL_FMT}')"
+            ));
+        }
+    }
+    errs
+}
+
+/// `ValidateDNS1123Label(value, fldPath)`: one `Invalid` per message.
+pub fn validate_dns1123_label(value: &str, path: &FieldPath) -> Vec<FieldError> {
+    is_dns1123_label(value)
+        .iter()
+        .map(|m| FieldError::invalid(path.clone(), value, m))
+        .collect()
+}
+
+/// `ValidateDNS1123Subdomain(value, fldPath)` (and `NameIsDNSSubdomain` for object names):
+/// one `Invalid` per message.
+pub fn validate_dns1123_subdomain(value: &str, path: &FieldPath) -> Vec<FieldError> {
+    is_dns1123_subdomain(value)
+        .iter()
+        .map(|m| FieldError::invalid(path.clone(), value, m))
+        .collect()
+}
+
+/// `validatePathNoBacksteps(targetPath, fldPath)`: one `must not contain '..'` when a
+/// `/`-separated element is `..`.
+pub fn validate_path_no_backsteps(target: &str, path: &FieldPath) -> Vec<FieldError> {
+    if target.split('/').any(|part| part == "..") {
+        vec![FieldError::invalid(
+            path.clone(),
+            target,
+            "must not contain '..'",
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `ValidateLocalNonReservedPath(targetPath, fldPath)`: [`validate_local_descending_path`],
+/// then `must not start with '..'` for `..x` (not for `../`, already reported).
+pub fn validate_local_non_reserved_path(target: &str, path: &FieldPath) -> Vec<FieldError> {
+    let mut errs = validate_local_descending_path(target, path);
+    if target.starts_with("..") && !target.starts_with("../") {
+        errs.push(FieldError::invalid(
+            path.clone(),
+            target,
+            "must not start with '..'",
+        ));
+    }
+    errs
+}
+
 /// `validateLocalDescendingPath(targetPath, fldPath)`: `must be a relative path` when it starts
 /// with `/`, then at most one `must not contain '..'` when a `/`-separated element is `..`.
 ///
@@ -63,13 +141,7 @@ pub fn validate_local_descending_path(target: &str, path: &FieldPath) -> Vec<Fie
             "must be a relative path",
         ));
     }
-    if target.split('/').any(|part| part == "..") {
-        errs.push(FieldError::invalid(
-            path.clone(),
-            target,
-            "must not contain '..'",
-        ));
-    }
+    errs.extend(validate_path_no_backsteps(target, path));
     errs
 }
 
@@ -98,6 +170,32 @@ mod tests {
             is_dns1123_subdomain(&long),
             vec!["must be no more than 253 characters".to_string()]
         );
+    }
+
+    #[test]
+    fn dns_label() {
+        assert!(is_dns1123_label("my-name").is_empty());
+        assert!(is_dns1123_label("123-abc").is_empty());
+        assert_eq!(
+            is_dns1123_label("a.b"),
+            vec!["must not contain dots".to_string()]
+        );
+        let bad = is_dns1123_label("-dash");
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].ends_with("(e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"), "{bad:?}");
+        assert_eq!(
+            is_dns1123_label(&"a".repeat(64)),
+            vec!["must be no more than 63 characters".to_string()]
+        );
+    }
+
+    #[test]
+    fn non_reserved_paths() {
+        let p = FieldPath::new("x");
+        assert!(validate_local_non_reserved_path("a/..b", &p).is_empty());
+        assert_eq!(validate_local_non_reserved_path("..data", &p).len(), 1);
+        assert_eq!(validate_local_non_reserved_path("../x", &p).len(), 1);
+        assert_eq!(validate_local_non_reserved_path("..", &p).len(), 2);
     }
 
     #[test]

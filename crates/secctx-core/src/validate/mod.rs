@@ -25,8 +25,11 @@
 //! SELinuxChangePolicy on; SELinuxMount off), so no security field is dropped before
 //! validation.
 //!
-//! Only security-relevant rules are checked: a manifest these functions accept may still be
-//! rejected for other reasons (missing image, bad names, ...). Go iterates annotation maps in
+//! Only security-relevant rules are checked, with the rules that keep names and paths from
+//! reaching outside what they name on a node: a Pod's name and namespace, volume and
+//! container names, volume item paths, `volumeMounts` (volume exists, `subPath` /
+//! `subPathExpr`, `mountPropagation`). A manifest these functions accept may still be
+//! rejected for other reasons (missing image, ports, probes, ...). Go iterates annotation maps in
 //! random order; here they come sorted by key.
 
 mod apparmor;
@@ -36,6 +39,8 @@ mod format;
 mod go_structs;
 mod gojson;
 mod host_users;
+mod mounts;
+mod names;
 mod os;
 mod pod;
 mod pod_security_context;
@@ -44,7 +49,7 @@ mod seccomp;
 mod status;
 mod sysctl;
 mod visit;
-mod volume_mounts;
+mod volumes;
 mod warnings;
 mod windows;
 

@@ -1,9 +1,12 @@
 //! The security subset of `ValidatePodCreate` (a Pod) and `ValidatePodTemplateSpec` (the pod
 //! template of a workload), in upstream order:
 //!
+//! 0. a Pod's `metadata.name` / `generateName` / `namespace` (`ValidateObjectMeta`);
 //! 1. annotations (`ValidatePodSpecificAnnotations`): seccomp, then AppArmor;
-//! 2. `ValidatePodSpec`: every container's `securityContext` (containers, initContainers,
-//!    ephemeralContainers), the pod `securityContext`, hostProcess, hostUsers, `spec.os`;
+//! 2. `ValidatePodSpec`: volumes (names, item paths), then every container (containers,
+//!    initContainers, ephemeralContainers): its name, its `volumeMounts`, its
+//!    `securityContext`, then the duplicate-name check; the pod `securityContext`,
+//!    hostProcess, hostUsers, `spec.os`;
 //! 3. Pod: `spec.ephemeralContainers` forbidden on create, then the seccomp and AppArmor
 //!    annotation/field consistency checks; template: the consistency checks, then ephemeral
 //!    containers forbidden.
@@ -11,7 +14,7 @@
 //! A Pod is validated after the strategy's AppArmor version skew (annotations copied into
 //! container fields), as the API server does; a template is validated as written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -21,8 +24,8 @@ use crate::path::FieldPath;
 use super::error::FieldError;
 use super::visit::{host_users, in_validation_order};
 use super::{
-    ValidationOptions, apparmor, container_security_context, host_users as userns, os,
-    pod_security_context, seccomp, volume_mounts, windows,
+    ValidationOptions, apparmor, container_security_context, host_users as userns, mounts, names,
+    os, pod_security_context, seccomp, volumes, windows,
 };
 
 /// `ValidatePodCreate`, security subset: paths `metadata.annotations...` and `spec...`.
@@ -37,8 +40,12 @@ pub fn validate_pod(
     apparmor::apply_version_skew(annotations, &mut spec);
 
     let spec_path = FieldPath::new("spec");
-    let mut errs =
-        pod_specific_annotations(annotations, &spec, &FieldPath::new("metadata.annotations"));
+    let mut errs = names::validate_pod_meta(meta);
+    errs.extend(pod_specific_annotations(
+        annotations,
+        &spec,
+        &FieldPath::new("metadata.annotations"),
+    ));
     errs.extend(validate_pod_spec(&spec, &spec_path, opts));
     if spec
         .ephemeral_containers
@@ -118,18 +125,42 @@ fn validate_pod_spec(
     opts: &ValidationOptions,
 ) -> Vec<FieldError> {
     let host_users = host_users(spec);
-    let mut errs = Vec::new();
-    for c in in_validation_order(spec, spec_path) {
-        errs.extend(volume_mounts::validate(
-            c.volume_mounts,
-            &c.path.child("volumeMounts"),
-        ));
+    let (volume_names, mut errs) = volumes::validate(spec, &spec_path.child("volumes"));
+    let regular = spec.containers.len();
+    let init = spec.init_containers.as_ref().map_or(0, Vec::len);
+    // Names seen, per upstream's three rules: regular containers clash among themselves (an
+    // empty name too), init containers with regular and earlier init ones (non-empty names
+    // only), ephemeral containers with any.
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut ephemeral_seen: BTreeSet<&str> = BTreeSet::new();
+    for (i, c) in in_validation_order(spec, spec_path).into_iter().enumerate() {
+        errs.extend(mounts::validate_name(&c));
+        errs.extend(mounts::validate_volume_mounts(&c, &volume_names));
         errs.extend(container_security_context::validate(
             c.security_context,
             &c.path.child("securityContext"),
             host_users,
             opts,
         ));
+        let dup = if i < regular + init {
+            let dup = seen.contains(c.name);
+            if !dup && (i < regular || !c.name.is_empty()) {
+                seen.insert(c.name);
+            }
+            dup
+        } else {
+            let dup = seen.contains(c.name) || ephemeral_seen.contains(c.name);
+            if !dup {
+                ephemeral_seen.insert(c.name);
+            }
+            dup
+        };
+        if dup {
+            errs.push(FieldError::duplicate(c.path.child("name"), c.name));
+        }
+        if i >= regular + init {
+            errs.extend(mounts::ephemeral_sub_paths(&c));
+        }
     }
     errs.extend(pod_security_context::validate(
         spec,

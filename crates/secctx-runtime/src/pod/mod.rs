@@ -16,6 +16,7 @@ pub mod logs;
 pub mod pump;
 pub mod sandbox;
 pub mod state;
+pub mod subpath;
 pub mod userns;
 pub mod volumes;
 
