@@ -66,7 +66,9 @@ fn confined(script: &str) -> Value {
 #[test]
 fn escapes_are_blocked() {
     helper();
-    let host_sleep = Command::new("sleep").arg("60").spawn().unwrap();
+    // Long enough to outlive every class below (they take minutes together): the test kills it
+    // at the end, so only an attack can end it early.
+    let host_sleep = Command::new("sleep").arg("3600").spawn().unwrap();
     let host_pid = host_sleep.id();
     let mut attempts: Vec<(&str, Value)> = vec![
         ("write to a read-only root", {
@@ -111,7 +113,7 @@ fn escapes_are_blocked() {
         ),
         (
             "see host processes",
-            // The host runs `sleep 60` (spawned above); a container that sees it sees the host.
+            // The host runs `sleep 3600` (spawned above); a container that sees it sees the host.
             confined(
                 "grep -qx sleep /proc/[0-9]*/comm 2>/dev/null && echo ESCAPED || echo BLOCKED",
             ),
