@@ -102,7 +102,7 @@ fn detach(pod: &secctx_runtime::pod::PodDir, uid: &str) -> anyhow::Result<ExitCo
     use std::os::unix::process::CommandExt;
     let exe = std::env::current_exe().context("locating the secctx binary")?;
     let log = pod.path("runner.log");
-    let err = std::fs::File::create(&log)?;
+    let err = secctx_runtime::private::create(&log)?;
     // The runner gets this invocation's own arguments, so every option (state dir, store, node,
     // runtime, command, and any added later) reaches it unchanged; `--internal-runner-uid` makes
     // it run the pod already created here (and ignore `-d`). argv[1] is always `run`: the

@@ -178,7 +178,8 @@ impl<'a> Runner<'a> {
             self.journal
                 .record(&Entry::Dir { path: d.clone() })
                 .map_err(|e| e.to_string())?;
-            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+            secctx_runtime::private::create_dir_all(d)
+                .map_err(|e| format!("{}: {e}", d.display()))?;
         }
         self.kubelet_files(&kubelet, &sandbox)
             .map_err(|e| format!("writing the pod's files: {e}"))?;
@@ -254,7 +255,7 @@ impl<'a> Runner<'a> {
             spec.set_version(EXTERNAL_OCI_VERSION.into());
         }
         let bundle = dir.join("bundle");
-        std::fs::create_dir_all(&bundle)?;
+        secctx_runtime::private::create_dir_all(&bundle)?;
         spec.save(bundle.join("config.json"))?;
         let id = container_id(&self.pod.name, "_sandbox");
         self.journal.record(&Entry::Container {
@@ -336,7 +337,7 @@ impl<'a> Runner<'a> {
                 path: bundle.to_path_buf(),
             })
             .map_err(|e| fail(e.to_string()))?;
-        std::fs::create_dir_all(bundle).map_err(|e| fail(e.to_string()))?;
+        secctx_runtime::private::create_dir_all(bundle).map_err(|e| fail(e.to_string()))?;
         if !rootfs.exists() {
             self.p
                 .store
@@ -357,7 +358,13 @@ impl<'a> Runner<'a> {
                 1,
             );
         }
-        std::fs::write(bundle.join("config.json"), text).map_err(|e| fail(e.to_string()))?;
+        // config.json carries the env (passwords): 0600 from creation.
+        std::io::Write::write_all(
+            &mut secctx_runtime::private::create(&bundle.join("config.json"))
+                .map_err(|e| fail(e.to_string()))?,
+            text.as_bytes(),
+        )
+        .map_err(|e| fail(e.to_string()))?;
         self.journal
             .record(&Entry::Container {
                 id: id.to_string(),

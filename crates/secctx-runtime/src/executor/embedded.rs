@@ -126,10 +126,11 @@ impl Executor for Embedded {
             .map(|s| seccomp::program(s, &self.root.join(".seccomp-cache")))
             .transpose()?;
         let stdio = stdio.open()?;
-        std::fs::create_dir_all(&self.root)
+        // Root-only from creation (0700): state.json names the bundle, the exit file and
+        // fifo live here; a lax existing root is tightened or refused.
+        crate::private::ensure_root(&self.root)
             .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
-        let _ = std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700));
-        match std::fs::create_dir(&sd.dir) {
+        match crate::private::create_dir(&sd.dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 return Err(ExecError::Exists(id.to_string()));

@@ -98,7 +98,13 @@ impl StateDir {
     pub fn write_state(&self, state: &State) -> Result<(), ExecError> {
         let tmp = self.dir.join("state.json.tmp");
         let json = serde_json::to_vec_pretty(state).expect("state serializes");
-        std::fs::write(&tmp, json).map_err(|e| ExecError::io(tmp.display().to_string(), e))?;
+        {
+            use std::io::Write;
+            let mut f = crate::private::create(&tmp)
+                .map_err(|e| ExecError::io(tmp.display().to_string(), e))?;
+            f.write_all(&json)
+                .map_err(|e| ExecError::io(tmp.display().to_string(), e))?;
+        }
         std::fs::rename(&tmp, self.state_file())
             .map_err(|e| ExecError::io(self.state_file().display().to_string(), e))
     }

@@ -66,11 +66,8 @@ impl Journal {
             message: e.to_string(),
         })?;
         line.push(b'\n');
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| io(&self.path, e))?;
+        // 0600 from creation, never through a symlink.
+        let mut f = crate::private::append(&self.path).map_err(|e| io(&self.path, e))?;
         f.write_all(&line).map_err(|e| io(&self.path, e))?;
         f.sync_data().map_err(|e| io(&self.path, e))
     }

@@ -49,7 +49,7 @@ impl Staging {
     pub(crate) fn new(tmp_dir: &Path) -> Result<Staging, StoreError> {
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
         let dir = tmp_dir.join(format!("{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        crate::private::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
         Ok(Staging {
             dir,
             blobs: Vec::new(),
@@ -71,7 +71,7 @@ impl Staging {
         let n = self.blobs.len();
         let path = self.dir.join(format!("blob-{n}"));
         let mut out =
-            HashingWriter::new(std::fs::File::create(&path).map_err(StoreError::io(&path))?);
+            HashingWriter::new(crate::private::create(&path).map_err(StoreError::io(&path))?);
         // Read at most one byte past the expected size: a blob that is too long fails fast.
         let limit = expect.map_or(u64::MAX, |e| e.size.saturating_add(1));
         std::io::copy(&mut content.take(limit), &mut out).map_err(StoreError::io(&path))?;
