@@ -87,7 +87,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     if !child {
         diag(&format!("pod {}: {phase}", pod.name));
         if args.rm {
-            for p in crate::commands::rm::remove(&pod)? {
+            for p in crate::commands::rm::remove(&pod, &args.state.executor_root())? {
                 diag(&format!("error: pod {}: {p}", pod.name));
             }
         }

@@ -144,6 +144,8 @@ impl Executor for External {
             exit_code: std::fs::read_to_string(self.exit_dir().join(id))
                 .ok()
                 .and_then(|s| s.trim().parse().ok()),
+            creating: false,
+            monitor_start: 0,
         })
     }
 
