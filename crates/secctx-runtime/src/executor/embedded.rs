@@ -166,7 +166,7 @@ impl Executor for Embedded {
         let mut b = [0u8; 1];
         loop {
             match fifo.read(&mut b) {
-                Ok(1) => return Ok(()),
+                Ok(1) => return started(id, &sd, &state),
                 Ok(_) | Err(_) if !pid_alive(state.pid) => {
                     return Err(ExecError::Init {
                         id: id.into(),
@@ -363,7 +363,10 @@ impl Embedded {
             .open(sd.fifo())
             .map_err(|e| fail(ExecError::io("open exec.fifo", e)))?;
         let (report_r, report_w) = sys::pipe().map_err(|e| fail(ExecError::io("pipe", e)))?;
+        let start_error =
+            sys::SharedPage::new().map_err(|e| fail(ExecError::io("mmap shared page", e)))?;
         let ctx = Context {
+            start_error,
             spec,
             rootfs,
             ns,
@@ -409,6 +412,32 @@ impl Embedded {
         state.pid = pid;
         state.creating = false;
         sd.write_state(&state)
+    }
+}
+
+/// After init was released: waits until its monitor says whether the `execve` happened
+/// (`started`) or init failed first (`start-error`, with init's message, possibly from under
+/// a seccomp filter that denies everything). A failure is reported as runc reports a
+/// container whose init died before `start` (containerd then records `StartError`, exit
+/// code 128).
+fn started(id: &str, sd: &StateDir, state: &State) -> Result<(), ExecError> {
+    let ok = sd.dir.join("started");
+    let failed = sd.dir.join("start-error");
+    loop {
+        if ok.exists() {
+            return Ok(());
+        }
+        if let Ok(m) = std::fs::read_to_string(&failed) {
+            return Err(ExecError::Init {
+                id: id.into(),
+                message: format!("cannot start a container that has stopped: {}", m.trim()),
+            });
+        }
+        // A monitor that is gone wrote neither: nothing more to learn.
+        if !pid_alive(state.monitor_pid) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_micros(200));
     }
 }
 
