@@ -5,7 +5,7 @@
 //! profile that denies `execve`. Each compares the host before and after.
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -124,6 +124,10 @@ spec:
 "
         ),
     );
+    // The test's own temporary directory is 0700: open it up, so that only the modes
+    // secctx gives the state and store roots (and what lies below) stand in the way.
+    let top = env.state().parent().unwrap().to_path_buf();
+    std::fs::set_permissions(&top, std::fs::Permissions::from_mode(0o755)).unwrap();
     let o = env.cmd().args(["run", "-d"]).arg(&file).output().unwrap();
     if !o.status.success() {
         return Outcome::new("another user reads state and store", false, text(&o));
@@ -159,9 +163,13 @@ for p; do
 done"#;
     let seen = as_nobody(script, &paths);
     let opened = String::from_utf8_lossy(&seen.stdout).into_owned();
-    let blocked = opened.trim().is_empty() && secret_seen && !suid.is_empty();
+    // The walk itself must have run: uid 65534 can reach the roots' parent.
+    let reach = as_nobody("ls \"$1\" >/dev/null && echo REACHED", &[top.clone()]);
+    let reached = String::from_utf8_lossy(&reach.stdout).contains("REACHED");
+    std::fs::set_permissions(&top, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let blocked = opened.trim().is_empty() && secret_seen && !suid.is_empty() && reached;
     let detail = format!(
-        "{} paths walked as uid 65534 (secret present: {secret_seen}, setuid files: {}, kmsg nodes: {}); opened: [{}]",
+        "{} paths walked as uid 65534 (parent reachable: {reached}, secret present: {secret_seen}, setuid files: {}, kmsg nodes: {}); opened: [{}]",
         paths.len(),
         suid.len(),
         kmsg.len(),
