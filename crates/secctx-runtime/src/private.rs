@@ -17,6 +17,21 @@ use std::path::Path;
 pub const DIR_MODE: u32 = 0o700;
 /// The mode of every state file.
 pub const FILE_MODE: u32 = 0o600;
+/// The pod state root's mode: search-only for others, as containerd's bundle directories
+/// (0711), because the init of a container in a user namespace walks the path to its rootfs
+/// and volumes as the namespace's root (an unprivileged host uid). Nobody else can list it,
+/// and every pod directory in it is 0700 (0710 to the pod's own group, see
+/// [`share_with_group`]).
+pub const SEARCH_MODE: u32 = 0o711;
+
+/// Opens directory `path` (created 0700) to group `gid` for search only (root:gid 0710): the
+/// directories on the way from a pod's directory to its bundles and volumes, for a pod whose
+/// containers run in a user namespace whose root is host gid `gid`. Goes from stricter to
+/// the intended mode, so there is no window in which more is allowed.
+pub fn share_with_group(path: &Path, gid: u32) -> io::Result<()> {
+    std::os::unix::fs::chown(path, None, Some(gid))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o710))
+}
 
 /// Creates `path` and its missing ancestors 0700; existing ancestors are left alone.
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
@@ -56,7 +71,17 @@ pub fn create(path: &Path) -> io::Result<File> {
 /// when present, refused if it is not a directory, is a symlink, belongs to another user or
 /// is world-writable, and tightened to 0700 when it is root's with group/other bits.
 pub fn ensure_root(root: &Path) -> io::Result<()> {
-    create_dir_all(root)?;
+    ensure_root_mode(root, DIR_MODE)
+}
+
+/// [`ensure_root`] with `mode` (0700, or [`SEARCH_MODE`] for the pod state root): created
+/// with it, and an existing root with any bit beyond it is set to it.
+pub fn ensure_root_mode(root: &Path, mode: u32) -> io::Result<()> {
+    let target = mode;
+    DirBuilder::new()
+        .recursive(true)
+        .mode(target)
+        .create(root)?;
     let meta = std::fs::symlink_metadata(root)?;
     let refuse = |why: String| {
         Err(io::Error::new(
@@ -78,8 +103,8 @@ pub fn ensure_root(root: &Path) -> io::Result<()> {
     if mode & 0o002 != 0 || mode & 0o1000 != 0 {
         return refuse(format!("is world-writable or sticky (mode {mode:04o})"));
     }
-    if mode & 0o077 != 0 {
-        std::fs::set_permissions(root, std::fs::Permissions::from_mode(DIR_MODE))?;
+    if mode & !target != 0 {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(target))?;
     }
     Ok(())
 }
@@ -104,6 +129,10 @@ mod tests {
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
         ensure_root(&root).unwrap();
         assert_eq!(mode(&root), 0o700, "tightened");
+
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_root_mode(&root, SEARCH_MODE).unwrap();
+        assert_eq!(mode(&root), 0o711, "search-only root");
 
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o1777)).unwrap();
         let e = ensure_root(&root).unwrap_err().to_string();

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::Args;
-use secctx_runtime::pod::PodDir;
 use secctx_runtime::executor::state::StateDir;
+use secctx_runtime::pod::PodDir;
 use secctx_runtime::pod::journal::{Entry, Journal, Scope, mounts_under, undo};
 
 use crate::output::diag;

@@ -159,6 +159,17 @@ impl<'a> Runner<'a> {
         Ok(self.status.phase)
     }
 
+    /// For a pod in a user namespace, opens `dir` (0700) to the namespace root's host group
+    /// for search only (0710): its init walks the path to the rootfs and volumes as that
+    /// unprivileged host id. Other pods' directories stay 0700.
+    fn share(&self, dir: &Path) -> std::io::Result<()> {
+        if self.p.resolved.namespaces.user != "pod" {
+            return Ok(());
+        }
+        let gid = RenderOptions::default().userns_host_id;
+        secctx_runtime::private::share_with_group(dir, gid)
+    }
+
     fn volumes(&mut self) -> Result<(), String> {
         let p = self.p;
         let mut payloads = BTreeMap::new();
@@ -174,12 +185,15 @@ impl<'a> Runner<'a> {
         }
         let kubelet = self.pod.path("kubelet");
         let sandbox = self.pod.path("sandbox");
+        self.share(&self.pod.dir)
+            .map_err(|e| format!("{}: {e}", self.pod.dir.display()))?;
         for d in [&kubelet, &sandbox, &self.pod.path("bundles")] {
             self.journal
                 .record(&Entry::Dir { path: d.clone() })
                 .map_err(|e| e.to_string())?;
             secctx_runtime::private::create_dir_all(d)
                 .map_err(|e| format!("{}: {e}", d.display()))?;
+            self.share(d).map_err(|e| format!("{}: {e}", d.display()))?;
         }
         self.kubelet_files(&kubelet, &sandbox)
             .map_err(|e| format!("writing the pod's files: {e}"))?;
@@ -338,6 +352,7 @@ impl<'a> Runner<'a> {
             })
             .map_err(|e| fail(e.to_string()))?;
         secctx_runtime::private::create_dir_all(bundle).map_err(|e| fail(e.to_string()))?;
+        self.share(bundle).map_err(|e| fail(e.to_string()))?;
         if !rootfs.exists() {
             self.p
                 .store

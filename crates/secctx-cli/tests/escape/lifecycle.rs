@@ -73,8 +73,11 @@ fn hostile_image(env: &Env) -> String {
         let _ = std::os::unix::fs::symlink("busybox", dir.join("bin").join(a));
     }
     std::fs::copy("/bin/busybox", dir.join("bin/suid")).unwrap();
-    std::fs::set_permissions(dir.join("bin/suid"), std::fs::Permissions::from_mode(0o4755))
-        .unwrap();
+    std::fs::set_permissions(
+        dir.join("bin/suid"),
+        std::fs::Permissions::from_mode(0o4755),
+    )
+    .unwrap();
     let kmsg = dir.join("dev/kmsg");
     if !kmsg.exists() {
         let st = Command::new("mknod")
@@ -96,11 +99,36 @@ fn hostile_image(env: &Env) -> String {
     "lc-hostile".into()
 }
 
-/// Bar 3: while a pod with a secret volume and an env password runs, uid 65534 opens
-/// nothing under the state and store roots, cannot run the image's setuid file nor write
-/// its kmsg node.
+/// Bar 3: while pods with a secret volume and an env password run (one in the host's user
+/// namespace, one with `hostUsers: false`, whose directories are 0710 to the namespace's
+/// group), uid 65534 opens nothing under the state and store roots, cannot run the image's
+/// setuid file nor write its kmsg node.
 fn other_users(env: &Env) -> Outcome {
     let image = hostile_image(env);
+    let userns = env.write(
+        "lc-secrets-userns.yaml",
+        &format!(
+            "apiVersion: v1
+kind: Secret
+metadata: {{name: lc-sec}}
+stringData: {{pass: hunter2}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: lc-secrets-userns}}
+spec:
+  restartPolicy: Never
+  hostUsers: false
+  containers:
+  - name: c
+    image: {image}
+    command: [sleep, '60']
+    env: [{{name: PASSWORD, value: hunter2}}]
+    volumeMounts: [{{name: s, mountPath: /s}}]
+  volumes: [{{name: s, secret: {{secretName: lc-sec}}}}]
+"
+        ),
+    );
     let file = env.write(
         "lc-secrets.yaml",
         &format!(
@@ -128,9 +156,11 @@ spec:
     // secctx gives the state and store roots (and what lies below) stand in the way.
     let top = env.state().parent().unwrap().to_path_buf();
     std::fs::set_permissions(&top, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let o = env.cmd().args(["run", "-d"]).arg(&file).output().unwrap();
-    if !o.status.success() {
-        return Outcome::new("another user reads state and store", false, text(&o));
+    for f in [&file, &userns] {
+        let o = env.cmd().args(["run", "-d"]).arg(f).output().unwrap();
+        if !o.status.success() {
+            return Outcome::new("another user reads state and store", false, text(&o));
+        }
     }
     let mut paths = Vec::new();
     walk(&env.state(), &mut paths);
@@ -167,7 +197,8 @@ done"#;
     let reach = as_nobody("ls \"$1\" >/dev/null && echo REACHED", &[top.clone()]);
     let reached = String::from_utf8_lossy(&reach.stdout).contains("REACHED");
     std::fs::set_permissions(&top, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let blocked = opened.trim().is_empty() && secret_seen && !suid.is_empty() && reached;
+    let blocked =
+        opened.trim().is_empty() && suid.len() == 2 && kmsg.len() == 2 && secret_seen && reached;
     let detail = format!(
         "{} paths walked as uid 65534 (parent reachable: {reached}, secret present: {secret_seen}, setuid files: {}, kmsg nodes: {}); opened: [{}]",
         paths.len(),
@@ -175,7 +206,11 @@ done"#;
         kmsg.len(),
         opened.trim().replace('\n', ", ")
     );
-    let rm = env.cmd().args(["rm", "lc-secrets"]).output().unwrap();
+    let rm = env
+        .cmd()
+        .args(["rm", "lc-secrets", "lc-secrets-userns"])
+        .output()
+        .unwrap();
     Outcome::new(
         "another user walks state and store, runs the setuid file, writes kmsg",
         blocked && rm.status.success(),
@@ -394,7 +429,10 @@ fn symlinked_pod_dir(env: &Env) -> Outcome {
     Outcome::new(
         "rm of a pod directory that is a symlink to a host directory",
         before == after && !rm.status.success() && stderr.contains("symlink"),
-        format!("target before {before:?} after {after:?}; {}", stderr.trim()),
+        format!(
+            "target before {before:?} after {after:?}; {}",
+            stderr.trim()
+        ),
     )
 }
 

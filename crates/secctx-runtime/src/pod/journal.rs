@@ -324,11 +324,16 @@ mod tests {
                 runtime: None,
                 root: canary.clone(),
             },
-            Entry::Dir { path: pod.join("v") },
+            Entry::Dir {
+                path: pod.join("v"),
+            },
         ];
         let problems = undo(&entries, &NoContainers, scope);
         assert_eq!(problems.len(), 5, "{problems:?}");
-        assert!(problems.iter().all(|p| p.contains("refused")), "{problems:?}");
+        assert!(
+            problems.iter().all(|p| p.contains("refused")),
+            "{problems:?}"
+        );
         assert!(canary.join("keep").is_dir());
         assert!(!pod.join("v").exists(), "the pod's own directory is undone");
     }

@@ -177,11 +177,12 @@ impl PodDir {
         })
     }
 
-    /// Creates the directory (0700, under a root-only state root: see [`crate::private`]);
+    /// Creates the directory (0700, under a search-only state root: see [`crate::private`]);
     /// fails if the pod exists.
     pub fn create(&self) -> Result<(), PodError> {
         if let Some(parent) = self.dir.parent() {
-            crate::private::ensure_root(parent).map_err(|e| io(parent, e))?;
+            crate::private::ensure_root_mode(parent, crate::private::SEARCH_MODE)
+                .map_err(|e| io(parent, e))?;
         }
         match crate::private::create_dir(&self.dir) {
             Ok(()) => Ok(()),
