@@ -170,6 +170,23 @@ impl<'a> Runner<'a> {
         secctx_runtime::private::share_with_group(dir, gid)
     }
 
+    /// An external runtime's default cgroup is named by the container id alone, which two
+    /// state directories running the same pod name share: give it the embedded executor's
+    /// per-state-root path, `/secctx/<root tag>_<id>` (the embedded executor derives the same
+    /// one itself).
+    fn cgroups_path(&self, spec: &mut oci_spec::runtime::Spec, id: &str) {
+        if self.record.runtime.is_none() {
+            return;
+        }
+        let tag = secctx_runtime::executor::cgroup::root_tag(&self.record.executor_root);
+        if let Some(mut linux) = spec.linux().clone()
+            && linux.cgroups_path().is_none()
+        {
+            linux.set_cgroups_path(Some(format!("/secctx/{tag}_{id}").into()));
+            spec.set_linux(Some(linux));
+        }
+    }
+
     fn volumes(&mut self) -> Result<(), String> {
         let p = self.p;
         let mut payloads = BTreeMap::new();
@@ -268,10 +285,11 @@ impl<'a> Runner<'a> {
         if self.record.runtime.is_some() {
             spec.set_version(EXTERNAL_OCI_VERSION.into());
         }
+        let id = container_id(&self.pod.name, "_sandbox");
+        self.cgroups_path(&mut spec, &id);
         let bundle = dir.join("bundle");
         secctx_runtime::private::create_dir_all(&bundle)?;
         spec.save(bundle.join("config.json"))?;
-        let id = container_id(&self.pod.name, "_sandbox");
         self.journal.record(&Entry::Container {
             id: id.clone(),
             runtime: self.record.runtime.clone(),
@@ -364,7 +382,8 @@ impl<'a> Runner<'a> {
                     .map_err(|e| fail(format!("shifting the rootfs to the pod's ids: {e}")))?;
             }
         }
-        let rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
+        let mut rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
+        self.cgroups_path(&mut rendered.spec, id);
         let mut text = rendered.config_json();
         if self.record.runtime.is_some() {
             text = text.replacen(

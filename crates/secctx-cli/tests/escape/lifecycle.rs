@@ -194,7 +194,10 @@ done"#;
     let seen = as_nobody(script, &paths);
     let opened = String::from_utf8_lossy(&seen.stdout).into_owned();
     // The walk itself must have run: uid 65534 can reach the roots' parent.
-    let reach = as_nobody("ls \"$1\" >/dev/null && echo REACHED", &[top.clone()]);
+    let reach = as_nobody(
+        "ls \"$1\" >/dev/null && echo REACHED",
+        std::slice::from_ref(&top),
+    );
     let reached = String::from_utf8_lossy(&reach.stdout).contains("REACHED");
     std::fs::set_permissions(&top, std::fs::Permissions::from_mode(0o700)).unwrap();
     let blocked =
