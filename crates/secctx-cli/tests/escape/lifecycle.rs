@@ -517,10 +517,28 @@ spec:
         && t["exitCode"] == 128
         && t["message"].as_str().is_some_and(|m| !m.is_empty())
         && stderr.contains("StartError");
-    let _ = env.cmd().args(["rm", "lc-violation"]).output();
+    let rm = env.cmd().args(["rm", "lc-violation"]).output().unwrap();
+    // The same pod through runc (the reference): StartError, 128 as well.
+    assert!(
+        Path::new("/usr/bin/runc").exists(),
+        "/usr/bin/runc is needed to compare the start failure with runc's"
+    );
+    let _ = env.run(
+        &file,
+        &[
+            "--seccomp-root",
+            &seccomp_root,
+            "--runtime",
+            "/usr/bin/runc",
+        ],
+    );
+    let runc = env.inspect("lc-violation");
+    let rt = runc["status"]["containerStatuses"][0]["state"]["terminated"].clone();
+    let rm_runc = env.cmd().args(["rm", "lc-violation"]).output().unwrap();
+    let same = rt["reason"] == t["reason"] && rt["exitCode"] == t["exitCode"];
     Outcome::new(
-        "a seccomp profile that denies execve ends StartError 128",
-        ok,
-        format!("terminated: {t}; run said: {}", stderr.trim()),
+        "a seccomp profile that denies execve ends StartError 128 (as with runc)",
+        ok && same && rm.status.success() && rm_runc.status.success(),
+        format!("embedded: {t}; runc: {rt}; run said: {}", stderr.trim()),
     )
 }

@@ -39,6 +39,9 @@ pub enum PodError {
         /// The error.
         source: std::io::Error,
     },
+    /// A pod directory that is not a directory (a symlink): refused, never followed.
+    #[error("{0}: not a directory (a symlink?): refused, nothing done inside its target")]
+    NotADirectory(String),
     /// A state file that does not parse.
     #[error("{path}: {message}")]
     Corrupt {
@@ -233,14 +236,10 @@ impl PodDir {
             Mode::empty(),
         )
         .map_err(|e| {
-            let why = if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::NOTDIR {
-                "not a directory (a symlink?): refused, nothing done inside its target".into()
+            if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::NOTDIR {
+                PodError::NotADirectory(self.dir.display().to_string())
             } else {
-                e.to_string()
-            };
-            PodError::Io {
-                path: self.dir.display().to_string(),
-                source: std::io::Error::other(why),
+                io(&self.dir, e.into())
             }
         })
     }
