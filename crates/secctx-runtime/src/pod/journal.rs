@@ -167,10 +167,14 @@ impl Scope<'_> {
     /// Whether `path` lies strictly inside the pod directory.
     pub fn contains(&self, path: &Path) -> bool {
         use std::path::Component;
-        let plain = path.is_absolute()
-            && path
-                .components()
-                .all(|c| matches!(c, Component::RootDir | Component::Normal(_)));
+        // No `..`: the entry is compared as written with the pod directory as written
+        // (both come from the same `--state-dir`, absolute or not).
+        let plain = path.components().all(|c| {
+            matches!(
+                c,
+                Component::RootDir | Component::CurDir | Component::Normal(_)
+            )
+        });
         if !plain || path == self.pod_dir || !path.starts_with(self.pod_dir) {
             return false;
         }
