@@ -5,5 +5,6 @@ pub mod executor;
 pub mod host;
 pub mod image;
 pub mod pod;
+pub mod private;
 pub mod store;
 pub mod volume;

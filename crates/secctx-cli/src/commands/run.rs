@@ -86,8 +86,15 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let phase = Runner::new(&p, &pod, record, !child).run()?;
     if !child {
         diag(&format!("pod {}: {phase}", pod.name));
+        if phase != Phase::Succeeded
+            && let Ok(s) = pod.status()
+        {
+            for line in failed_containers(&s) {
+                diag(&line);
+            }
+        }
         if args.rm {
-            for p in crate::commands::rm::remove(&pod)? {
+            for p in crate::commands::rm::remove(&pod, &args.state.executor_root())? {
                 diag(&format!("error: pod {}: {p}", pod.name));
             }
         }
@@ -98,11 +105,42 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// One line per container that failed or never started: name, reason, exit code, message
+/// (as `kubectl describe` shows them), so a `Failed` pod says why.
+fn failed_containers(s: &secctx_core::status::PodStatus) -> Vec<String> {
+    s.init_container_statuses
+        .iter()
+        .chain(s.container_statuses.iter())
+        .filter_map(|c| match &c.state {
+            ContainerState::Terminated(t) if t.exit_code != 0 => Some(format!(
+                "  container {}: {} (exit code {}){}",
+                c.name,
+                t.reason,
+                t.exit_code,
+                t.message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            )),
+            ContainerState::Waiting(w) if w.reason.ends_with("Error") => Some(format!(
+                "  container {}: {}{}",
+                c.name,
+                w.reason,
+                w.message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 fn detach(pod: &secctx_runtime::pod::PodDir, uid: &str) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt;
     let exe = std::env::current_exe().context("locating the secctx binary")?;
     let log = pod.path("runner.log");
-    let err = std::fs::File::create(&log)?;
+    let err = secctx_runtime::private::create(&log)?;
     // The runner gets this invocation's own arguments, so every option (state dir, store, node,
     // runtime, command, and any added later) reaches it unchanged; `--internal-runner-uid` makes
     // it run the pod already created here (and ignore `-d`). argv[1] is always `run`: the

@@ -242,6 +242,18 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
         ctx.fact(&c.seccomp.requested, |_| String::new()).1
     };
     line(out, 4, "Seccomp", &seccomp, &seccomp_src);
+    if let SeccompChoice::Localhost { path } = &c.seccomp.applied
+        && let Some(why) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| secctx_core::seccomp::parse_localhost(&t).ok())
+            .and_then(|p| secctx_core::seccomp::execve_blocked(&p))
+    {
+        let _ = writeln!(
+            out,
+            "{:<17}warning: this profile blocks execve ({why}): the container cannot start (StartError, exit code 128)",
+            ""
+        );
+    }
     let aa_req = match c.apparmor.requested.get() {
         Some(AppArmorChoice::NotSet) => "not set".to_string(),
         Some(AppArmorChoice::RuntimeDefault) => "RuntimeDefault".into(),

@@ -64,7 +64,13 @@ impl Undoer for ExecutorUndoer {
     ) -> Result<(), String> {
         let ex = executor(runtime, root);
         let Ok(state) = ex.state(id) else {
-            // Never created, or already deleted.
+            // Never created or already deleted; or (embedded) a directory without state.json
+            // left by a crash right after its mkdir, which `delete` removes.
+            if runtime.is_none() && root.join(id).is_dir() {
+                return ex
+                    .delete(id, true)
+                    .map_err(|e| format!("delete container {id}: {e}"));
+            }
             return Ok(());
         };
         let mut result = ex.delete(id, true);

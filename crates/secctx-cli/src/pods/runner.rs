@@ -159,6 +159,34 @@ impl<'a> Runner<'a> {
         Ok(self.status.phase)
     }
 
+    /// For a pod in a user namespace, opens `dir` (0700) to the namespace root's host group
+    /// for search only (0710): its init walks the path to the rootfs and volumes as that
+    /// unprivileged host id. Other pods' directories stay 0700.
+    fn share(&self, dir: &Path) -> std::io::Result<()> {
+        if self.p.resolved.namespaces.user != "pod" {
+            return Ok(());
+        }
+        let gid = RenderOptions::default().userns_host_id;
+        secctx_runtime::private::share_with_group(dir, gid)
+    }
+
+    /// An external runtime's default cgroup is named by the container id alone, which two
+    /// state directories running the same pod name share: give it the embedded executor's
+    /// per-state-root path, `/secctx/<root tag>_<id>` (the embedded executor derives the same
+    /// one itself).
+    fn cgroups_path(&self, spec: &mut oci_spec::runtime::Spec, id: &str) {
+        if self.record.runtime.is_none() {
+            return;
+        }
+        let tag = secctx_runtime::executor::cgroup::root_tag(&self.record.executor_root);
+        if let Some(mut linux) = spec.linux().clone()
+            && linux.cgroups_path().is_none()
+        {
+            linux.set_cgroups_path(Some(format!("/secctx/{tag}_{id}").into()));
+            spec.set_linux(Some(linux));
+        }
+    }
+
     fn volumes(&mut self) -> Result<(), String> {
         let p = self.p;
         let mut payloads = BTreeMap::new();
@@ -174,11 +202,15 @@ impl<'a> Runner<'a> {
         }
         let kubelet = self.pod.path("kubelet");
         let sandbox = self.pod.path("sandbox");
+        self.share(&self.pod.dir)
+            .map_err(|e| format!("{}: {e}", self.pod.dir.display()))?;
         for d in [&kubelet, &sandbox, &self.pod.path("bundles")] {
             self.journal
                 .record(&Entry::Dir { path: d.clone() })
                 .map_err(|e| e.to_string())?;
-            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+            secctx_runtime::private::create_dir_all(d)
+                .map_err(|e| format!("{}: {e}", d.display()))?;
+            self.share(d).map_err(|e| format!("{}: {e}", d.display()))?;
         }
         self.kubelet_files(&kubelet, &sandbox)
             .map_err(|e| format!("writing the pod's files: {e}"))?;
@@ -253,10 +285,11 @@ impl<'a> Runner<'a> {
         if self.record.runtime.is_some() {
             spec.set_version(EXTERNAL_OCI_VERSION.into());
         }
-        let bundle = dir.join("bundle");
-        std::fs::create_dir_all(&bundle)?;
-        spec.save(bundle.join("config.json"))?;
         let id = container_id(&self.pod.name, "_sandbox");
+        self.cgroups_path(&mut spec, &id);
+        let bundle = dir.join("bundle");
+        secctx_runtime::private::create_dir_all(&bundle)?;
+        spec.save(bundle.join("config.json"))?;
         self.journal.record(&Entry::Container {
             id: id.clone(),
             runtime: self.record.runtime.clone(),
@@ -336,7 +369,8 @@ impl<'a> Runner<'a> {
                 path: bundle.to_path_buf(),
             })
             .map_err(|e| fail(e.to_string()))?;
-        std::fs::create_dir_all(bundle).map_err(|e| fail(e.to_string()))?;
+        secctx_runtime::private::create_dir_all(bundle).map_err(|e| fail(e.to_string()))?;
+        self.share(bundle).map_err(|e| fail(e.to_string()))?;
         if !rootfs.exists() {
             self.p
                 .store
@@ -349,7 +383,8 @@ impl<'a> Runner<'a> {
             }
         }
         super::container::prepare_sub_paths(self.p, self.pod, c, &self.journal)?;
-        let rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
+        let mut rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
+        self.cgroups_path(&mut rendered.spec, id);
         let mut text = rendered.config_json();
         if self.record.runtime.is_some() {
             text = text.replacen(
@@ -358,7 +393,13 @@ impl<'a> Runner<'a> {
                 1,
             );
         }
-        std::fs::write(bundle.join("config.json"), text).map_err(|e| fail(e.to_string()))?;
+        // config.json carries the env (passwords): 0600 from creation.
+        std::io::Write::write_all(
+            &mut secctx_runtime::private::create(&bundle.join("config.json"))
+                .map_err(|e| fail(e.to_string()))?,
+            text.as_bytes(),
+        )
+        .map_err(|e| fail(e.to_string()))?;
         self.journal
             .record(&Entry::Container {
                 id: id.to_string(),

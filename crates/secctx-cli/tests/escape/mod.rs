@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod image_layers;
+mod lifecycle;
 mod mount_swap_race;
 mod recursive_read_only;
 mod rootfs_symlinks;
@@ -45,6 +46,10 @@ pub const CLASSES: &[Class] = &[
     Class {
         name: "mount_swap_race",
         attempts: mount_swap_race::attempts,
+    },
+    Class {
+        name: "lifecycle",
+        attempts: lifecycle::attempts,
     },
     Class {
         name: "recursive_read_only",

@@ -27,4 +27,4 @@ pub use decode::DecodeError;
 pub use kernel::{KernelVersion, KernelVersionError};
 pub use localhost::{LocalhostError, parse_localhost};
 pub use model::{Action, Flag, LinuxSeccomp, LinuxSeccompArg, LinuxSyscall, Operator, ScmpArch};
-pub use summary::{EPERM, SeccompMode, SyscallSummary};
+pub use summary::{EPERM, SeccompMode, SyscallSummary, execve_blocked};

@@ -52,6 +52,40 @@ impl SyscallSummary {
     }
 }
 
+/// Why the container's own `execve` cannot pass `profile`, if it cannot: the runtime installs
+/// the filter before it execs the entrypoint, so such a profile ends every container that
+/// uses it with `StartError` (the Kubernetes tutorial's `violation.json` does this).
+/// `None` when an unconditional rule or the default action allows (or logs) `execve`.
+pub fn execve_blocked(profile: &LinuxSeccomp) -> Option<String> {
+    let s = SyscallSummary::of(profile);
+    if s.allowed.contains("execve") {
+        return None;
+    }
+    if s.arg_filtered.contains("execve") {
+        return Some("execve is allowed only for some arguments".into());
+    }
+    if let Some(errno) = s.errno.get("execve") {
+        return Some(format!("execve is answered with errno {errno}"));
+    }
+    let explicit = profile
+        .syscalls
+        .iter()
+        .find(|r| r.args.is_empty() && r.names.iter().any(|n| n == "execve"));
+    let action = explicit.map_or(profile.default_action, |r| r.action);
+    // The profile's own spelling (SCMP_ACT_ERRNO), as the user wrote it.
+    let name = |a: Action| {
+        serde_json::to_string(&a).map_or(format!("{a:?}"), |s| s.trim_matches('"').to_string())
+    };
+    match action {
+        Action::ScmpActAllow | Action::ScmpActLog => None,
+        a if explicit.is_some() => Some(format!("a rule answers execve with {}", name(a))),
+        a => Some(format!(
+            "defaultAction {} applies to execve (no rule allows it)",
+            name(a)
+        )),
+    }
+}
+
 /// The seccomp mode of a process, as the `Seccomp:` line of `/proc/<pid>/status` prints it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SeccompMode {
@@ -93,5 +127,29 @@ impl SeccompMode {
 impl fmt::Display for SeccompMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.as_u8())
+    }
+}
+
+#[cfg(test)]
+mod execve_tests {
+    use super::*;
+    use crate::seccomp::parse_localhost;
+
+    #[test]
+    fn execve_blocked_by_default_action_errno_and_allowed_by_rule() {
+        let deny = parse_localhost(r#"{"defaultAction": "SCMP_ACT_ERRNO"}"#).unwrap();
+        assert!(execve_blocked(&deny).unwrap().contains("defaultAction"));
+        let allow = parse_localhost(
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["execve"], "action": "SCMP_ACT_ALLOW"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(execve_blocked(&allow), None);
+        let log = parse_localhost(r#"{"defaultAction": "SCMP_ACT_LOG"}"#).unwrap();
+        assert_eq!(execve_blocked(&log), None);
+        let errno = parse_localhost(
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["execve"], "action": "SCMP_ACT_ERRNO"}]}"#,
+        )
+        .unwrap();
+        assert!(execve_blocked(&errno).unwrap().contains("errno 1"));
     }
 }

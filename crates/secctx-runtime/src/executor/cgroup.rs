@@ -33,13 +33,57 @@ const DEFAULT_ALLOW: [&str; 12] = [
     "c 10:200 rwm",
 ];
 
-/// Creates the container's cgroup directories and writes its limits; returns the directories.
+/// A short tag of an executor state root (the first 12 hex digits of the sha256 of its
+/// canonical path): the default cgroup of a container is `secctx/<tag>_<id>`, so two state
+/// roots running the same container id (the same pod name) never share a cgroup, and one's
+/// `delete` cannot kill the other's processes.
+pub fn root_tag(root: &Path) -> String {
+    use sha2::Digest;
+    let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let digest = sha2::Sha256::digest(canonical.as_os_str().as_encoded_bytes());
+    hex::encode(&digest[..6])
+}
+
+/// The directories (one per mounted controller) the container's cgroup will have: planned
+/// before any is created, so they can be recorded first and removed after a crash.
+pub fn paths(cgroups_path: Option<&Path>, tag: &str, id: &str) -> Result<Vec<PathBuf>, ExecError> {
+    let rel = match cgroups_path {
+        Some(p) if !p.as_os_str().is_empty() => {
+            let s = p.to_string_lossy();
+            if s.contains(':') {
+                return Err(ExecError::Unsupported(format!(
+                    "systemd cgroupsPath {s:?} (no systemd on this host: use a path)"
+                )));
+            }
+            let rel = PathBuf::from(s.trim_start_matches('/'));
+            // Only plain components: `..` would leave the hierarchy (and make `delete`
+            // remove a directory outside it).
+            if !rel
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+            {
+                return Err(ExecError::Unsupported(format!(
+                    "cgroupsPath {s:?}: only plain path components"
+                )));
+            }
+            rel
+        }
+        _ => PathBuf::from("secctx").join(format!("{tag}_{id}")),
+    };
+    Ok(CONTROLLERS
+        .iter()
+        .map(|c| Path::new(BASE).join(c))
+        .filter(|h| h.join("cgroup.procs").exists())
+        .map(|h| h.join(&rel))
+        .collect())
+}
+
+/// Creates the container's cgroup directories `dirs` (from [`paths`]) and writes its limits.
 pub fn create(
-    cgroups_path: Option<&Path>,
-    id: &str,
+    dirs: &[PathBuf],
     resources: Option<&LinuxResources>,
     devices: &[oci_spec::runtime::LinuxDevice],
-) -> Result<Vec<PathBuf>, ExecError> {
+) -> Result<(), ExecError> {
     let extra_devices: Vec<String> = devices
         .iter()
         .map(|d| {
@@ -53,30 +97,11 @@ pub fn create(
     if let Some(r) = resources {
         refuse_unsupported(r)?;
     }
-    let rel = match cgroups_path {
-        Some(p) if !p.as_os_str().is_empty() => {
-            let s = p.to_string_lossy();
-            if s.contains(':') {
-                return Err(ExecError::Unsupported(format!(
-                    "systemd cgroupsPath {s:?} (no systemd on this host: use a path)"
-                )));
-            }
-            PathBuf::from(s.trim_start_matches('/'))
-        }
-        _ => PathBuf::from("secctx").join(id),
-    };
-    let mut dirs = Vec::new();
-    for c in CONTROLLERS {
-        let hierarchy = Path::new(BASE).join(c);
-        if !hierarchy.join("cgroup.procs").exists() {
-            continue;
-        }
-        let dir = hierarchy.join(&rel);
-        std::fs::create_dir_all(&dir).map_err(|e| ExecError::io(dir.display().to_string(), e))?;
-        dirs.push(dir);
+    for dir in dirs {
+        std::fs::create_dir_all(dir).map_err(|e| ExecError::io(dir.display().to_string(), e))?;
     }
     let res = resources.cloned().unwrap_or_default();
-    for dir in &dirs {
+    for dir in dirs {
         let controller = dir
             .strip_prefix(BASE)
             .ok()
@@ -131,7 +156,7 @@ pub fn create(
             _ => {}
         }
     }
-    Ok(dirs)
+    Ok(())
 }
 
 fn refuse_unsupported(r: &LinuxResources) -> Result<(), ExecError> {

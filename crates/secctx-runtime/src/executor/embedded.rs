@@ -126,10 +126,11 @@ impl Executor for Embedded {
             .map(|s| seccomp::program(s, &self.root.join(".seccomp-cache")))
             .transpose()?;
         let stdio = stdio.open()?;
-        std::fs::create_dir_all(&self.root)
+        // Root-only from creation (0700): state.json names the bundle, the exit file and
+        // fifo live here; a lax existing root is tightened or refused.
+        crate::private::ensure_root(&self.root)
             .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
-        let _ = std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700));
-        match std::fs::create_dir(&sd.dir) {
+        match crate::private::create_dir(&sd.dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 return Err(ExecError::Exists(id.to_string()));
@@ -165,7 +166,7 @@ impl Executor for Embedded {
         let mut b = [0u8; 1];
         loop {
             match fifo.read(&mut b) {
-                Ok(1) => return Ok(()),
+                Ok(1) => return started(id, &sd, &state),
                 Ok(_) | Err(_) if !pid_alive(state.pid) => {
                     return Err(ExecError::Init {
                         id: id.into(),
@@ -218,7 +219,36 @@ impl Executor for Embedded {
 
     fn delete(&self, id: &str, force: bool) -> Result<(), ExecError> {
         let sd = self.dir(id)?;
-        let state = sd.read_state(id)?;
+        let state = match sd.read_state(id) {
+            Ok(s) => s,
+            // A crash between mkdir and the intent record: nothing else exists yet.
+            Err(ExecError::NotFound(_)) if force && sd.dir.is_dir() => {
+                return std::fs::remove_dir_all(&sd.dir)
+                    .map_err(|e| ExecError::io(sd.dir.display().to_string(), e));
+            }
+            Err(e) => return Err(e),
+        };
+        if state.creating && !force {
+            return Err(ExecError::WrongState {
+                id: id.into(),
+                status: "creating".into(),
+                what: "an unfinished create is deleted only with force".into(),
+            });
+        }
+        if state.creating
+            && state.monitor_pid > 0
+            && state.monitor_start != 0
+            && proc_start(state.monitor_pid) == state.monitor_start
+        {
+            // The creating process died: its monitor (outside the cgroups) goes first, so it
+            // cannot write into the directory removed below.
+            let _ = sys::kill(state.monitor_pid, libc::SIGKILL);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while pid_alive(state.monitor_pid) && Instant::now() < deadline {
+                let _ = sys::waitpid(state.monitor_pid, true);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
         if state.status != Status::Stopped && !force {
             return Err(ExecError::WrongState {
                 id: id.into(),
@@ -295,16 +325,32 @@ impl Embedded {
     ) -> Result<(), ExecError> {
         let linux = spec.linux().clone().unwrap_or_default();
         let devices = linux.devices().clone().unwrap_or_default();
-        let cgroups = cgroup::create(
+        let cgroups = cgroup::paths(
             linux.cgroups_path().as_deref(),
+            &cgroup::root_tag(&self.root),
             id,
-            linux.resources().as_ref(),
-            &devices,
         )?;
+        let oci_version = spec.version().clone();
+        let mut state = State {
+            oci_version,
+            id: id.into(),
+            status: Status::Created,
+            pid: 0,
+            bundle: bundle.to_path_buf(),
+            monitor_pid: 0,
+            exit_code: None,
+            cgroups: cgroups.clone(),
+            creating: true,
+            monitor_start: 0,
+        };
+        // 1. The intent first, naming the cgroups before they exist: a crash (kill -9) at any
+        //    later point leaves a state.json from which `delete` removes everything.
+        sd.write_state(&state)?;
         let fail = |e: ExecError| {
             let _ = cgroup::remove(&cgroups);
             e
         };
+        cgroup::create(&cgroups, linux.resources().as_ref(), &devices).map_err(fail)?;
         // 0622: init may run as another host uid (user namespace); it reopens the fifo
         // through /proc/self/fd, so only the inode's mode is checked. The state root is 0700.
         sys::mkfifo(&sd.fifo(), 0o622).map_err(|e| fail(ExecError::io("mkfifo exec.fifo", e)))?;
@@ -317,8 +363,10 @@ impl Embedded {
             .open(sd.fifo())
             .map_err(|e| fail(ExecError::io("open exec.fifo", e)))?;
         let (report_r, report_w) = sys::pipe().map_err(|e| fail(ExecError::io("pipe", e)))?;
-        let oci_version = spec.version().clone();
+        let start_error =
+            sys::SharedPage::new().map_err(|e| fail(ExecError::io("mmap shared page", e)))?;
         let ctx = Context {
+            start_error,
             spec,
             rootfs,
             ns,
@@ -338,6 +386,15 @@ impl Embedded {
             Err(e) => return Err(fail(ExecError::io("fork", e))),
         };
         drop(ctx);
+        // 2. The monitor is not in the container's cgroups (stage 1 and init are): record it
+        //    so that `delete` after a crash from here on kills it too.
+        state.monitor_pid = monitor;
+        state.monitor_start = proc_start(monitor);
+        if let Err(e) = sd.write_state(&state) {
+            let _ = sys::kill(monitor, libc::SIGKILL);
+            let _ = sys::waitpid(monitor, false);
+            return Err(fail(e));
+        }
         let (pid, error) = read_report(report_r);
         if let Some(message) = error {
             if pid > 0 {
@@ -350,15 +407,58 @@ impl Embedded {
                 message,
             });
         }
-        sd.write_state(&State {
-            oci_version,
-            id: id.into(),
-            status: Status::Created,
-            pid,
-            bundle: bundle.to_path_buf(),
-            monitor_pid: monitor,
-            exit_code: None,
-            cgroups,
+        test_pause("after-init-ready", id);
+        // 3. Complete: init's pid, no longer creating.
+        state.pid = pid;
+        state.creating = false;
+        sd.write_state(&state)
+    }
+}
+
+/// After init was released: waits until its monitor says whether the `execve` happened
+/// (`started`) or init failed first (`start-error`, with init's message, possibly from under
+/// a seccomp filter that denies everything). A failure is reported as runc reports a
+/// container whose init died before `start` (containerd then records `StartError`, exit
+/// code 128).
+fn started(id: &str, sd: &StateDir, state: &State) -> Result<(), ExecError> {
+    let ok = sd.dir.join("started");
+    let failed = sd.dir.join("start-error");
+    loop {
+        if ok.exists() {
+            return Ok(());
+        }
+        if let Ok(m) = std::fs::read_to_string(&failed) {
+            return Err(ExecError::Init {
+                id: id.into(),
+                message: format!("cannot start a container that has stopped: {}", m.trim()),
+            });
+        }
+        // A monitor that is gone wrote neither: nothing more to learn.
+        if !pid_alive(state.monitor_pid) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// Start time of `pid` (field 22 of `/proc/<pid>/stat`), 0 when unknown.
+fn proc_start(pid: i32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .and_then(|(_, r)| r.split_whitespace().nth(19).and_then(|v| v.parse().ok()))
         })
+        .unwrap_or(0)
+}
+
+/// Test hook (documented in docs/pods.md): with `SECCTX_TEST_PAUSE=<step>` (any container)
+/// or `<step>:<id>` the creating process stops itself (SIGSTOP) at that step, so a test can
+/// `kill -9` it exactly there. The one step: `after-init-ready` (init reported ready,
+/// state.json not yet completed).
+fn test_pause(step: &str, id: &str) {
+    let v = std::env::var("SECCTX_TEST_PAUSE").unwrap_or_default();
+    if v == step || v == format!("{step}:{id}") {
+        let _ = sys::kill(std::process::id() as i32, libc::SIGSTOP);
     }
 }

@@ -56,7 +56,10 @@ impl External {
 impl Executor for External {
     fn create(&self, id: &str, bundle: &Path, stdio: Stdio) -> Result<(), ExecError> {
         StateDir::new(&self.root, id)?;
-        std::fs::create_dir_all(self.exit_dir())
+        // The runtime's root is root-only (0700) from creation, as runc makes its own.
+        crate::private::ensure_root(&self.root)
+            .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
+        crate::private::create_dir_all(&self.exit_dir())
             .map_err(|e| ExecError::io(self.exit_dir().display().to_string(), e))?;
         let exit_file = self.exit_dir().join(id);
         let _ = std::fs::remove_file(&exit_file);
@@ -141,6 +144,8 @@ impl Executor for External {
             exit_code: std::fs::read_to_string(self.exit_dir().join(id))
                 .ok()
                 .and_then(|s| s.trim().parse().ok()),
+            creating: false,
+            monitor_start: 0,
         })
     }
 

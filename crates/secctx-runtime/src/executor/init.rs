@@ -47,6 +47,9 @@ pub struct Context {
     pub report: OwnedFd,
     /// The container's stdin/stdout/stderr (None: inherit).
     pub stdio: Option<[OwnedFd; 3]>,
+    /// Where init leaves the error of a failed start (after the exec fifo), readable by the
+    /// monitor even when a seccomp filter denied every system call (see `started`).
+    pub start_error: sys::SharedPage,
 }
 
 /// Writes one message line to a pipe (a single write: atomic below PIPE_BUF).
@@ -127,6 +130,10 @@ pub fn monitor(ctx: Context, exit_file: PathBuf) -> ! {
             send(&ctx.report, &line);
         }
     }
+    // Init has exec'd or died: both close its copy of to_mon_w, ending the loop above. A
+    // failure after the exec fifo left its message in the shared page; publish which it was
+    // for `start`, before the exit status.
+    started(&ctx, &exit_file);
     drop(ctx);
     let mut code = 1;
     while let Ok(Some((pid, status))) = sys::wait_any() {
@@ -140,6 +147,19 @@ pub fn monitor(ctx: Context, exit_file: PathBuf) -> ! {
         let _ = std::fs::rename(&tmp, &exit_file);
     }
     sys::exit(code)
+}
+
+/// Writes `start-error` (init's message) or `started` next to the exit file, atomically.
+fn started(ctx: &Context, exit_file: &std::path::Path) {
+    let (name, text) = match ctx.start_error.read() {
+        Some(m) => ("start-error", m),
+        None => ("started", Vec::new()),
+    };
+    let path = exit_file.with_file_name(name);
+    let tmp = path.with_extension("tmp");
+    if std::fs::write(&tmp, text).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
 }
 
 fn write_maps(spec: &Spec, pid: i32) -> Result<(), String> {
@@ -257,6 +277,8 @@ fn init_inner(ctx: &Context) -> Result<(), String> {
     drop(f);
     // From here, errors go to the container's stderr (secctx has returned from create).
     let msg = process::finalize(&process, &prepared, ctx.seccomp.as_ref());
+    // Memory first: under a filter that denies everything, the write below fails.
+    ctx.start_error.write(msg.as_bytes());
     let _ = writeln!(std::io::stderr(), "secctx init: {msg}");
     sys::exit(127);
 }

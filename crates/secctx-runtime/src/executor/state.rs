@@ -3,6 +3,9 @@
 //! * `state.json`: id, init pid, monitor pid, bundle (written once `create` succeeded);
 //! * `exec.fifo`: present while the container is `created`; `start` opens it to release init;
 //! * `exit`: the exit code (128 + signal), written by the monitor when init is gone.
+//!
+//! `state.json` is written first as an intent (`creating: true`, the planned cgroups), before
+//! anything it names exists, then completed; see [`State::creating`].
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +58,15 @@ pub struct State {
     /// The exit code once stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    /// `create` has not finished: this is the intent record written before the cgroups and
+    /// processes exist (pid 0 until init reported), so that a `delete` after a crash of the
+    /// creating process (even `kill -9`) finds and removes them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub creating: bool,
+    /// Start time of the monitor (field 22 of `/proc/<pid>/stat`): `delete` kills a monitor
+    /// left by an unfinished `create` only when it is still this very process.
+    #[serde(default)]
+    pub monitor_start: u64,
 }
 
 /// Paths of one container's state directory.
@@ -98,7 +110,13 @@ impl StateDir {
     pub fn write_state(&self, state: &State) -> Result<(), ExecError> {
         let tmp = self.dir.join("state.json.tmp");
         let json = serde_json::to_vec_pretty(state).expect("state serializes");
-        std::fs::write(&tmp, json).map_err(|e| ExecError::io(tmp.display().to_string(), e))?;
+        {
+            use std::io::Write;
+            let mut f = crate::private::create(&tmp)
+                .map_err(|e| ExecError::io(tmp.display().to_string(), e))?;
+            f.write_all(&json)
+                .map_err(|e| ExecError::io(tmp.display().to_string(), e))?;
+        }
         std::fs::rename(&tmp, self.state_file())
             .map_err(|e| ExecError::io(self.state_file().display().to_string(), e))
     }

@@ -425,3 +425,65 @@ pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: &MountAttr) -> i
     })
     .map(drop)
 }
+
+/// One page of anonymous memory shared (`MAP_SHARED`) with every process forked after it
+/// was mapped. Init stores its last error there with plain memory writes, no system call:
+/// a seccomp filter that denies everything (even `write` and `exit_group`) cannot stop that
+/// report, and the monitor reads it once init is gone.
+pub struct SharedPage {
+    ptr: *mut u8,
+}
+
+const SHARED_PAGE: usize = 4096;
+
+impl SharedPage {
+    /// Maps a zeroed page (zero: nothing reported).
+    pub fn new() -> io::Result<SharedPage> {
+        // SAFETY: an anonymous mapping with no address hint; the result is checked.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                SHARED_PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(SharedPage { ptr: p.cast() })
+    }
+
+    /// Stores `msg` (truncated to the page): the bytes first, then their length + 1, so a
+    /// reader never sees a length without its bytes.
+    pub fn write(&self, msg: &[u8]) {
+        let n = msg.len().min(SHARED_PAGE - 8);
+        // SAFETY: the page is mapped for our lifetime and 8 + n <= SHARED_PAGE.
+        unsafe {
+            std::ptr::copy_nonoverlapping(msg.as_ptr(), self.ptr.add(8), n);
+            std::ptr::write_volatile(self.ptr.cast::<u64>(), n as u64 + 1);
+        }
+    }
+
+    /// What was stored, if anything.
+    pub fn read(&self) -> Option<Vec<u8>> {
+        // SAFETY: the page is mapped for our lifetime; the length is bounded below.
+        unsafe {
+            let n = std::ptr::read_volatile(self.ptr.cast::<u64>());
+            if n == 0 {
+                return None;
+            }
+            let n = ((n - 1) as usize).min(SHARED_PAGE - 8);
+            Some(std::slice::from_raw_parts(self.ptr.add(8), n).to_vec())
+        }
+    }
+}
+
+impl Drop for SharedPage {
+    fn drop(&mut self) {
+        // SAFETY: ptr is the mapping made in `new`, unmapped once.
+        unsafe { libc::munmap(self.ptr.cast(), SHARED_PAGE) };
+    }
+}

@@ -66,11 +66,8 @@ impl Journal {
             message: e.to_string(),
         })?;
         line.push(b'\n');
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| io(&self.path, e))?;
+        // 0600 from creation, never through a symlink.
+        let mut f = crate::private::append(&self.path).map_err(|e| io(&self.path, e))?;
         f.write_all(&line).map_err(|e| io(&self.path, e))?;
         f.sync_data().map_err(|e| io(&self.path, e))
     }
@@ -154,10 +151,74 @@ pub fn kill(p: &ProcId) -> Result<(), String> {
     Ok(())
 }
 
-/// Undoes every entry: processes first, then the rest in reverse order. Returns the problems
-/// (the undo goes on past each).
-pub fn undo(entries: &[Entry], undoer: &dyn Undoer) -> Vec<String> {
+/// What an undo may touch: the journal is a file on disk, so an entry is never trusted to
+/// name a path elsewhere. Directories and mounts must lie inside the pod's own directory
+/// (lexically, and after resolving symlinks of their parent), containers must belong to the
+/// state directory's own executor root.
+#[derive(Clone, Copy, Debug)]
+pub struct Scope<'a> {
+    /// `<state>/<pod>`.
+    pub pod_dir: &'a Path,
+    /// `<state>/.containers`.
+    pub executor_root: &'a Path,
+}
+
+impl Scope<'_> {
+    /// Whether `path` lies strictly inside the pod directory.
+    pub fn contains(&self, path: &Path) -> bool {
+        use std::path::Component;
+        // No `..`: the entry is compared as written with the pod directory as written
+        // (both come from the same `--state-dir`, absolute or not).
+        let plain = path.components().all(|c| {
+            matches!(
+                c,
+                Component::RootDir | Component::CurDir | Component::Normal(_)
+            )
+        });
+        if !plain || path == self.pod_dir || !path.starts_with(self.pod_dir) {
+            return false;
+        }
+        // A symlink on the way (a volume swapped for a link) must not lead outside either.
+        let Ok(pod) = std::fs::canonicalize(self.pod_dir) else {
+            return false;
+        };
+        match path.parent().map(std::fs::canonicalize) {
+            Some(Ok(parent)) => parent.starts_with(&pod),
+            // The parent is gone: nothing there to remove.
+            Some(Err(_)) => true,
+            None => false,
+        }
+    }
+
+    fn allows(&self, e: &Entry) -> Result<(), String> {
+        match e {
+            Entry::Dir { path } | Entry::Mount { path } if !self.contains(path) => Err(format!(
+                "journal entry refused: {} is outside the pod's directory {}",
+                path.display(),
+                self.pod_dir.display()
+            )),
+            Entry::Container { root, id, .. } if root != self.executor_root => Err(format!(
+                "journal entry refused: container {id} in {} (this state directory's executor root is {})",
+                root.display(),
+                self.executor_root.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Undoes every entry [`Scope`] allows: processes first, then the rest in reverse order.
+/// Returns the problems, refused entries among them (the undo goes on past each).
+pub fn undo(entries: &[Entry], undoer: &dyn Undoer, scope: Scope<'_>) -> Vec<String> {
     let mut problems = Vec::new();
+    let mut allowed = Vec::new();
+    for e in entries {
+        match scope.allows(e) {
+            Ok(()) => allowed.push(e.clone()),
+            Err(m) => problems.push(m),
+        }
+    }
+    let entries = &allowed;
     for e in entries.iter().rev() {
         if let Entry::Process { proc } = e
             && let Err(m) = kill(proc)
@@ -227,12 +288,58 @@ mod tests {
             .unwrap();
         let entries = j.entries().unwrap();
         assert_eq!(entries.len(), 2);
-        assert!(undo(&entries, &NoContainers).is_empty());
+        let scope = Scope {
+            pod_dir: t.path(),
+            executor_root: Path::new("/nonexistent"),
+        };
+        assert!(undo(&entries, &NoContainers, scope).is_empty());
         assert!(!d.exists());
         assert!(
-            undo(&entries, &NoContainers).is_empty(),
+            undo(&entries, &NoContainers, scope).is_empty(),
             "undo twice is fine"
         );
+    }
+
+    #[test]
+    fn entries_outside_the_pod_are_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let pod = t.path().join("pod");
+        let canary = t.path().join("canary");
+        std::fs::create_dir_all(pod.join("v")).unwrap();
+        std::fs::create_dir_all(canary.join("keep")).unwrap();
+        std::os::unix::fs::symlink(&canary, pod.join("link")).unwrap();
+        let scope = Scope {
+            pod_dir: &pod,
+            executor_root: Path::new("/x/.containers"),
+        };
+        let entries = vec![
+            Entry::Dir {
+                path: canary.clone(),
+            },
+            Entry::Dir {
+                path: pod.join("../canary"),
+            },
+            Entry::Dir {
+                path: pod.join("link/keep"),
+            },
+            Entry::Dir { path: pod.clone() },
+            Entry::Container {
+                id: "c".into(),
+                runtime: None,
+                root: canary.clone(),
+            },
+            Entry::Dir {
+                path: pod.join("v"),
+            },
+        ];
+        let problems = undo(&entries, &NoContainers, scope);
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(
+            problems.iter().all(|p| p.contains("refused")),
+            "{problems:?}"
+        );
+        assert!(canary.join("keep").is_dir());
+        assert!(!pod.join("v").exists(), "the pod's own directory is undone");
     }
 
     #[test]

@@ -51,13 +51,12 @@ impl Pump {
     /// Pipes for `container`, logged to `log` (appended); `echo` also prints each line to
     /// stdout prefixed `[container] `.
     pub fn add(&mut self, container: &str, log: &Path, echo: bool) -> std::io::Result<Pipes> {
+        // Logs are root-only from creation (0700 directory, 0600 file): they carry whatever
+        // the container prints, secrets included.
         if let Some(parent) = log.parent() {
-            std::fs::create_dir_all(parent)?;
+            crate::private::create_dir_all(parent)?;
         }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)?;
+        let file = crate::private::append(log)?;
         let (r1, stdout) = std::io::pipe()?;
         let (r2, stderr) = std::io::pipe()?;
         for (r, name) in [(r1, "stdout"), (r2, "stderr")] {

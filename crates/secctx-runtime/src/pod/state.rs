@@ -39,6 +39,9 @@ pub enum PodError {
         /// The error.
         source: std::io::Error,
     },
+    /// A pod directory that is not a directory (a symlink): refused, never followed.
+    #[error("{0}: not a directory (a symlink?): refused, nothing done inside its target")]
+    NotADirectory(String),
     /// A state file that does not parse.
     #[error("{path}: {message}")]
     Corrupt {
@@ -152,7 +155,8 @@ fn valid_name(name: &str) -> bool {
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PodError> {
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
+    // 0600 from creation: records and statuses name env values, volume contents, logs.
+    let mut f = crate::private::create(&tmp).map_err(|e| io(&tmp, e))?;
     f.write_all(bytes).map_err(|e| io(&tmp, e))?;
     f.sync_all().map_err(|e| io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| io(path, e))
@@ -176,12 +180,14 @@ impl PodDir {
         })
     }
 
-    /// Creates the directory; fails if the pod exists.
+    /// Creates the directory (0700, under a search-only state root: see [`crate::private`]);
+    /// fails if the pod exists.
     pub fn create(&self) -> Result<(), PodError> {
         if let Some(parent) = self.dir.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+            crate::private::ensure_root_mode(parent, crate::private::SEARCH_MODE)
+                .map_err(|e| io(parent, e))?;
         }
-        match std::fs::create_dir(&self.dir) {
+        match crate::private::create_dir(&self.dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 Err(PodError::Exists(self.name.clone()))
@@ -190,9 +196,10 @@ impl PodDir {
         }
     }
 
-    /// Whether the pod exists.
+    /// Whether the pod exists (anything at its path, a symlink included: [`PodDir::lock`]
+    /// then refuses it rather than following it).
     pub fn exists(&self) -> bool {
-        self.dir.is_dir()
+        std::fs::symlink_metadata(&self.dir).is_ok()
     }
 
     /// Every pod under `root`, by name.
@@ -205,7 +212,8 @@ impl PodDir {
         };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if valid_name(&name) && e.path().is_dir() {
+            // The entry's own type: a symlink to a directory elsewhere is not a pod.
+            if valid_name(&name) && e.file_type().is_ok_and(|t| t.is_dir()) {
                 out.push(PodDir::new(root, &name)?);
             }
         }
@@ -218,15 +226,38 @@ impl PodDir {
         self.dir.join(rel)
     }
 
-    /// Takes the pod's lock (blocking).
+    /// Opens the pod directory itself, refusing a symlink (`O_NOFOLLOW | O_DIRECTORY`): a pod
+    /// directory replaced by a link must not make secctx work inside the link's target.
+    pub fn open_dir(&self) -> Result<std::os::fd::OwnedFd, PodError> {
+        use rustix::fs::{Mode, OFlags};
+        rustix::fs::open(
+            &self.dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| {
+            if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::NOTDIR {
+                PodError::NotADirectory(self.dir.display().to_string())
+            } else {
+                io(&self.dir, e.into())
+            }
+        })
+    }
+
+    /// Takes the pod's lock (blocking): `lock` is created 0600 relative to the pod
+    /// directory's descriptor from [`PodDir::open_dir`], never through a link.
     pub fn lock(&self) -> Result<Lock, PodError> {
+        use rustix::fs::{Mode, OFlags};
         let p = self.path("lock");
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&p)
-            .map_err(|e| io(&p, e))?;
+        let dir = self.open_dir()?;
+        let fd = rustix::fs::openat(
+            &dir,
+            "lock",
+            OFlags::CREATE | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(crate::private::FILE_MODE),
+        )
+        .map_err(|e| io(&p, e.into()))?;
+        let f = std::fs::File::from(fd);
         rustix::fs::flock(f.as_fd(), rustix::fs::FlockOperation::LockExclusive)
             .map_err(|e| io(&p, e.into()))?;
         Ok(Lock { _file: f })

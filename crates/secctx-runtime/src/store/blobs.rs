@@ -82,7 +82,7 @@ impl Staging {
     pub(crate) fn new(tmp_dir: &Path, min_free: u64) -> Result<Staging, StoreError> {
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
         let dir = tmp_dir.join(format!("{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        crate::private::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
         Ok(Staging {
             dir,
             blobs: Vec::new(),
@@ -143,7 +143,7 @@ impl Staging {
         let n = self.blobs.len();
         let path = self.dir.join(format!("blob-{n}"));
         let meter = self.meter()?;
-        let file = std::fs::File::create(&path).map_err(StoreError::io(&path))?;
+        let file = crate::private::create(&path).map_err(StoreError::io(&path))?;
         let mut out = HashingWriter::new(MeteredWriter::new(file, meter.clone()));
         // Read at most one byte past the expected size: a blob that is too long fails fast.
         let limit = expect.map_or(u64::MAX, |e| e.size.saturating_add(1));

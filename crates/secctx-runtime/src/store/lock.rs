@@ -2,6 +2,7 @@
 //! concurrent secctx processes never see a half-made change.
 
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::StoreError;
@@ -33,6 +34,7 @@ fn open(path: &Path) -> Result<File, StoreError> {
         .truncate(false)
         .write(true)
         .read(true)
+        .mode(crate::private::FILE_MODE)
         .open(path)
         .map_err(StoreError::io(path))
 }

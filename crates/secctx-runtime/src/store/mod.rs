@@ -78,8 +78,11 @@ impl Store {
     /// processes are removed.
     pub fn open(root: &Path) -> Result<Store, StoreError> {
         let images = root.join("images");
+        // Root-only from creation: layers hold setuid files, device nodes and secrets baked
+        // into images; an existing lax root is tightened or refused (crate::private).
+        crate::private::ensure_root(root).map_err(StoreError::io(root))?;
         for d in [images.join("blobs/sha256"), images.join("tmp")] {
-            std::fs::create_dir_all(&d).map_err(StoreError::io(&d))?;
+            crate::private::create_dir_all(&d).map_err(StoreError::io(&d))?;
         }
         let store = Store {
             root: root.to_path_buf(),
