@@ -342,11 +342,7 @@ impl<'a> Runner<'a> {
                 .store
                 .unpack(&c.image, rootfs)
                 .map_err(|e| fail(format!("unpacking {}: {e}", c.image)))?;
-            if self.p.resolved.namespaces.user == "pod" {
-                let offset = RenderOptions::default().userns_host_id;
-                secctx_runtime::pod::userns::shift(rootfs, offset)
-                    .map_err(|e| fail(format!("shifting the rootfs to the pod's ids: {e}")))?;
-            }
+            // hostUsers: false: nothing is chowned; the executor id-maps the rootfs.
         }
         let rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
         let mut text = rendered.config_json();

@@ -12,6 +12,7 @@ mod embedded;
 mod error;
 mod exec;
 mod external;
+pub mod idmap;
 mod init;
 pub mod namespaces;
 mod process;

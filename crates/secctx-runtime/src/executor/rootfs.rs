@@ -180,9 +180,8 @@ pub fn prepare(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
 }
 
 fn mount_one(rootfs: &Path, m: &Mount, in_userns: bool) -> StepResult {
-    if m.uid_mappings().is_some() || m.gid_mappings().is_some() {
-        return Err("id-mapped mounts are not supported".into());
-    }
+    // A mount with uidMappings/gidMappings: its source is already the id-mapped mount that
+    // stage 1 moved over it (executor/idmap.rs), so the bind below takes the mapping.
     let typ = m.typ().clone().unwrap_or_default();
     let opts = parse_options(m.options().as_deref().unwrap_or(&[]))?;
     let dest = secure_join(rootfs, m.destination());
