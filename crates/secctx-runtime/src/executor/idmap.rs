@@ -302,7 +302,7 @@ fn move_mount(from: BorrowedFd<'_>, target: &Path) -> io::Result<()> {
 /// The filesystem type of `p` for a message.
 fn fs_name(p: &Path) -> String {
     match rustix::fs::statfs(p) {
-        Ok(st) => match st.f_type as i64 {
+        Ok(st) => match st.f_type {
             0xEF53 => "ext4".into(),
             0x0102_1994 => "tmpfs".into(),
             0x794c_7630 => "overlay".into(),

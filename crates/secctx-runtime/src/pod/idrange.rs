@@ -169,7 +169,7 @@ impl Pool {
     /// The pool from the `kubelet` entries of `subuid` and `subgid` (a missing file or entry
     /// gives the default pool), with `per_pod` ids a pod.
     pub fn read(subuid: &Path, subgid: &Path, per_pod: u64) -> Result<Pool, IdRangeError> {
-        if per_pod == 0 || per_pod % USERNS_LENGTH != 0 || per_pod >= MAX_ID {
+        if per_pod == 0 || !per_pod.is_multiple_of(USERNS_LENGTH) || per_pod >= MAX_ID {
             return Err(IdRangeError::Config(format!(
                 "idsPerPod {per_pod} must be a positive multiple of {USERNS_LENGTH}"
             )));
@@ -188,12 +188,12 @@ impl Pool {
             }
         };
         // The kubelet's checks: aligned start and length.
-        if first % per_pod != 0 {
+        if !first.is_multiple_of(per_pod) {
             return Err(IdRangeError::Config(format!(
                 "{SUBID_USER} assigned id {first} is not a multiple of {per_pod}"
             )));
         }
-        if len % per_pod != 0 || len == 0 {
+        if !len.is_multiple_of(per_pod) || len == 0 {
             return Err(IdRangeError::Config(format!(
                 "{SUBID_USER} assigned ids length {len} is not a multiple of {per_pod}"
             )));
