@@ -247,6 +247,15 @@ fn root_of_one_pod_cannot_read_another_pods_root_file_through_hostpath() {
     let o = exec(&env, "uns-hp-a", Some("d"), "id -u; cat /h/a-secret");
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "0\nsecret\n");
+    // The plain hostPath bind is said, not silent.
+    let i = env.inspect("uns-hp-b");
+    let notes = i["metadata"]["annotations"]["secctx.dev/notes"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        notes.contains("hostPath volumes (h) are plain binds, not id-mapped"),
+        "{notes}"
+    );
     env.rm("uns-hp-a");
     env.rm("uns-hp-b");
     let _ = std::fs::remove_dir_all(&shared);

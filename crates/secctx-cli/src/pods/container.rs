@@ -115,8 +115,8 @@ pub fn render_container(
     if p.resolved.namespaces.user == "pod" && !opts.cgroup_v2 {
         userns_cgroup_v1(&mut rendered);
     }
-    if p.resolved.namespaces.user == "pod" {
-        userns_mounts(&mut rendered, pod)?;
+    if let Some(a) = &userns {
+        userns_mounts(&mut rendered, pod, a);
     }
     // The renderer leaves valueFrom out (the kubelet resolves it at start): put the kubelet's
     // environment in, in its order, over the image's.
@@ -222,10 +222,7 @@ fn userns_range(p: &Prepared, pod: &PodDir) -> Result<Option<Allocation>, Create
 /// (hostPath) are plain binds: id-mapping them would make host root's files the pod root's
 /// and give every user-namespaced pod the same identity there; unmapped host owners show as
 /// nobody. Said in a note.
-fn userns_mounts(rendered: &mut Rendered, pod: &PodDir) -> Result<(), CreateFailure> {
-    let a = idrange::read(&pod.dir)
-        .map_err(|e| create_error(e.to_string()))?
-        .ok_or_else(|| create_error("hostUsers: false: no host id range".to_string()))?;
+fn userns_mounts(rendered: &mut Rendered, pod: &PodDir, a: &Allocation) {
     let map = |v: &[idrange::Mapping]| -> Vec<LinuxIdMapping> {
         v.iter()
             .map(|m| {
@@ -248,7 +245,7 @@ fn userns_mounts(rendered: &mut Rendered, pod: &PodDir) -> Result<(), CreateFail
     annotations.insert(ROOTFS_IDMAP_ANNOTATION.into(), "true".into());
     rendered.spec.set_annotations(Some(annotations));
     let Some(mounts) = rendered.spec.mounts().clone() else {
-        return Ok(());
+        return;
     };
     let mut host = Vec::new();
     let mounts = mounts
@@ -275,5 +272,4 @@ fn userns_mounts(rendered: &mut Rendered, pod: &PodDir) -> Result<(), CreateFail
             host.join(", ")
         ));
     }
-    Ok(())
 }

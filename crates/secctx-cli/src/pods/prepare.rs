@@ -173,6 +173,22 @@ impl Prepared {
                     .to_string(),
             );
         }
+        if self.resolved.namespaces.user == "pod" {
+            let host: Vec<&str> = self
+                .spec
+                .volumes
+                .iter()
+                .flatten()
+                .filter(|v| v.host_path.is_some())
+                .map(|v| v.name.as_str())
+                .collect();
+            if !host.is_empty() {
+                out.push(format!(
+                    "hostUsers: false: hostPath volumes ({}) are plain binds, not id-mapped (the kubelet would map them): host owners outside the pod's range show as nobody, and pods do not share an identity there",
+                    host.join(", ")
+                ));
+            }
+        }
         out
     }
 }
