@@ -19,7 +19,8 @@ pub struct InspectArgs {
 }
 
 /// Runs `secctx inspect`: `{apiVersion, kind, metadata, status}` plus secctx's notes (what this
-/// machine does not enforce, fsGroup work done) under `metadata.annotations`.
+/// machine does not enforce, fsGroup work done) under `metadata.annotations`, and with
+/// `hostUsers: false` the pod's host id range under `userNamespace`.
 pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
     let pod = args.state.existing(&args.pod)?;
     let record = pod.record()?;
@@ -40,6 +41,16 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
         },
         "status": status,
     });
+    let mut doc = doc;
+    // hostUsers: false: the pod's host id range (the kubelet's `userns` file).
+    if let Some(a) = secctx_runtime::pod::idrange::read(&pod.dir)? {
+        doc["userNamespace"] = serde_json::json!({
+            "uidMap": a.uid_map_line(),
+            "gidMap": a.gid_mappings.first().map(|m| format!("0 {} {}", m.host_id, m.length)),
+            "uidMappings": a.uid_mappings,
+            "gidMappings": a.gid_mappings,
+        });
+    }
     emit(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -73,6 +73,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let pod = args.state.pod(p.name())?;
     if !child {
         pod.create()?;
+        crate::pods::prepare::allocate_userns(&p, &pod, &args.state.state_dir)?;
         let record = new_record(&p, args.runtime.clone(), args.state.executor_root());
         pod.write_record(&record)?;
         for n in &record.notes {

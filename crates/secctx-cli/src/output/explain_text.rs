@@ -140,6 +140,14 @@ pub fn render_pod(w: &Workload, pod: &ResolvedPod) -> String {
         "  {:<13}network {}, pid {}, ipc {}, uts {}, user {}",
         "namespaces", ns.network, ns.pid, ns.ipc, ns.uts, ns.user
     );
+    if ns.user == "pod" {
+        // The range itself is allocated by `secctx run` (see `secctx inspect`).
+        let _ = writeln!(
+            out,
+            "  {:<13}ids 0-65535 inside map to a host range of their own, allocated at run from the kubelet's pool (never below 65536); rootfs and volumes id-mapped, hostPath plain",
+            "userns"
+        );
+    }
     for (name, value, src) in &pod.sysctls {
         line(
             &mut out,

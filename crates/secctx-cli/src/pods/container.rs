@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder};
 use secctx_core::oci::kubelet::{CONTAINERD_SANDBOXES, KUBELET_ROOT};
 use secctx_core::oci::subpath::sub_path_mounts;
 use secctx_core::oci::{
@@ -11,7 +12,9 @@ use secctx_core::oci::{
 };
 use secctx_core::projection::{PodFacts, container_env};
 use secctx_core::resolve::{ContainerKind, ResolvedContainer, SeccompChoice, all_containers};
+use secctx_runtime::executor::idmap::ROOTFS_IDMAP_ANNOTATION;
 use secctx_runtime::pod::PodDir;
+use secctx_runtime::pod::idrange::{self, Allocation};
 use secctx_runtime::pod::journal::Journal;
 use secctx_runtime::pod::subpath::{SubPathRequest, bind_sub_path};
 
@@ -171,6 +174,10 @@ pub fn render_container(
     opts.sandbox_pid = sandbox_pid;
     opts.cgroup_v2 = Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
     opts.sandbox_id = pod.name.clone();
+    let userns = userns_range(p, pod)?;
+    if let Some(a) = &userns {
+        opts.userns_host_id = a.host_id();
+    }
     let mut rendered = render(&p.spec, &p.resolved, c, &opts).map_err(|e| match e {
         RenderError::StartError { reason, message } => CreateFailure { reason, message },
         RenderError::LocalhostMissing { .. } | RenderError::LocalhostInvalid { .. } => {
@@ -181,8 +188,8 @@ pub fn render_container(
     if p.resolved.namespaces.user == "pod" && !opts.cgroup_v2 {
         userns_cgroup_v1(&mut rendered);
     }
-    if p.resolved.namespaces.user == "pod" {
-        plain_binds(&mut rendered);
+    if let Some(a) = &userns {
+        userns_mounts(&mut rendered, pod, a);
     }
     // The renderer leaves valueFrom out (the kubelet resolves it at start): put the kubelet's
     // environment in, in its order, over the image's.
@@ -266,31 +273,76 @@ fn userns_cgroup_v1(rendered: &mut Rendered) {
     );
 }
 
-/// The embedded executor has no id-mapped mounts: with `hostUsers: false` the CRI mounts are
-/// plain binds, so their files show the host's owners through the user namespace (unmapped
-/// ids as `nobody`), and the rootfs is shifted instead. Said in a note. An external runtime
-/// gets the same bundle, so the two stay comparable.
-fn plain_binds(rendered: &mut Rendered) {
+/// The pod's allocated host id range (`hostUsers: false`), from its directory.
+fn userns_range(p: &Prepared, pod: &PodDir) -> Result<Option<Allocation>, CreateFailure> {
+    if p.resolved.namespaces.user != "pod" {
+        return Ok(None);
+    }
+    match idrange::read(&pod.dir) {
+        Ok(Some(a)) => Ok(Some(a)),
+        Ok(None) => Err(create_error(format!(
+            "hostUsers: false: pod {} has no host id range (no {} file)",
+            pod.name,
+            idrange::FILE
+        ))),
+        Err(e) => Err(create_error(e.to_string())),
+    }
+}
+
+/// `hostUsers: false`, as containerd 2 and runc do it: the rootfs is id-mapped (the
+/// annotation the executor reads) and every pod-owned mount keeps the pod's mappings (the
+/// renderer puts them on every CRI mount), with the range's real size. Mounts of host paths
+/// (hostPath) are plain binds: id-mapping them would make host root's files the pod root's
+/// and give every user-namespaced pod the same identity there; unmapped host owners show as
+/// nobody. Said in a note.
+fn userns_mounts(rendered: &mut Rendered, pod: &PodDir, a: &Allocation) {
+    let map = |v: &[idrange::Mapping]| -> Vec<LinuxIdMapping> {
+        v.iter()
+            .map(|m| {
+                LinuxIdMappingBuilder::default()
+                    .container_id(m.container_id)
+                    .host_id(m.host_id)
+                    .size(m.length)
+                    .build()
+                    .expect("all fields set")
+            })
+            .collect()
+    };
+    let (uids, gids) = (map(&a.uid_mappings), map(&a.gid_mappings));
+    if let Some(mut linux) = rendered.spec.linux().clone() {
+        linux.set_uid_mappings(Some(uids.clone()));
+        linux.set_gid_mappings(Some(gids.clone()));
+        rendered.spec.set_linux(Some(linux));
+    }
+    let mut annotations = rendered.spec.annotations().clone().unwrap_or_default();
+    annotations.insert(ROOTFS_IDMAP_ANNOTATION.into(), "true".into());
+    rendered.spec.set_annotations(Some(annotations));
     let Some(mounts) = rendered.spec.mounts().clone() else {
         return;
     };
-    let mut changed = false;
+    let mut host = Vec::new();
     let mounts = mounts
         .into_iter()
         .map(|mut m| {
             if m.uid_mappings().is_some() || m.gid_mappings().is_some() {
-                m.set_uid_mappings(None);
-                m.set_gid_mappings(None);
-                changed = true;
+                let source = m.source().clone().unwrap_or_default();
+                if source.starts_with(&pod.dir) {
+                    m.set_uid_mappings(Some(uids.clone()));
+                    m.set_gid_mappings(Some(gids.clone()));
+                } else {
+                    host.push(m.destination().display().to_string());
+                    m.set_uid_mappings(None);
+                    m.set_gid_mappings(None);
+                }
             }
             m
         })
         .collect();
     rendered.spec.set_mounts(Some(mounts));
-    if changed {
-        rendered.notes.push(
-            "hostUsers: false: the embedded executor has no id-mapped mounts; volumes are plain binds (host owners, unmapped ids show as nobody)"
-                .into(),
-        );
+    if !host.is_empty() {
+        rendered.notes.push(format!(
+            "hostUsers: false: host paths ({}) are plain binds, not id-mapped: host owners outside the pod's range show as nobody",
+            host.join(", ")
+        ));
     }
 }

@@ -12,6 +12,8 @@ use secctx_core::image::ImageInfo;
 use secctx_core::projection::Objects;
 use secctx_core::resolve::{NodeConfig, ResolvedPod, all_containers, resolve_pod};
 use secctx_core::validate::{ValidationOptions, validate_pod};
+use secctx_runtime::pod::PodDir;
+use secctx_runtime::pod::idrange::{self, Pool};
 use secctx_runtime::store::Store;
 
 use crate::input::read_inputs;
@@ -127,6 +129,21 @@ pub fn prepare(
     })
 }
 
+/// `hostUsers: false`: gives the new pod its host id range (see
+/// `secctx_runtime::pod::idrange`). A pool with no free range removes the pod directory
+/// again and fails (exit 2, nothing started).
+pub fn allocate_userns(p: &Prepared, pod: &PodDir, state_root: &Path) -> anyhow::Result<()> {
+    if p.resolved.namespaces.user != "pod" {
+        return Ok(());
+    }
+    let r = Pool::from_host().and_then(|pool| idrange::allocate(state_root, &pod.dir, &pool));
+    if let Err(e) = r {
+        let _ = std::fs::remove_dir_all(&pod.dir);
+        bail!("pod {}: {e}", pod.name);
+    }
+    Ok(())
+}
+
 impl Prepared {
     /// The pod name.
     pub fn name(&self) -> &str {
@@ -155,6 +172,22 @@ impl Prepared {
                 "AppArmor: not enabled in this kernel; no profile applied (a pod that asks for one is rejected, as the kubelet does)"
                     .to_string(),
             );
+        }
+        if self.resolved.namespaces.user == "pod" {
+            let host: Vec<&str> = self
+                .spec
+                .volumes
+                .iter()
+                .flatten()
+                .filter(|v| v.host_path.is_some())
+                .map(|v| v.name.as_str())
+                .collect();
+            if !host.is_empty() {
+                out.push(format!(
+                    "hostUsers: false: hostPath volumes ({}) are plain binds, not id-mapped (the kubelet would map them): host owners outside the pod's range show as nobody, and pods do not share an identity there",
+                    host.join(", ")
+                ));
+            }
         }
         out
     }

@@ -166,7 +166,18 @@ impl<'a> Runner<'a> {
         if self.p.resolved.namespaces.user != "pod" {
             return Ok(());
         }
-        let gid = RenderOptions::default().userns_host_id;
+        // The host gid of the namespace's root: the start of the pod's own allocated range.
+        let gid = secctx_runtime::pod::idrange::read(&self.pod.dir)
+            .map_err(std::io::Error::other)?
+            .and_then(|a| {
+                a.gid_mappings
+                    .iter()
+                    .find(|m| m.container_id == 0)
+                    .map(|m| m.host_id)
+            })
+            .ok_or_else(|| {
+                std::io::Error::other("hostUsers: false: the pod has no allocated host id range")
+            })?;
         secctx_runtime::private::share_with_group(dir, gid)
     }
 
@@ -376,11 +387,7 @@ impl<'a> Runner<'a> {
                 .store
                 .unpack(&c.image, rootfs)
                 .map_err(|e| fail(format!("unpacking {}: {e}", c.image)))?;
-            if self.p.resolved.namespaces.user == "pod" {
-                let offset = RenderOptions::default().userns_host_id;
-                secctx_runtime::pod::userns::shift(rootfs, offset)
-                    .map_err(|e| fail(format!("shifting the rootfs to the pod's ids: {e}")))?;
-            }
+            // hostUsers: false: nothing is chowned; the executor id-maps the rootfs.
         }
         super::container::prepare_sub_paths(self.p, self.pod, c, &self.journal)?;
         let mut rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;

@@ -10,6 +10,7 @@ mod mount_swap_race;
 mod recursive_read_only;
 mod rootfs_symlinks;
 mod subpath;
+mod userns_shift;
 
 /// One attack and what became of it.
 pub struct Outcome {
@@ -50,6 +51,10 @@ pub const CLASSES: &[Class] = &[
     Class {
         name: "lifecycle",
         attempts: lifecycle::attempts,
+    },
+    Class {
+        name: "userns_shift",
+        attempts: userns_shift::attempts,
     },
     Class {
         name: "recursive_read_only",

@@ -125,6 +125,9 @@ impl Executor for Embedded {
             .as_ref()
             .map(|s| seccomp::program(s, &self.root.join(".seccomp-cache")))
             .transpose()?;
+        // Before anything is created: a filesystem that cannot be id-mapped refuses here.
+        let idmapped = super::idmap::prepare(&spec, &rootfs)
+            .map_err(|e| ExecError::Unsupported(e.to_string()))?;
         let stdio = stdio.open()?;
         // Root-only from creation (0700): state.json names the bundle, the exit file and
         // fifo live here; a lax existing root is tightened or refused.
@@ -137,7 +140,9 @@ impl Executor for Embedded {
             }
             Err(e) => return Err(ExecError::io(sd.dir.display().to_string(), e)),
         }
-        let result = self.spawn(id, &sd, &bundle, spec, rootfs, ns, join, seccomp, stdio);
+        let result = self.spawn(
+            id, &sd, &bundle, spec, rootfs, ns, join, seccomp, stdio, idmapped,
+        );
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&sd.dir);
         }
@@ -322,6 +327,7 @@ impl Embedded {
         join: Vec<(i32, OwnedFd)>,
         seccomp: Option<seccomp::Program>,
         stdio: Option<[OwnedFd; 3]>,
+        idmapped: super::idmap::Trees,
     ) -> Result<(), ExecError> {
         let linux = spec.linux().clone().unwrap_or_default();
         let devices = linux.devices().clone().unwrap_or_default();
@@ -376,6 +382,7 @@ impl Embedded {
             fifo: fifo.into(),
             report: report_w,
             stdio,
+            idmapped,
         };
         let monitor = match sys::fork() {
             Ok(sys::Forked::Child) => {

@@ -53,6 +53,42 @@ impl External {
     }
 }
 
+/// The id-mapped trees of a bundle (see executor/idmap.rs). When there are any, the bundle's
+/// `config.json` is rewritten without the mounts' mappings: the runtime then binds sources
+/// that are already id-mapped, as it does with the rootfs containerd id-maps for it.
+fn idmapped_bundle(bundle: &Path) -> Result<super::idmap::Trees, ExecError> {
+    let path = bundle.join("config.json");
+    let bundle_err = |message: String| ExecError::Bundle {
+        path: path.clone(),
+        message,
+    };
+    let mut spec = oci_spec::runtime::Spec::load(&path).map_err(|e| bundle_err(e.to_string()))?;
+    let root = spec
+        .root()
+        .as_ref()
+        .map(|r| r.path().clone())
+        .unwrap_or_default();
+    let rootfs = std::fs::canonicalize(bundle.join(&root))
+        .map_err(|e| ExecError::io(format!("rootfs {}", root.display()), e))?;
+    let trees =
+        super::idmap::prepare(&spec, &rootfs).map_err(|e| ExecError::Unsupported(e.to_string()))?;
+    if !trees.is_empty() {
+        if let Some(mounts) = spec.mounts().clone() {
+            let mounts = mounts
+                .into_iter()
+                .map(|mut m| {
+                    m.set_uid_mappings(None);
+                    m.set_gid_mappings(None);
+                    m
+                })
+                .collect();
+            spec.set_mounts(Some(mounts));
+        }
+        spec.save(&path).map_err(|e| bundle_err(e.to_string()))?;
+    }
+    Ok(trees)
+}
+
 impl Executor for External {
     fn create(&self, id: &str, bundle: &Path, stdio: Stdio) -> Result<(), ExecError> {
         StateDir::new(&self.root, id)?;
@@ -63,6 +99,7 @@ impl Executor for External {
             .map_err(|e| ExecError::io(self.exit_dir().display().to_string(), e))?;
         let exit_file = self.exit_dir().join(id);
         let _ = std::fs::remove_file(&exit_file);
+        let idmapped = idmapped_bundle(bundle)?;
         let [i, o, e] = stdio.command_stdio()?;
         let (report_r, report_w) = sys::pipe().map_err(|e| ExecError::io("pipe", e))?;
         let mut cmd = self.cmd();
@@ -78,6 +115,12 @@ impl Executor for External {
                 drop(report_r);
                 let _ = sys::setsid();
                 let _ = sys::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+                // The runtime starts in a mount namespace where the id-mapped trees lie over
+                // their sources, so its plain binds take them (executor/idmap.rs).
+                if let Err(e) = super::idmap::enter(&idmapped) {
+                    super::init::send(&report_w, &format!("Eid-mapped mounts: {e}"));
+                    sys::exit(1);
+                }
                 let status = match cmd.status() {
                     Ok(s) => s,
                     Err(e) => {
@@ -100,6 +143,7 @@ impl Executor for External {
             }
             sys::Forked::Parent(_) => {}
         }
+        drop(idmapped);
         drop(report_w);
         let mut text = String::new();
         use std::io::Read;

@@ -50,6 +50,8 @@ pub struct Context {
     /// Where init leaves the error of a failed start (after the exec fifo), readable by the
     /// monitor even when a seccomp filter denied every system call (see `started`).
     pub start_error: sys::SharedPage,
+    /// Detached id-mapped trees (rootfs, mounts with mappings), moved into place by stage 1.
+    pub idmapped: super::idmap::Trees,
 }
 
 /// Writes one message line to a pipe (a single write: atomic below PIPE_BUF).
@@ -183,6 +185,10 @@ fn stage1(ctx: &Context, to_mon: &OwnedFd, from_mon: &OwnedFd) -> Result<(), Str
     cgroup::join_self(&ctx.cgroups).map_err(|e| format!("join cgroup: {e}"))?;
     // oom_score_adj while still in the host's user namespace.
     process::oom_score_adj(&ctx.spec.process().clone().unwrap_or_default())?;
+    // 1b. Id-mapped mounts over their sources, in a mount namespace of our own: still in the
+    //     host's user namespace (moving them in needs no more, but it must precede step 4,
+    //     whose mount namespace is copied from this one).
+    super::idmap::enter(&ctx.idmapped).map_err(|e| format!("id-mapped mounts: {e}"))?;
     // 2. The user namespace before any other: the namespaces created after it are owned by
     //    it (so its root may mount /proc, sysfs, ...).
     let mut joins = ctx.join.iter().peekable();

@@ -173,11 +173,8 @@ fn mount_point(root: &Root, m: &Mount, file: bool) -> Result<OwnedFd, String> {
 }
 
 fn mount_one(root: &Root, m: &Mount, in_userns: bool) -> StepResult {
-    // The one place id-mapped mounts are refused: an id-mapping hook belongs on the
-    // detached tree of a bind mount below (between `clone_tree` and `mount_fd::bind`).
-    if m.uid_mappings().is_some() || m.gid_mappings().is_some() {
-        return Err("id-mapped mounts are not supported".into());
-    }
+    // A mount with uidMappings/gidMappings: its source is already the id-mapped mount that
+    // stage 1 moved over it (executor/idmap.rs), so the bind below takes the mapping.
     let typ = m.typ().clone().unwrap_or_default();
     let opts = parse_options(m.options().as_deref().unwrap_or(&[]))?;
     let source = m.source().clone().unwrap_or_default();

@@ -9,15 +9,16 @@
 //!   layout, fsGroup ownership through [`volumes::Ownership`].
 //! - [`logs`]: container logs in the CRI format (`<RFC3339Nano> stdout F <line>`).
 //! - [`clock`]: the RFC 3339 times the status and the logs carry.
+//! - [`idrange`]: host id ranges for `hostUsers: false` pods (the kubelet's allocator).
 
 pub mod clock;
+pub mod idrange;
 pub mod journal;
 pub mod logs;
 pub mod pump;
 pub mod sandbox;
 pub mod state;
 pub mod subpath;
-pub mod userns;
 pub mod volumes;
 
 pub use journal::{Entry, Journal, Undoer};
