@@ -23,8 +23,31 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Whether `command` forks processes that join a container (create, run, exec): those must
+/// not expose the host's secctx binary or this process's descriptors to it (CVE-2019-5736,
+/// CVE-2016-9962; see secctx_runtime::executor::sealed_exe and docs/executor.md).
+fn joins_containers(command: &cli::Command) -> bool {
+    use commands::bundle::BundleCommand as B;
+    match command {
+        cli::Command::Run(_) | cli::Command::Exec(_) => true,
+        cli::Command::Bundle(b) => matches!(b, B::Run { .. } | B::Create { .. } | B::Exec { .. }),
+        _ => false,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // First, while single-threaded: non-dumpable, and re-executed from a sealed copy of the
+    // binary unless already running from one (then this returns at once).
+    if joins_containers(&cli.command)
+        && let Err(err) = secctx_runtime::executor::sealed_exe::ensure()
+    {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("error: {err:#}");
+        }
+        return ExitCode::from(2);
+    }
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -100,7 +100,9 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
 
 fn detach(pod: &secctx_runtime::pod::PodDir, uid: &str) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt;
-    let exe = std::env::current_exe().context("locating the secctx binary")?;
+    // /proc/self/exe, not its path: secctx runs from a sealed copy (sealed_exe) whose path
+    // names nothing on the host.
+    let exe = std::path::PathBuf::from("/proc/self/exe");
     let log = pod.path("runner.log");
     let err = std::fs::File::create(&log)?;
     // The runner gets this invocation's own arguments, so every option (state dir, store, node,

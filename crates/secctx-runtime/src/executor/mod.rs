@@ -17,6 +17,7 @@ pub mod namespaces;
 mod process;
 pub mod rootfs;
 pub mod seccomp;
+pub mod sealed_exe;
 pub mod state;
 mod stdio;
 mod support;
