@@ -4,6 +4,9 @@
 //! and one line in [`CLASSES`]; `executor_escape` runs them all and prints one tally.
 #![allow(dead_code)]
 
+mod exec_join;
+mod pause_root;
+
 /// One attack and what became of it.
 pub struct Outcome {
     /// What was tried, in a few words.
@@ -31,7 +34,16 @@ pub struct Class {
 }
 
 /// Every class, in the order of the hardening issue's defects.
-pub const CLASSES: &[Class] = &[];
+pub const CLASSES: &[Class] = &[
+    Class {
+        name: "exec_join",
+        attempts: exec_join::attempts,
+    },
+    Class {
+        name: "pause_root",
+        attempts: pause_root::attempts,
+    },
+];
 
 /// The classes to run: all, or those whose name contains `SECCTX_ESCAPE_ONLY` (for working
 /// on one class; the tally in CI always runs all).
