@@ -508,13 +508,20 @@ pub fn open_path_at(dir: BorrowedFd<'_>, name: &Path) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
-/// `memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)`.
+/// `memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC)`; without `MFD_EXEC` on
+/// kernels before 6.3, which do not know it (and where every memfd is executable).
 pub fn memfd_sealable(name: &str) -> io::Result<OwnedFd> {
+    const MFD_EXEC: u32 = 0x10;
     let name = CString::new(name)?;
-    // SAFETY: name is a valid C string.
-    let fd = check(unsafe {
-        libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
-    } as libc::c_long)?;
+    let create = |flags: u32| {
+        // SAFETY: name is a valid C string.
+        check(unsafe { libc::memfd_create(name.as_ptr(), flags) } as libc::c_long)
+    };
+    let base = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    let fd = match create(base | MFD_EXEC) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => create(base)?,
+        r => r?,
+    };
     // SAFETY: fd was just returned by the kernel and is owned by nobody else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
