@@ -23,14 +23,19 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Whether `command` forks processes that join a container (create, run, exec): those must
-/// not expose the host's secctx binary or this process's descriptors to it (CVE-2019-5736,
-/// CVE-2016-9962; see secctx_runtime::executor::sealed_exe and docs/executor.md).
+/// Whether `command` forks processes that existing container processes can see before their
+/// `execve` (exec, pods, bundles whose init does not get a new pid namespace): those must
+/// not expose the host's secctx binary (CVE-2019-5736; see
+/// secctx_runtime::executor::sealed_exe and docs/executor.md).
 fn joins_containers(command: &cli::Command) -> bool {
     use commands::bundle::BundleCommand as B;
+    use secctx_runtime::executor::sealed_exe::bundle_needs_sealing;
     match command {
         cli::Command::Run(_) | cli::Command::Exec(_) => true,
-        cli::Command::Bundle(b) => matches!(b, B::Run { .. } | B::Create { .. } | B::Exec { .. }),
+        cli::Command::Bundle(B::Exec { .. }) => true,
+        cli::Command::Bundle(B::Run { bundle, .. } | B::Create { bundle, .. }) => {
+            bundle_needs_sealing(bundle)
+        }
         _ => false,
     }
 }

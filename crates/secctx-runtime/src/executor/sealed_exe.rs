@@ -63,6 +63,28 @@ pub fn check() -> Result<Option<Sealed>, ExecError> {
     Ok(None)
 }
 
+/// Whether `create` of this bundle makes its init visible to existing container processes
+/// before its `execve`, and so needs [`ensure`]: unless `config.json` asks for a new pid
+/// namespace, init joins one (a pod's shared namespace) or the host's, where other processes
+/// see it. In a new pid namespace nothing else exists until init's own children, which come
+/// after its execve; the processes of the host's pid namespace that see it are not in a
+/// container (a container sharing the host's pid namespace without CAP_SYS_PTRACE is kept
+/// out by the non-dumpable flag, which every stage sets regardless). An unreadable config
+/// answers yes (`create` reports the real error later).
+pub fn bundle_needs_sealing(bundle: &Path) -> bool {
+    let Ok(text) = std::fs::read(bundle.join("config.json")) else {
+        return true;
+    };
+    let Ok(config) = serde_json::from_slice::<serde_json::Value>(&text) else {
+        return true;
+    };
+    let new_pid_ns = config["linux"]["namespaces"].as_array().is_some_and(|nss| {
+        nss.iter()
+            .any(|ns| ns["type"] == "pid" && ns["path"].as_str().is_none_or(|p| p.is_empty()))
+    });
+    !new_pid_ns
+}
+
 /// Makes the process non-dumpable and, unless the running binary is already sealed, re-executes
 /// it from a sealed copy with the same arguments and environment (returns only when no
 /// re-execution was needed). Call it first thing in `main`, while single-threaded, in every
@@ -181,6 +203,30 @@ fn memfd_exe() -> Result<OwnedFd, ExecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn needs(config: &str) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.json"), config).unwrap();
+        bundle_needs_sealing(dir.path())
+    }
+
+    #[test]
+    fn only_a_new_pid_namespace_skips_sealing() {
+        assert!(!needs(
+            r#"{"linux":{"namespaces":[{"type":"mount"},{"type":"pid"}]}}"#
+        ));
+        assert!(!needs(
+            r#"{"linux":{"namespaces":[{"type":"pid","path":""}]}}"#
+        ));
+        // Joining a pod's pid namespace, or staying in the host's: sealed.
+        assert!(needs(
+            r#"{"linux":{"namespaces":[{"type":"pid","path":"/proc/1/ns/pid"}]}}"#
+        ));
+        assert!(needs(r#"{"linux":{"namespaces":[{"type":"mount"}]}}"#));
+        assert!(needs(r#"{"linux":{}}"#));
+        assert!(needs("not json"));
+        assert!(bundle_needs_sealing(Path::new("/nonexistent/bundle")));
+    }
 
     #[test]
     fn lowerdir_escapes_separators() {
