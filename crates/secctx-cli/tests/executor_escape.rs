@@ -66,7 +66,9 @@ fn confined(script: &str) -> Value {
 #[test]
 fn escapes_are_blocked() {
     helper();
-    let host_sleep = Command::new("sleep").arg("60").spawn().unwrap();
+    // Outlives every attempt (the escape/ classes take over a minute on a busy machine); it is
+    // killed at the end, after the check that it is still alive.
+    let host_sleep = Command::new("sleep").arg("3600").spawn().unwrap();
     let host_pid = host_sleep.id();
     let mut attempts: Vec<(&str, Value)> = vec![
         ("write to a read-only root", {
