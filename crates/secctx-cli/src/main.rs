@@ -23,8 +23,36 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Whether `command` forks processes that existing container processes can see before their
+/// `execve` (exec, pods, bundles whose init does not get a new pid namespace): those must
+/// not expose the host's secctx binary (CVE-2019-5736; see
+/// secctx_runtime::executor::sealed_exe and docs/executor.md).
+fn joins_containers(command: &cli::Command) -> bool {
+    use commands::bundle::BundleCommand as B;
+    use secctx_runtime::executor::sealed_exe::bundle_needs_sealing;
+    match command {
+        cli::Command::Run(_) | cli::Command::Exec(_) => true,
+        cli::Command::Bundle(B::Exec { .. }) => true,
+        cli::Command::Bundle(B::Run { bundle, .. } | B::Create { bundle, .. }) => {
+            bundle_needs_sealing(bundle)
+        }
+        _ => false,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // First, while single-threaded: non-dumpable, and re-executed from a sealed copy of the
+    // binary unless already running from one (then this returns at once).
+    if joins_containers(&cli.command)
+        && let Err(err) = secctx_runtime::executor::sealed_exe::ensure()
+    {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("error: {err:#}");
+        }
+        return ExitCode::from(2);
+    }
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -139,7 +139,9 @@ fn failed_containers(s: &secctx_core::status::PodStatus) -> Vec<String> {
 
 fn detach(pod: &secctx_runtime::pod::PodDir, uid: &str) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt;
-    let exe = std::env::current_exe().context("locating the secctx binary")?;
+    // /proc/self/exe, not its path: secctx runs from a sealed copy (sealed_exe) whose path
+    // names nothing on the host.
+    let exe = std::path::PathBuf::from("/proc/self/exe");
     let log = pod.path("runner.log");
     let err = secctx_runtime::private::create(&log)?;
     // The runner gets this invocation's own arguments, so every option (state dir, store, node,

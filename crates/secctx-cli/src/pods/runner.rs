@@ -290,9 +290,8 @@ impl<'a> Runner<'a> {
         let Some(base) = base else {
             return Ok(()); // no container can start: nothing to share
         };
-        let exe = std::env::current_exe().context("locating the secctx binary")?;
-        let extra = sandbox::prepare_rootfs(&rootfs, &exe)?;
-        let mut spec = sandbox::sandbox_spec(&base.spec, &rootfs, extra);
+        sandbox::prepare_rootfs(&rootfs)?;
+        let mut spec = sandbox::sandbox_spec(&base.spec, &rootfs);
         if self.record.runtime.is_some() {
             spec.set_version(EXTERNAL_OCI_VERSION.into());
         }

@@ -4,9 +4,11 @@
 //! and one line in [`CLASSES`]; `executor_escape` runs them all and prints one tally.
 #![allow(dead_code)]
 
+mod exec_join;
 mod image_layers;
 mod lifecycle;
 mod mount_swap_race;
+mod pause_root;
 mod recursive_read_only;
 mod rootfs_symlinks;
 mod subpath;
@@ -41,6 +43,10 @@ pub struct Class {
 /// Every class, in the order of the hardening issue's defects.
 pub const CLASSES: &[Class] = &[
     Class {
+        name: "exec_join",
+        attempts: exec_join::attempts,
+    },
+    Class {
         name: "rootfs_symlinks",
         attempts: rootfs_symlinks::attempts,
     },
@@ -67,6 +73,10 @@ pub const CLASSES: &[Class] = &[
     Class {
         name: "image_layers",
         attempts: image_layers::attempts,
+    },
+    Class {
+        name: "pause_root",
+        attempts: pause_root::attempts,
     },
 ];
 

@@ -59,7 +59,12 @@ pub fn exec(ex: &Embedded, id: &str, process: &Process, stdio: Stdio) -> Result<
     let child = match sys::fork().map_err(|e| ExecError::io("fork", e))? {
         sys::Forked::Child => {
             drop(report_r);
-            let msg = child(&state.cgroups, &joins, process, seccomp.as_ref(), stdio);
+            // Before anything joins the container: nothing of ours may be reachable from it.
+            if let Err(msg) = seal_self(&joins, &report_w, stdio.as_ref()) {
+                super::init::send(&report_w, &format!("E{msg}"));
+                sys::exit(127);
+            }
+            let msg = child(&state.cgroups, joins, process, seccomp.as_ref(), stdio);
             super::init::send(&report_w, &format!("E{msg}"));
             sys::exit(127);
         }
@@ -81,9 +86,37 @@ pub fn exec(ex: &Embedded, id: &str, process: &Process, stdio: Stdio) -> Result<
     Ok(sys::exit_code(status))
 }
 
+/// The first steps of the forked child, before it joins anything (CVE-2019-5736,
+/// CVE-2016-9962, CVE-2024-21626):
+///
+/// 1. non-dumpable (inherited from `sealed_exe::ensure` already; set again so this function
+///    alone is enough): a container process without CAP_SYS_PTRACE cannot open our
+///    `/proc/<pid>/exe`, `fd/*` or `cwd`, which stay visible until our `execve`;
+/// 2. every descriptor closed except the namespaces to join, the report pipe and the stdio to
+///    hand over: whatever our caller left open (a host directory, a socket) is gone before we
+///    enter the container, not merely marked close-on-exec for after it;
+/// 3. cwd `/`: the caller's working directory is a host directory; joining the mount
+///    namespace moves it too, but a container sharing the host's would keep it.
+fn seal_self(
+    joins: &[(i32, OwnedFd)],
+    report: &OwnedFd,
+    stdio: Option<&[OwnedFd; 3]>,
+) -> Result<(), String> {
+    use std::os::fd::AsRawFd;
+    sys::set_dumpable(false).map_err(|e| format!("PR_SET_DUMPABLE: {e}"))?;
+    let keep: Vec<i32> = joins
+        .iter()
+        .map(|(_, fd)| fd.as_raw_fd())
+        .chain(std::iter::once(report.as_raw_fd()))
+        .chain(stdio.into_iter().flatten().map(|fd| fd.as_raw_fd()))
+        .collect();
+    sys::close_fds_except(&keep).map_err(|e| format!("close_range: {e}"))?;
+    sys::chdir(std::path::Path::new("/")).map_err(|e| format!("chdir /: {e}"))
+}
+
 fn child(
     cgroups: &[std::path::PathBuf],
-    joins: &[(i32, OwnedFd)],
+    joins: Vec<(i32, OwnedFd)>,
     process: &Process,
     seccomp: Option<&seccomp::Program>,
     stdio: Option<[OwnedFd; 3]>,
@@ -94,11 +127,13 @@ fn child(
     if let Err(e) = process::oom_score_adj(process) {
         return e;
     }
-    for (flag, fd) in joins {
+    for (flag, fd) in &joins {
         if let Err(e) = sys::setns(fd.as_fd(), *flag) {
             return format!("setns {flag:#x}: {e}");
         }
     }
+    // The namespace descriptors are not handed over either.
+    drop(joins);
     // The pid namespace applies to children: fork once more, and pass the exit status on.
     match sys::fork() {
         Ok(sys::Forked::Parent(pid)) => {

@@ -100,6 +100,13 @@ impl Trees {
         self.trees.is_empty()
     }
 
+    /// The descriptors of the detached trees (a joiner that closes every descriptor it does
+    /// not hand over must keep these until stage 1 has moved them).
+    pub fn fds(&self) -> impl Iterator<Item = std::os::fd::RawFd> + '_ {
+        use std::os::fd::AsRawFd;
+        self.trees.iter().map(|(_, fd)| fd.as_raw_fd())
+    }
+
     /// The paths that will be id-mapped, in order.
     pub fn targets(&self) -> impl Iterator<Item = &Path> {
         self.trees.iter().map(|(p, _)| p.as_path())

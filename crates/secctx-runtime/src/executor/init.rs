@@ -79,6 +79,13 @@ fn read_line(fd: &OwnedFd) -> Option<String> {
 
 /// The monitor: runs in the child of secctx's fork. Never returns.
 pub fn monitor(ctx: Context, exit_file: PathBuf) -> ! {
+    // Before stage 1 and init inherit anything from us: nothing of secctx may be reachable
+    // from the container they join (CVE-2019-5736, CVE-2016-9962). Init is visible in the pid
+    // namespace it creates or joins (a pod's shared one) from `create` until its execve.
+    if let Err(msg) = seal_self(&ctx, true) {
+        send(&ctx.report, &format!("E{msg}"));
+        sys::exit(1);
+    }
     // Our own session: a signal to secctx's process group (Ctrl-C, kill of the CLI) must not
     // reach the container's monitor.
     let _ = sys::setsid();
@@ -164,6 +171,26 @@ fn started(ctx: &Context, exit_file: &std::path::Path) {
     }
 }
 
+/// Non-dumpable (already inherited from `sealed_exe::ensure`; set again so the executor is
+/// safe when used as a library too), and every descriptor closed except the ones in `ctx`:
+/// the caller's other descriptors (a host directory, a socket, secctx's own state files) are
+/// gone before anything joins the container, not merely marked close-on-exec for after it.
+/// The flag survives the forks; credential changes in stage 1 only ever clear it again.
+/// `keep_idmapped`: the detached id-mapped trees stay open until stage 1 has moved them; init,
+/// forked after that, closes them too.
+fn seal_self(ctx: &Context, keep_idmapped: bool) -> Result<(), String> {
+    sys::set_dumpable(false).map_err(|e| format!("PR_SET_DUMPABLE: {e}"))?;
+    let keep: Vec<i32> = ctx
+        .join
+        .iter()
+        .map(|(_, fd)| fd.as_raw_fd())
+        .chain([ctx.fifo.as_raw_fd(), ctx.report.as_raw_fd()])
+        .chain(ctx.stdio.iter().flatten().map(|fd| fd.as_raw_fd()))
+        .chain(ctx.idmapped.fds().filter(|_| keep_idmapped))
+        .collect();
+    sys::close_fds_except(&keep).map_err(|e| format!("close_range: {e}"))
+}
+
 fn write_maps(spec: &Spec, pid: i32) -> Result<(), String> {
     let linux = spec.linux().clone().unwrap_or_default();
     let fmt = |maps: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>| {
@@ -214,6 +241,9 @@ fn stage1(ctx: &Context, to_mon: &OwnedFd, from_mon: &OwnedFd) -> Result<(), Str
         // Become root of the user namespace (gid first: afterwards we could not).
         sys::setresgid(0).map_err(|e| format!("setresgid 0 in user namespace: {e}"))?;
         sys::setresuid(0).map_err(|e| format!("setresuid 0 in user namespace: {e}"))?;
+        // A change of credentials resets the dumpable flag to fs.suid_dumpable, which a host
+        // may have set to 1: non-dumpable again, before init is forked and becomes visible.
+        sys::set_dumpable(false).map_err(|e| format!("PR_SET_DUMPABLE: {e}"))?;
     }
     // 3. Join the namespaces given by path.
     for (f, fd) in joins {
@@ -243,6 +273,8 @@ fn init(ctx: &Context) -> String {
 }
 
 fn init_inner(ctx: &Context) -> Result<(), String> {
+    // Again for init itself: the monitor/stage 1 pipes are not handed over either.
+    seal_self(ctx, false)?;
     let spec = &ctx.spec;
     let process = spec.process().clone().unwrap_or_default();
     if let Some(stdio) = &ctx.stdio {

@@ -19,6 +19,7 @@ mod mount_fd;
 pub mod namespaces;
 mod process;
 pub mod rootfs;
+pub mod sealed_exe;
 pub mod seccomp;
 pub mod state;
 mod stdio;

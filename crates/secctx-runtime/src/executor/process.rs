@@ -170,6 +170,15 @@ fn finalize_inner(
     // cwd first, while still root: a directory only root may enter is still entered, as
     // runc and crun do.
     sys::chdir(&p.cwd).map_err(e(&format!("chdir {}", p.cwd.display())))?;
+    // The cwd must be inside the container's root (CVE-2024-21626: a cwd reached through a
+    // leaked host descriptor is outside it, and the kernel reports it as "(unreachable)...").
+    let cwd = sys::getcwd().map_err(e("getcwd"))?;
+    if !cwd.is_absolute() {
+        return Err(format!(
+            "working directory {} is outside the container's root",
+            cwd.display()
+        ));
+    }
     // 1. Keep the permitted set across the uid change below (setresuid to a non-zero uid
     //    would otherwise clear it).
     sys::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0).map_err(e("PR_SET_KEEPCAPS"))?;

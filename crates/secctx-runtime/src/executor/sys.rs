@@ -487,3 +487,177 @@ impl Drop for SharedPage {
         unsafe { libc::munmap(self.ptr.cast(), SHARED_PAGE) };
     }
 }
+
+/// `fcntl(F_ADD_SEALS)`.
+pub fn add_seals(fd: BorrowedFd<'_>, seals: i32) -> io::Result<()> {
+    // SAFETY: plain integers on an open descriptor.
+    check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) } as libc::c_long)
+        .map(drop)
+}
+
+/// Closes every descriptor from 3 up except those in `keep` (`close_range(2)` over the gaps).
+/// Closing, not close-on-exec: a descriptor is reachable through `/proc/<pid>/fd` until the
+/// process execs, so whatever a joining process does not hand over must be gone before it
+/// joins.
+pub fn close_fds_except(keep: &[RawFd]) -> io::Result<()> {
+    let mut keep: Vec<u32> = keep
+        .iter()
+        .filter(|fd| **fd >= 3)
+        .map(|fd| *fd as u32)
+        .collect();
+    keep.sort_unstable();
+    keep.dedup();
+    let mut from = 3u32;
+    for fd in keep.iter().copied().chain(std::iter::once(u32::MAX)) {
+        if fd > from {
+            // SAFETY: plain integers; the descriptors in [from, fd) are not used by anyone
+            // after this call (the caller lists every one it still needs in `keep`).
+            check(unsafe { libc::syscall(libc::SYS_close_range, from, fd - 1, 0u32) })?;
+        }
+        from = fd.saturating_add(1);
+    }
+    Ok(())
+}
+
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: executes the file `fd` refers to; returns
+/// only on failure.
+pub fn execveat_fd(fd: BorrowedFd<'_>, args: &[CString], env: &[CString]) -> io::Error {
+    let mut argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let mut envp: Vec<*const libc::c_char> = env.iter().map(|a| a.as_ptr()).collect();
+    envp.push(std::ptr::null());
+    // SAFETY: argv/envp are NUL-terminated arrays of valid C strings alive across the call;
+    // the path is the empty C string, as AT_EMPTY_PATH requires.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            argv.as_ptr(),
+            envp.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    io::Error::last_os_error()
+}
+
+/// `fsconfig(FSCONFIG_SET_STRING, key, value)`.
+pub fn fsconfig_string(ctx: BorrowedFd<'_>, key: &str, value: &str) -> io::Result<()> {
+    const FSCONFIG_SET_STRING: u32 = 1;
+    let key = CString::new(key)?;
+    let value = CString::new(value)?;
+    // SAFETY: key and value are valid C strings; ctx is an open fs context.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_fsconfig,
+            ctx.as_raw_fd(),
+            FSCONFIG_SET_STRING,
+            key.as_ptr(),
+            value.as_ptr(),
+            0,
+        )
+    })
+    .map(drop)
+}
+
+/// `fsconfig(FSCONFIG_CMD_CREATE)` then `fsmount(2)`: a detached mount (attached nowhere)
+/// with `MOUNT_ATTR_*` flags `attrs`, close-on-exec.
+pub fn fsmount(ctx: BorrowedFd<'_>, attrs: u32) -> io::Result<OwnedFd> {
+    const FSCONFIG_CMD_CREATE: u32 = 6;
+    const FSMOUNT_CLOEXEC: u32 = 1;
+    // SAFETY: ctx is an open fs context; the other arguments are null/zero as documented.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_fsconfig,
+            ctx.as_raw_fd(),
+            FSCONFIG_CMD_CREATE,
+            std::ptr::null::<libc::c_char>(),
+            std::ptr::null::<libc::c_void>(),
+            0,
+        )
+    })?;
+    // SAFETY: plain integers and an open fs context.
+    let fd = check(unsafe {
+        libc::syscall(libc::SYS_fsmount, ctx.as_raw_fd(), FSMOUNT_CLOEXEC, attrs)
+    })?;
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `fsopen(2)` with `FSOPEN_CLOEXEC`: a filesystem context for `fstype`.
+pub fn fsopen(fstype: &str) -> io::Result<OwnedFd> {
+    const FSOPEN_CLOEXEC: u32 = 1;
+    let name = CString::new(fstype)?;
+    // SAFETY: name is a valid C string.
+    let fd = check(unsafe { libc::syscall(libc::SYS_fsopen, name.as_ptr(), FSOPEN_CLOEXEC) })?;
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `fcntl(F_GET_SEALS)`.
+pub fn get_seals(fd: BorrowedFd<'_>) -> io::Result<i32> {
+    // SAFETY: plain integers on an open descriptor.
+    check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) } as libc::c_long)
+        .map(|s| s as i32)
+}
+
+/// `getcwd(3)`: the kernel prefixes a directory outside the process's root with
+/// `(unreachable)`, which this returns as is (the caller checks).
+pub fn getcwd() -> io::Result<std::path::PathBuf> {
+    let mut buf = vec![0u8; libc::PATH_MAX as usize + 1];
+    // SAFETY: buf is writable for buf.len() bytes; the raw syscall returns the length written
+    // (no glibc rewriting of "(unreachable)" paths into ENOENT).
+    let n = check(unsafe { libc::syscall(libc::SYS_getcwd, buf.as_mut_ptr(), buf.len()) })?;
+    buf.truncate((n as usize).saturating_sub(1));
+    use std::os::unix::ffi::OsStringExt;
+    Ok(std::ffi::OsString::from_vec(buf).into())
+}
+
+/// `memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC)`; without `MFD_EXEC` on
+/// kernels before 6.3, which do not know it (and where every memfd is executable).
+pub fn memfd_sealable(name: &str) -> io::Result<OwnedFd> {
+    const MFD_EXEC: u32 = 0x10;
+    let name = CString::new(name)?;
+    let create = |flags: u32| {
+        // SAFETY: name is a valid C string.
+        check(unsafe { libc::memfd_create(name.as_ptr(), flags) } as libc::c_long)
+    };
+    let base = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    let fd = match create(base | MFD_EXEC) {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => create(base)?,
+        r => r?,
+    };
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Whether the mount `fd` lives on is read-only (`fstatvfs(3)`, `ST_RDONLY`).
+pub fn on_readonly_mount(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    // SAFETY: statvfs is plain data; all-zero is a valid value.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: st is a valid out-pointer; fd is open.
+    check(unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut st) } as libc::c_long)?;
+    Ok(st.f_flag & libc::ST_RDONLY != 0)
+}
+
+/// `openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)`.
+pub fn open_path_at(dir: BorrowedFd<'_>, name: &Path) -> io::Result<OwnedFd> {
+    let name = cstr(name)?;
+    // SAFETY: name is a valid C string; dir is open.
+    let fd = check(unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+        )
+    } as libc::c_long)?;
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `prctl(PR_SET_DUMPABLE)`. A non-dumpable process's `/proc/<pid>` entries (`exe`, `fd/*`,
+/// `cwd`, `root`, `mem`) are owned by root of the host and need `CAP_SYS_PTRACE` over it to
+/// open: what keeps a container process away from a runtime process that joins it.
+pub fn set_dumpable(dumpable: bool) -> io::Result<()> {
+    prctl(libc::PR_SET_DUMPABLE, u64::from(dumpable), 0, 0, 0).map(drop)
+}
