@@ -18,7 +18,7 @@
 //! `R` (ready) or `E<message>` from stage 1 or init.
 
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 
 use oci_spec::runtime::Spec;
@@ -82,7 +82,7 @@ pub fn monitor(ctx: Context, exit_file: PathBuf) -> ! {
     // Before stage 1 and init inherit anything from us: nothing of secctx may be reachable
     // from the container they join (CVE-2019-5736, CVE-2016-9962). Init is visible in the pid
     // namespace it creates or joins (a pod's shared one) from `create` until its execve.
-    if let Err(msg) = seal_self(&ctx, true) {
+    if let Err(msg) = seal_self(&ctx, true, &[]) {
         send(&ctx.report, &format!("E{msg}"));
         sys::exit(1);
     }
@@ -177,8 +177,10 @@ fn started(ctx: &Context, exit_file: &std::path::Path) {
 /// gone before anything joins the container, not merely marked close-on-exec for after it.
 /// The flag survives the forks; credential changes in stage 1 only ever clear it again.
 /// `keep_idmapped`: the detached id-mapped trees stay open until stage 1 has moved them; init,
-/// forked after that, closes them too.
-fn seal_self(ctx: &Context, keep_idmapped: bool) -> Result<(), String> {
+/// forked after that, closes them too. `extra`: descriptors the caller still needs (init keeps
+/// its copy of the monitor's pipe: the monitor learns that init exec'd or died when the last
+/// copy closes, which is how a start failure under any seccomp filter is told apart).
+fn seal_self(ctx: &Context, keep_idmapped: bool, extra: &[RawFd]) -> Result<(), String> {
     sys::set_dumpable(false).map_err(|e| format!("PR_SET_DUMPABLE: {e}"))?;
     let keep: Vec<i32> = ctx
         .join
@@ -187,6 +189,7 @@ fn seal_self(ctx: &Context, keep_idmapped: bool) -> Result<(), String> {
         .chain([ctx.fifo.as_raw_fd(), ctx.report.as_raw_fd()])
         .chain(ctx.stdio.iter().flatten().map(|fd| fd.as_raw_fd()))
         .chain(ctx.idmapped.fds().filter(|_| keep_idmapped))
+        .chain(extra.iter().copied())
         .collect();
     sys::close_fds_except(&keep).map_err(|e| format!("close_range: {e}"))
 }
@@ -253,7 +256,7 @@ fn stage1(ctx: &Context, to_mon: &OwnedFd, from_mon: &OwnedFd) -> Result<(), Str
     sys::unshare(ctx.ns.new_flags).map_err(|e| format!("unshare {:#x}: {e}", ctx.ns.new_flags))?;
     match sys::fork().map_err(|e| format!("fork init: {e}"))? {
         sys::Forked::Child => {
-            let msg = init(ctx);
+            let msg = init(ctx, to_mon);
             send(&ctx.report, &format!("E{msg}"));
             sys::exit(127);
         }
@@ -265,16 +268,17 @@ fn stage1(ctx: &Context, to_mon: &OwnedFd, from_mon: &OwnedFd) -> Result<(), Str
 }
 
 /// The container's init: returns only with an error message.
-fn init(ctx: &Context) -> String {
-    match init_inner(ctx) {
+fn init(ctx: &Context, to_mon: &OwnedFd) -> String {
+    match init_inner(ctx, to_mon) {
         Ok(()) => unreachable!("init_inner returns only errors"),
         Err(e) => e,
     }
 }
 
-fn init_inner(ctx: &Context) -> Result<(), String> {
-    // Again for init itself: the monitor/stage 1 pipes are not handed over either.
-    seal_self(ctx, false)?;
+fn init_inner(ctx: &Context, to_mon: &OwnedFd) -> Result<(), String> {
+    // Again for init itself: the stage 1 pipes are not handed over either; its copy of the
+    // monitor's pipe stays open until execve (close-on-exec, below) or death.
+    seal_self(ctx, false, &[to_mon.as_raw_fd()])?;
     let spec = &ctx.spec;
     let process = spec.process().clone().unwrap_or_default();
     if let Some(stdio) = &ctx.stdio {
