@@ -31,6 +31,9 @@ pub enum Command {
     /// Volume operations (fsGroup ownership).
     #[command(subcommand)]
     Volume(crate::commands::volume::VolumeCommand),
+    /// Namespaces: OpenShift-identical uid/MCS allocation (`allocate`).
+    #[command(subcommand)]
+    Namespace(crate::commands::namespace::NamespaceCommand),
     /// Run a pod on this machine with every security-context field enforced.
     Run(crate::commands::run::RunArgs),
     /// List the pods secctx runs.

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod image;
 pub mod inspect;
 pub mod logs;
+pub mod namespace;
 pub mod oci;
 pub mod pause;
 pub mod ps;
@@ -31,6 +32,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ps(args) => ps::run(args),
         Command::Exec(args) => exec::run(args),
         Command::Logs(args) => logs::run(args),
+        Command::Namespace(cmd) => namespace::run(cmd),
         Command::Inspect(args) => inspect::run(args),
         Command::Rm(args) => rm::run(args),
         Command::Pause => pause::run(),

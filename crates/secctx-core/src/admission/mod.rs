@@ -1,0 +1,11 @@
+//! SecurityContextConstraints admission, as OpenShift does it (spec
+//! `admission-semantics.md` §3): per-namespace uid/MCS allocation, the SCC model and the
+//! admission decision. Pure: namespaces, SCCs, the requesting user and the pod in; a decision
+//! out.
+
+pub mod allocation;
+pub mod block;
+pub mod mcs;
+
+#[cfg(test)]
+mod tests;
