@@ -4,8 +4,12 @@
 //! out.
 
 pub mod allocation;
+pub mod authz;
 pub mod block;
 pub mod mcs;
+pub mod order;
+pub mod scc;
+pub mod standard;
 
 #[cfg(test)]
 mod tests;

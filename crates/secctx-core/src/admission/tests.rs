@@ -85,3 +85,65 @@ fn full_range_is_exhausted() {
     ));
     assert_eq!(out[2].decision, Decision::Exhausted);
 }
+
+/// Spec §3.4: the default-SCC order and each one's score.
+#[test]
+fn standard_order_is_the_spec_list() {
+    use super::order::{point_value, sorted};
+    use super::standard::standard_sccs;
+    let expected = [
+        ("anyuid", 154_950),
+        ("restricted-v2", 132_010),
+        ("restricted-v3", 132_010),
+        ("restricted", 134_800),
+        ("nested-container", 135_020),
+        ("nonroot-v2", 142_010),
+        ("nonroot", 144_800),
+        ("hostmount-anyuid", 254_950),
+        ("hostmount-anyuid-v2", 284_950),
+        ("hostnetwork-v2", 1_332_010),
+        ("hostnetwork", 1_334_800),
+        ("hostaccess", 1_434_800),
+        ("privileged", 3_089_000),
+    ];
+    let got: Vec<(&str, u32)> = sorted(standard_sccs())
+        .into_iter()
+        .map(|s| (s.name.as_str(), point_value(s)))
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn scc_volume_defaults() {
+    use super::scc::Scc;
+    let base = |extra: serde_json::Value| {
+        let mut j = serde_json::json!({
+            "kind": "SecurityContextConstraints",
+            "metadata": {"name": "x"},
+            "runAsUser": {"type": "RunAsAny"},
+            "seLinuxContext": {"type": "RunAsAny"},
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            j[k] = v.clone();
+        }
+        Scc::from_json(j).unwrap()
+    };
+    let all = base(serde_json::json!({}));
+    assert!(all.allows_volume("nfs") && !all.allows_volume("hostPath"));
+    assert!(all.allow_privilege_escalation);
+    assert_eq!(base(serde_json::json!({"volumes": []})).volumes, ["none"]);
+    assert_eq!(
+        base(serde_json::json!({"volumes": [], "allowHostDirVolumePlugin": true})).volumes,
+        ["hostPath"]
+    );
+    assert_eq!(
+        base(serde_json::json!({"volumes": ["secret"], "allowHostDirVolumePlugin": true})).volumes,
+        ["hostPath", "secret"]
+    );
+    assert_eq!(
+        base(serde_json::json!({"volumes": ["*"], "allowHostDirVolumePlugin": true})).volumes,
+        ["*"]
+    );
+    let s = base(serde_json::json!({}));
+    assert_eq!(s.fs_group.kind(), super::scc::MustOrAny::RunAsAny);
+}
