@@ -6,9 +6,16 @@
 pub mod allocation;
 pub mod authz;
 pub mod block;
+pub mod checks;
+pub mod containers;
+pub mod decide;
+pub mod fielderr;
 pub mod mcs;
+pub mod mutate;
 pub mod order;
+pub mod provider;
 pub mod scc;
+pub mod seccomp;
 pub mod standard;
 
 #[cfg(test)]
