@@ -41,15 +41,29 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
     let fs: Vec<i64> = psc.fs_group.into_iter().collect();
     groups(&p.fs_group, &sc_path.child("fsGroup"), &fs, &mut errs);
     if let Some(sup) = &psc.supplemental_groups {
-        groups(&p.supplemental_groups, &sc_path.child("supplementalGroups"), sup, &mut errs);
+        groups(
+            &p.supplemental_groups,
+            &sc_path.child("supplementalGroups"),
+            sup,
+            &mut errs,
+        );
     } else {
-        groups(&p.supplemental_groups, &sc_path.child("supplementalGroups"), &[], &mut errs);
+        groups(
+            &p.supplemental_groups,
+            &sc_path.child("supplementalGroups"),
+            &[],
+            &mut errs,
+        );
     }
     let annotations = meta.annotations.clone().unwrap_or_default();
     let pod_profile = annotations
         .get(seccomp::POD_ANNOTATION)
         .cloned()
-        .or_else(|| psc.seccomp_profile.as_ref().map(seccomp::annotation_for_field))
+        .or_else(|| {
+            psc.seccomp_profile
+                .as_ref()
+                .map(seccomp::annotation_for_field)
+        })
         .unwrap_or_default();
     seccomp_check(
         &p.scc.seccomp_profiles,
@@ -60,28 +74,52 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
         )),
         &mut errs,
     );
-    selinux(p, &sc_path.child("seLinuxOptions"), psc.se_linux_options.as_ref(), &mut errs);
+    selinux(
+        p,
+        &sc_path.child("seLinuxOptions"),
+        psc.se_linux_options.as_ref(),
+        &mut errs,
+    );
     let s = p.scc;
     let host_net = spec.host_network == Some(true);
     let host_pid = spec.host_pid == Some(true);
     let host_ipc = spec.host_ipc == Some(true);
     if !s.allow_host_network && host_net {
-        errs.push(spec_path.child("hostNetwork").invalid(GoValue::Bool(true), "Host network is not allowed to be used"));
+        errs.push(spec_path.child("hostNetwork").invalid(
+            GoValue::Bool(true),
+            "Host network is not allowed to be used",
+        ));
     }
     if !s.allow_host_pid && host_pid {
-        errs.push(spec_path.child("hostPID").invalid(GoValue::Bool(true), "Host PID is not allowed to be used"));
+        errs.push(
+            spec_path
+                .child("hostPID")
+                .invalid(GoValue::Bool(true), "Host PID is not allowed to be used"),
+        );
     }
     if !s.allow_host_ipc && host_ipc {
-        errs.push(spec_path.child("hostIPC").invalid(GoValue::Bool(true), "Host IPC is not allowed to be used"));
+        errs.push(
+            spec_path
+                .child("hostIPC")
+                .invalid(GoValue::Bool(true), "Host IPC is not allowed to be used"),
+        );
     }
     if s.user_namespace_level == super::scc::UserNamespaceLevel::RequirePodLevel
         && spec.host_users != Some(false)
     {
         let v = spec.host_users.map_or(GoValue::Null, GoValue::Bool);
-        errs.push(spec_path.child("hostUsers").invalid(v, "Host Users must be set to false"));
+        errs.push(
+            spec_path
+                .child("hostUsers")
+                .invalid(v, "Host Users must be set to false"),
+        );
     }
     for (i, sysctl) in psc.sysctls.iter().flatten().enumerate() {
-        if !sysctl_allowed(&s.allowed_unsafe_sysctls, &s.forbidden_sysctls, &sysctl.name) {
+        if !sysctl_allowed(
+            &s.allowed_unsafe_sysctls,
+            &s.forbidden_sysctls,
+            &sysctl.name,
+        ) {
             errs.push(
                 sc_path
                     .child("sysctls")
@@ -114,7 +152,10 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
                         .index(i)
                         .child("flexVolume")
                         .child("driver")
-                        .invalid(GoValue::Str(f.driver.clone()), "Flexvolume driver is not allowed to be used"),
+                        .invalid(
+                            GoValue::Str(f.driver.clone()),
+                            "Flexvolume driver is not allowed to be used",
+                        ),
                 );
             }
         }
@@ -127,22 +168,42 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
         let run_as_user = csc.run_as_user.or(psc.run_as_user);
         let run_as_non_root = csc.run_as_non_root.or(psc.run_as_non_root);
         user(p.uid, &path, run_as_non_root, run_as_user, &mut errs);
-        let se = csc.se_linux_options.as_ref().or(psc.se_linux_options.as_ref());
+        let se = csc
+            .se_linux_options
+            .as_ref()
+            .or(psc.se_linux_options.as_ref());
         selinux(p, &path.child("seLinuxOptions"), se, &mut errs);
         let key = format!("{}{}", seccomp::CONTAINER_ANNOTATION_PREFIX, c.name);
-        let cprof = annotations
-            .get(&key)
-            .cloned()
-            .or_else(|| csc.seccomp_profile.as_ref().map(seccomp::annotation_for_field));
+        let cprof = annotations.get(&key).cloned().or_else(|| {
+            csc.seccomp_profile
+                .as_ref()
+                .map(seccomp::annotation_for_field)
+        });
         if let Some(cp) = cprof {
-            seccomp_check(&s.seccomp_profiles, &cp, &Path(format!("pod.metadata.annotations[{key}]")), &mut errs);
+            seccomp_check(
+                &s.seccomp_profiles,
+                &cp,
+                &Path(format!("pod.metadata.annotations[{key}]")),
+                &mut errs,
+            );
         }
         if !s.allow_privileged_container && csc.privileged == Some(true) {
-            errs.push(path.child("privileged").invalid(GoValue::Bool(true), "Privileged containers are not allowed"));
+            errs.push(
+                path.child("privileged")
+                    .invalid(GoValue::Bool(true), "Privileged containers are not allowed"),
+            );
         }
-        capabilities(p, &path.child("capabilities"), csc.capabilities.as_ref(), &mut errs);
+        capabilities(
+            p,
+            &path.child("capabilities"),
+            csc.capabilities.as_ref(),
+            &mut errs,
+        );
         if !s.allow_host_network && host_net {
-            errs.push(path.child("hostNetwork").invalid(GoValue::Bool(true), "Host network is not allowed to be used"));
+            errs.push(path.child("hostNetwork").invalid(
+                GoValue::Bool(true),
+                "Host network is not allowed to be used",
+            ));
         }
         if !s.allow_host_ports {
             // Upstream visits every container of the pod under this container's path.
@@ -153,29 +214,50 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
                             path.child(other.list)
                                 .index(other.index)
                                 .child("hostPort")
-                                .invalid(GoValue::Int(port.host_port.unwrap_or(0).into()), "Host ports are not allowed to be used"),
+                                .invalid(
+                                    GoValue::Int(port.host_port.unwrap_or(0).into()),
+                                    "Host ports are not allowed to be used",
+                                ),
                         );
                     }
                 }
             }
         }
         if !s.allow_host_pid && host_pid {
-            errs.push(path.child("hostPID").invalid(GoValue::Bool(true), "Host PID is not allowed to be used"));
+            errs.push(
+                path.child("hostPID")
+                    .invalid(GoValue::Bool(true), "Host PID is not allowed to be used"),
+            );
         }
         if !s.allow_host_ipc && host_ipc {
-            errs.push(path.child("hostIPC").invalid(GoValue::Bool(true), "Host IPC is not allowed to be used"));
+            errs.push(
+                path.child("hostIPC")
+                    .invalid(GoValue::Bool(true), "Host IPC is not allowed to be used"),
+            );
         }
         if s.read_only_root_filesystem {
             match csc.read_only_root_filesystem {
-                None => errs.push(path.child("readOnlyRootFilesystem").invalid(GoValue::Null, "ReadOnlyRootFilesystem may not be nil and must be set to true")),
-                Some(false) => errs.push(path.child("readOnlyRootFilesystem").invalid(GoValue::Bool(false), "ReadOnlyRootFilesystem must be set to true")),
+                None => errs.push(path.child("readOnlyRootFilesystem").invalid(
+                    GoValue::Null,
+                    "ReadOnlyRootFilesystem may not be nil and must be set to true",
+                )),
+                Some(false) => errs.push(path.child("readOnlyRootFilesystem").invalid(
+                    GoValue::Bool(false),
+                    "ReadOnlyRootFilesystem must be set to true",
+                )),
                 Some(true) => {}
             }
         }
         if !s.allow_privilege_escalation {
             match csc.allow_privilege_escalation {
-                None => errs.push(path.child("allowPrivilegeEscalation").invalid(GoValue::Null, "Allowing privilege escalation for containers is not allowed")),
-                Some(true) => errs.push(path.child("allowPrivilegeEscalation").invalid(GoValue::Bool(true), "Allowing privilege escalation for containers is not allowed")),
+                None => errs.push(path.child("allowPrivilegeEscalation").invalid(
+                    GoValue::Null,
+                    "Allowing privilege escalation for containers is not allowed",
+                )),
+                Some(true) => errs.push(path.child("allowPrivilegeEscalation").invalid(
+                    GoValue::Bool(true),
+                    "Allowing privilege escalation for containers is not allowed",
+                )),
                 Some(false) => {}
             }
         }
@@ -186,29 +268,44 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
 fn groups(ranges: &Option<Vec<IdRange>>, path: &Path, groups: &[i64], errs: &mut Vec<FieldError>) {
     let Some(ranges) = ranges else { return };
     if groups.is_empty() && !ranges.is_empty() {
-        errs.push(path.invalid(GoValue::Int64s(vec![]), "unable to validate empty groups against required ranges"));
+        errs.push(path.invalid(
+            GoValue::Int64s(vec![]),
+            "unable to validate empty groups against required ranges",
+        ));
     }
     for g in groups {
         if !ranges.iter().any(|r| r.min <= *g && *g <= r.max) {
-            errs.push(path.invalid(GoValue::Int64s(groups.to_vec()), format!("{g} is not an allowed group")));
+            errs.push(path.invalid(
+                GoValue::Int64s(groups.to_vec()),
+                format!("{g} is not an allowed group"),
+            ));
         }
     }
 }
 
-fn user(rule: UidRule, path: &Path, non_root: Option<bool>, uid: Option<i64>, errs: &mut Vec<FieldError>) {
+fn user(
+    rule: UidRule,
+    path: &Path,
+    non_root: Option<bool>,
+    uid: Option<i64>,
+    errs: &mut Vec<FieldError>,
+) {
     let p = path.child("runAsUser");
     match rule {
         UidRule::Any => {}
         UidRule::Exact(want) => match uid {
             None => errs.push(p.required("")),
-            Some(u) if u != want => errs.push(p.invalid(GoValue::Int(u), format!("must be: {want}"))),
+            Some(u) if u != want => {
+                errs.push(p.invalid(GoValue::Int(u), format!("must be: {want}")))
+            }
             _ => {}
         },
         UidRule::Range(min, max) => match uid {
             None => errs.push(p.required("")),
-            Some(u) if u < min || u > max => {
-                errs.push(p.invalid(GoValue::Int(u), format!("must be in the ranges: [{min}, {max}]")))
-            }
+            Some(u) if u < min || u > max => errs.push(p.invalid(
+                GoValue::Int(u),
+                format!("must be in the ranges: [{min}, {max}]"),
+            )),
             _ => {}
         },
         UidRule::NonRoot => {
@@ -216,7 +313,10 @@ fn user(rule: UidRule, path: &Path, non_root: Option<bool>, uid: Option<i64>, er
                 errs.push(path.child("runAsNonRoot").required("must be true"));
             }
             if non_root == Some(false) {
-                errs.push(path.child("runAsNonRoot").invalid(GoValue::Bool(false), "must be true"));
+                errs.push(
+                    path.child("runAsNonRoot")
+                        .invalid(GoValue::Bool(false), "must be true"),
+                );
             }
             if uid == Some(0) {
                 errs.push(p.invalid(GoValue::Int(0), "running with the root UID is forbidden"));
@@ -232,7 +332,10 @@ fn equal_levels(a: &str, b: &str) -> bool {
     }
     let split = |l: &str| -> Option<(String, BTreeSet<String>)> {
         let (sens, cats) = l.split_once(':')?;
-        Some((sens.to_string(), cats.split(',').map(str::to_string).collect()))
+        Some((
+            sens.to_string(),
+            cats.split(',').map(str::to_string).collect(),
+        ))
     };
     matches!((split(a), split(b)), (Some(x), Some(y)) if x == y)
 }
@@ -246,16 +349,28 @@ fn selinux(p: &Provider, path: &Path, got: Option<&SELinuxOptions>, errs: &mut V
     let w = |s: &Option<String>| s.clone().unwrap_or_default();
     let g = |s: &Option<String>| s.clone().unwrap_or_default();
     if !equal_levels(&w(&want.level), &g(&got.level)) {
-        errs.push(path.child("level").invalid(GoValue::Str(g(&got.level)), format!("must be {}", w(&want.level))));
+        errs.push(path.child("level").invalid(
+            GoValue::Str(g(&got.level)),
+            format!("must be {}", w(&want.level)),
+        ));
     }
     if w(&want.role) != g(&got.role) {
-        errs.push(path.child("role").invalid(GoValue::Str(g(&got.role)), format!("must be {}", w(&want.role))));
+        errs.push(path.child("role").invalid(
+            GoValue::Str(g(&got.role)),
+            format!("must be {}", w(&want.role)),
+        ));
     }
     if w(&want.type_) != g(&got.type_) {
-        errs.push(path.child("type").invalid(GoValue::Str(g(&got.type_)), format!("must be {}", w(&want.type_))));
+        errs.push(path.child("type").invalid(
+            GoValue::Str(g(&got.type_)),
+            format!("must be {}", w(&want.type_)),
+        ));
     }
     if w(&want.user) != g(&got.user) {
-        errs.push(path.child("user").invalid(GoValue::Str(g(&got.user)), format!("must be {}", w(&want.user))));
+        errs.push(path.child("user").invalid(
+            GoValue::Str(g(&got.user)),
+            format!("must be {}", w(&want.user)),
+        ));
     }
 }
 
@@ -268,7 +383,10 @@ fn capabilities(
     let s = p.scc;
     let Some(caps) = caps else {
         if !s.default_add_capabilities.is_empty() || !s.required_drop_capabilities.is_empty() {
-            errs.push(path.invalid(GoValue::Null, "required capabilities are not set on the securityContext"));
+            errs.push(path.invalid(
+                GoValue::Null,
+                "required capabilities are not set on the securityContext",
+            ));
         }
         return;
     };
@@ -277,13 +395,19 @@ fn capabilities(
     }
     for c in caps.add.iter().flatten() {
         if !s.default_add_capabilities.contains(c) && !s.allowed_capabilities.contains(c) {
-            errs.push(path.child("add").invalid(GoValue::Str(c.clone()), "capability may not be added"));
+            errs.push(
+                path.child("add")
+                    .invalid(GoValue::Str(c.clone()), "capability may not be added"),
+            );
         }
     }
     let drops = caps.drop.clone().unwrap_or_default();
     for r in &s.required_drop_capabilities {
         if !drops.contains(r) {
-            errs.push(path.child("drop").invalid(GoValue::Caps(caps.drop.clone()), format!("{r} is required to be dropped but was not found")));
+            errs.push(path.child("drop").invalid(
+                GoValue::Caps(caps.drop.clone()),
+                format!("{r} is required to be dropped but was not found"),
+            ));
         }
     }
 }
@@ -342,7 +466,9 @@ fn only_sa_token(v: &Volume) -> bool {
     let Some(p) = &v.projected else { return false };
     p.sources.iter().flatten().all(|s| {
         s.service_account_token.is_some()
-            || s.config_map.as_ref().is_some_and(|c| c.name == "kube-root-ca.crt")
+            || s.config_map
+                .as_ref()
+                .is_some_and(|c| c.name == "kube-root-ca.crt")
             || s.downward_api.as_ref().is_some_and(|d| {
                 d.items.iter().flatten().all(|i| {
                     i.field_ref

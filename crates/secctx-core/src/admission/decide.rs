@@ -125,10 +125,18 @@ pub fn admit(req: &Request) -> Decision {
         None => sorted(req.sccs),
     };
     if candidates.is_empty() {
-        return deny_with(d, req, "no SecurityContextConstraints found in cluster".into());
+        return deny_with(
+            d,
+            req,
+            "no SecurityContextConstraints found in cluster".into(),
+        );
     }
     let ns = req.namespace;
-    let sa_name = req.spec.service_account_name.as_deref().unwrap_or("default");
+    let sa_name = req
+        .spec
+        .service_account_name
+        .as_deref()
+        .unwrap_or("default");
     let sa = UserInfo::service_account(&ns.name, sa_name);
     let mut all_errors: Vec<String> = Vec::new();
     let mut denied_names: Vec<&str> = Vec::new();
@@ -215,7 +223,10 @@ pub fn admit(req: &Request) -> Decision {
                 scc.name,
                 why_first(scc, next)
             ),
-            None => format!("{:?} is the only one not too restrictive and not denied", scc.name),
+            None => format!(
+                "{:?} is the only one not too restrictive and not denied",
+                scc.name
+            ),
         };
         if !denied_names.is_empty() {
             d.audit.push((

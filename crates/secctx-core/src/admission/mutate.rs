@@ -81,7 +81,10 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
     let annotations = meta.annotations.get_or_insert_with(Default::default);
     let existing = annotations.get(seccomp::POD_ANNOTATION).cloned();
     let (profile, source) = match (&existing, &psc.seccomp_profile) {
-        (Some(a), _) => (Some(a.clone()), format!("annotation {}", seccomp::POD_ANNOTATION)),
+        (Some(a), _) => (
+            Some(a.clone()),
+            format!("annotation {}", seccomp::POD_ANNOTATION),
+        ),
         (None, Some(f)) => (
             Some(seccomp::annotation_for_field(f)),
             "spec.securityContext.seccompProfile".to_string(),
@@ -105,7 +108,12 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
             psc.seccomp_profile = field;
             changes.push(Change {
                 path: "spec.securityContext.seccompProfile".into(),
-                value: format!("{{type: {}}}", psc.seccomp_profile.as_ref().map_or("null", |s| s.type_.as_str())),
+                value: format!(
+                    "{{type: {}}}",
+                    psc.seccomp_profile
+                        .as_ref()
+                        .map_or("null", |s| s.type_.as_str())
+                ),
                 source,
             });
         }
@@ -204,7 +212,8 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
             .chain(cdrop.iter().cloned())
             .collect();
         if add.len() != cadd.len() || drop.len() != cdrop.len() {
-            let list = |s: BTreeSet<String>| (!s.is_empty()).then(|| s.into_iter().collect::<Vec<_>>());
+            let list =
+                |s: BTreeSet<String>| (!s.is_empty()).then(|| s.into_iter().collect::<Vec<_>>());
             let (add_l, drop_l) = (list(add), list(drop));
             if add_l.as_ref().map_or(0, Vec::len) != cadd.len() {
                 push(

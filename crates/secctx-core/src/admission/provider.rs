@@ -81,7 +81,12 @@ fn group_blocks(ns: &NamespaceInfo, scc: &str) -> Result<Vec<Block>, String> {
     let _ = ann;
     let blocks = Block::parse_list(value).map_err(|e| parse_err("group", &ns.name, scc, e))?;
     if blocks.is_empty() {
-        return Err(missing("group", &ns.name, scc, SUPPLEMENTAL_GROUPS_ANNOTATION));
+        return Err(missing(
+            "group",
+            &ns.name,
+            scc,
+            SUPPLEMENTAL_GROUPS_ANNOTATION,
+        ));
     }
     Ok(blocks)
 }
@@ -94,18 +99,17 @@ impl<'a> Provider<'a> {
             RunAsUserType::MustRunAs => match r.uid {
                 Some(u) => (UidRule::Exact(u), false),
                 None => {
-                    return Err(format!(
-                        "MustRunAs requires a UID (SCC {})",
-                        scc.name
-                    ));
+                    return Err(format!("MustRunAs requires a UID (SCC {})", scc.name));
                 }
             },
             RunAsUserType::MustRunAsRange => match (r.uid_range_min, r.uid_range_max) {
                 (None, None) => {
-                    let v = ns.annotations.get(UID_RANGE_ANNOTATION).ok_or_else(|| {
-                        missing("uid", &ns.name, &scc.name, UID_RANGE_ANNOTATION)
-                    })?;
-                    let b = Block::parse(v).map_err(|e| parse_err("uid", &ns.name, &scc.name, e))?;
+                    let v = ns
+                        .annotations
+                        .get(UID_RANGE_ANNOTATION)
+                        .ok_or_else(|| missing("uid", &ns.name, &scc.name, UID_RANGE_ANNOTATION))?;
+                    let b =
+                        Block::parse(v).map_err(|e| parse_err("uid", &ns.name, &scc.name, e))?;
                     (UidRule::Range(b.start.into(), b.end.into()), true)
                 }
                 (Some(a), Some(b)) => (UidRule::Range(a, b), false),
@@ -128,9 +132,10 @@ impl<'a> Provider<'a> {
                     .clone()
                     .unwrap_or_default();
                 if opts.level.as_deref().unwrap_or("").is_empty() {
-                    let mcs = ns.annotations.get(MCS_ANNOTATION).ok_or_else(|| {
-                        missing("mcs", &ns.name, &scc.name, MCS_ANNOTATION)
-                    })?;
+                    let mcs = ns
+                        .annotations
+                        .get(MCS_ANNOTATION)
+                        .ok_or_else(|| missing("mcs", &ns.name, &scc.name, MCS_ANNOTATION))?;
                     opts.level = Some(mcs.clone());
                     (Some(opts), true)
                 } else {
@@ -138,7 +143,9 @@ impl<'a> Provider<'a> {
                 }
             }
         };
-        let groups = |g: &super::scc::GroupStrategy, single: bool| -> Result<(Option<Vec<IdRange>>, bool), String> {
+        let groups = |g: &super::scc::GroupStrategy,
+                      single: bool|
+         -> Result<(Option<Vec<IdRange>>, bool), String> {
             match g.kind() {
                 MustOrAny::RunAsAny => Ok((None, false)),
                 MustOrAny::MustRunAs => match &g.ranges {

@@ -14,10 +14,7 @@ pub fn annotation_for_field(p: &SeccompProfile) -> String {
     match p.type_.as_str() {
         "RuntimeDefault" => "runtime/default".into(),
         "Unconfined" => "unconfined".into(),
-        "Localhost" => format!(
-            "localhost/{}",
-            p.localhost_profile.as_deref().unwrap_or("")
-        ),
+        "Localhost" => format!("localhost/{}", p.localhost_profile.as_deref().unwrap_or("")),
         other => other.to_string(),
     }
 }
@@ -48,8 +45,12 @@ pub fn allowed(allowed: &[String], profile: &str) -> bool {
     if allowed.is_empty() {
         return profile.is_empty();
     }
-    let norm = |p: &str| if p == "docker/default" { "runtime/default".to_string() } else { p.to_string() };
-    allowed
-        .iter()
-        .any(|a| a == "*" || norm(a) == norm(profile))
+    let norm = |p: &str| {
+        if p == "docker/default" {
+            "runtime/default".to_string()
+        } else {
+            p.to_string()
+        }
+    };
+    allowed.iter().any(|a| a == "*" || norm(a) == norm(profile))
 }
