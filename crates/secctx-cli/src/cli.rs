@@ -15,6 +15,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// What SecurityContextConstraints admission (OpenShift) does to pods: the SCC chosen,
+    /// every field set, and the Pod Security verdict after it.
+    Admit(crate::commands::admit::AdmitArgs),
     /// OCI bundles: run, create, start, state, wait, kill, delete, exec, list, spec.
     #[command(subcommand)]
     Bundle(crate::commands::bundle::BundleCommand),

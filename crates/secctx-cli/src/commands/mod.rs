@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns an exit code or an error, and prints nothing else.
 
+pub mod admit;
 pub mod bundle;
 pub mod check;
 pub mod exec;
@@ -22,6 +23,7 @@ use crate::cli::{Cli, Command};
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Admit(args) => admit::run(args),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),

@@ -13,6 +13,7 @@ pub mod fielderr;
 pub mod mcs;
 pub mod mutate;
 pub mod order;
+pub mod patch;
 pub mod provider;
 pub mod scc;
 pub mod seccomp;
