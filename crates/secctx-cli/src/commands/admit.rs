@@ -53,7 +53,8 @@ Examples:
   secctx admit deploy.yaml --scc my-sccs/ --user alice --group devs
   secctx admit pod.yaml -o yaml | secctx run -
 
-Exit codes: 0 every object admitted, 1 some object denied, 2 an input could not be read.")]
+Exit codes: 0 every object admitted, 1 some object denied (by SCC admission, or after it by
+Pod Security enforce or API validation), 2 an input could not be read.")]
 pub struct AdmitArgs {
     /// Manifest files or directories; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
@@ -101,8 +102,10 @@ pub struct AdmitResult {
     pub patch: Vec<Json>,
     /// The whole admitted object.
     pub object: Json,
-    /// Pod Security after admission: `<level:version>: passes` or its message.
+    /// Pod Security after admission: `passes <level:version>` or its message.
     pub psa: Option<String>,
+    /// Whether the API server would still admit it after Pod Security and validation.
+    pub psa_allowed: bool,
 }
 
 /// Runs `secctx admit`.
@@ -186,6 +189,7 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
             patch,
             object,
             psa: None,
+            psa_allowed: true,
         });
     }
     psa_verdicts(&args, &mut results, &inputs.loaded, &ns_inputs.loaded);
@@ -225,7 +229,10 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(if !errors.is_empty() {
         ExitCode::from(2)
-    } else if results.iter().any(|r| r.decision.denied.is_some()) {
+    } else if results
+        .iter()
+        .any(|r| r.decision.denied.is_some() || !r.psa_allowed)
+    {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -434,5 +441,6 @@ fn psa_verdicts(args: &AdmitArgs, results: &mut [AdmitResult], inputs: &Loaded, 
             }
         };
         results[i].psa = Some(verdict);
+        results[i].psa_allowed = res.allowed;
     }
 }

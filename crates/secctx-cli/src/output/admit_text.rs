@@ -38,7 +38,12 @@ pub fn render(results: &[AdmitResult]) -> String {
             ));
         }
         if let Some(psa) = &r.psa {
-            out.push_str(&format!("  Pod Security after admission: {psa}\n"));
+            let verdict = if r.psa_allowed {
+                ""
+            } else {
+                " (the API server rejects the pod)"
+            };
+            out.push_str(&format!("  Pod Security after admission: {psa}{verdict}\n"));
         }
         out.push('\n');
     }
