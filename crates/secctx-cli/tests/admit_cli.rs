@@ -115,11 +115,16 @@ fn use_case_3_paas() {
         ),
         "{out}"
     );
-    assert!(out.contains("set spec.securityContext.supplementalGroups: unset -> [1000680000] <- from namespace annotation openshift.io/sa.scc.supplemental-groups"), "{out}");
-    assert!(
-        out.contains("set spec.securityContext.fsGroup: unset -> 1000680000"),
-        "{out}"
-    );
+    // Inside a user namespace only 65536 ids map: the SCC's 1000-65534, the MCS level from
+    // the namespace.
+    for line in [
+        "set spec.securityContext.supplementalGroups: unset -> [1000] <- from SCC tenant-userns supplementalGroups.ranges[0].min",
+        "set spec.securityContext.fsGroup: unset -> 1000 <- from SCC tenant-userns fsGroup.ranges[0].min",
+        "set spec.containers[0].securityContext.runAsUser: unset -> 1000 <- from SCC tenant-userns runAsUser.uidRangeMin",
+        "set spec.securityContext.seLinuxOptions: unset -> {level: \"s0:c26,c15\"} <- from namespace annotation openshift.io/sa.scc.mcs",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
     assert!(out.contains("Pod tenant-68/fix-ownership: admitted by SCC tenant-storage-admin (usable by the pod's service account)"), "{out}");
     // Without hostUsers: false, the tenant SCCs refuse the pod.
     let dir = tempfile::tempdir().unwrap();
