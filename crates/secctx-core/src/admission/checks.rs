@@ -55,7 +55,8 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
             &mut errs,
         );
     }
-    let annotations = meta.annotations.clone().unwrap_or_default();
+    let no_annotations = std::collections::BTreeMap::new();
+    let annotations = meta.annotations.as_ref().unwrap_or(&no_annotations);
     let pod_profile = annotations
         .get(seccomp::POD_ANNOTATION)
         .cloned()
@@ -162,9 +163,10 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
     }
 
     let all = containers(spec);
+    let default_csc = k8s_openapi::api::core::v1::SecurityContext::default();
     for c in &all {
         let path = root.child(c.list).index(c.index);
-        let csc = c.sc.cloned().unwrap_or_default();
+        let csc = c.sc.unwrap_or(&default_csc);
         let run_as_user = csc.run_as_user.or(psc.run_as_user);
         let run_as_non_root = csc.run_as_non_root.or(psc.run_as_non_root);
         user(p.uid, &path, run_as_non_root, run_as_user, &mut errs);

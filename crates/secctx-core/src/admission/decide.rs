@@ -81,11 +81,12 @@ pub struct Decision {
 
 /// Decides one pod.
 pub fn admit(req: &Request) -> Decision {
+    // The pod is copied only once the outcome is known (a copy per SCC tried is the cost).
     let mut d = Decision {
         chosen: None,
         passed_over: Vec::new(),
-        meta: req.meta.clone(),
-        spec: req.spec.clone(),
+        meta: ObjectMeta::default(),
+        spec: PodSpec::default(),
         changes: Vec::new(),
         denied: None,
         ignored: None,
@@ -93,6 +94,8 @@ pub fn admit(req: &Request) -> Decision {
     };
     if req.spec.os.as_ref().is_some_and(|o| o.name == "windows") {
         d.ignored = Some("Windows pods are not handled by SCC admission");
+        d.meta = req.meta.clone();
+        d.spec = req.spec.clone();
         return d;
     }
     let annotations = req.meta.annotations.as_ref();

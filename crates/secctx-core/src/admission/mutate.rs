@@ -126,14 +126,21 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
     }
 
     let pod_sc = spec.security_context.clone().unwrap_or_default();
-    let container_annotations = meta.annotations.clone().unwrap_or_default();
+    // Only the per-container seccomp annotations matter below; most pods have none.
+    let container_annotations: std::collections::BTreeMap<String, String> = meta
+        .annotations
+        .iter()
+        .flatten()
+        .filter(|(k, _)| k.starts_with(seccomp::CONTAINER_ANNOTATION_PREFIX))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for c in containers_mut(spec) {
-        let base = format!("spec.{}[{}].securityContext", c.list, c.index);
+        let (list, index) = (c.list, c.index);
         let sc = c.sc.get_or_insert_with(SecurityContext::default);
-        let before = sc.clone();
+        let was_empty = *sc == SecurityContext::default();
         let mut push = |field: &str, value: String, source: String| {
             changes.push(Change {
-                path: format!("{base}.{field}"),
+                path: format!("spec.{list}[{index}].securityContext.{field}"),
                 value,
                 source,
             })
@@ -277,7 +284,7 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
             );
         }
         // A security context admission created but left empty is not written.
-        if before == SecurityContext::default() && *sc == SecurityContext::default() {
+        if was_empty && *sc == SecurityContext::default() {
             *c.sc = None;
         }
     }
