@@ -125,7 +125,11 @@ pub fn why_first(a: &Scc, b: &Scc) -> &'static str {
 
 /// SCCs in admission order.
 pub fn sorted<'a>(sccs: impl IntoIterator<Item = &'a Scc>) -> Vec<&'a Scc> {
-    let mut v: Vec<&Scc> = sccs.into_iter().collect();
-    v.sort_by(|a, b| compare(a, b));
-    v
+    // Each score is computed once (it walks the volume list): the same order as `compare`.
+    let mut v: Vec<(i32, u32, &Scc)> = sccs
+        .into_iter()
+        .map(|s| (-s.priority.unwrap_or(0), point_value(s), s))
+        .collect();
+    v.sort_by(|a, b| (a.0, a.1, &a.2.name).cmp(&(b.0, b.1, &b.2.name)));
+    v.into_iter().map(|(_, _, s)| s).collect()
 }
