@@ -15,6 +15,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// What SecurityContextConstraints admission (OpenShift) does to pods: the SCC chosen,
+    /// every field set, and the Pod Security verdict after it.
+    Admit(crate::commands::admit::AdmitArgs),
     /// OCI bundles: run, create, start, state, wait, kill, delete, exec, list, spec.
     #[command(subcommand)]
     Bundle(crate::commands::bundle::BundleCommand),
@@ -31,6 +34,9 @@ pub enum Command {
     /// Volume operations (fsGroup ownership).
     #[command(subcommand)]
     Volume(crate::commands::volume::VolumeCommand),
+    /// Namespaces: OpenShift-identical uid/MCS allocation (`allocate`).
+    #[command(subcommand)]
+    Namespace(crate::commands::namespace::NamespaceCommand),
     /// Run a pod on this machine with every security-context field enforced.
     Run(crate::commands::run::RunArgs),
     /// List the pods secctx runs.

@@ -23,7 +23,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use secctx_core::pss::{self, Level, LevelVersion, Version};
 
-mod support;
+pub(crate) mod support;
 use support::{Rng, on_cpu_ns};
 
 const PODS: usize = 100_000;
@@ -155,7 +155,7 @@ fn with_init_and_ephemeral(rng: &mut Rng) -> PodSpec {
     spec
 }
 
-fn generate() -> Vec<(ObjectMeta, PodSpec)> {
+pub(crate) fn generate() -> Vec<(ObjectMeta, PodSpec)> {
     let mut rng = Rng(0x5EC_C7C7);
     (0..PODS)
         .map(|i| {

@@ -1,6 +1,7 @@
 //! secctx-core: the pure engine behind `secctx`. Values in, values out: nothing in this crate
 //! touches the filesystem, the network, the clock or the environment.
 //!
+//! - [`admission`]: SecurityContextConstraints admission and namespace uid/MCS allocation.
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`check`]: manifests judged by API validation and Pod Security Admission, as data.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
@@ -9,6 +10,7 @@
 //! - [`seccomp`]: OCI seccomp profiles: containerd's RuntimeDefault, Localhost and moby loaders.
 //! - [`oci`]: the OCI runtime `config.json` containerd builds for a container.
 
+pub mod admission;
 pub mod caps;
 pub mod check;
 pub mod image;

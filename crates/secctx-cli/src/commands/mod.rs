@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns an exit code or an error, and prints nothing else.
 
+pub mod admit;
 pub mod bundle;
 pub mod check;
 pub mod exec;
@@ -7,6 +8,7 @@ pub mod explain;
 pub mod image;
 pub mod inspect;
 pub mod logs;
+pub mod namespace;
 pub mod oci;
 pub mod pause;
 pub mod ps;
@@ -21,6 +23,7 @@ use crate::cli::{Cli, Command};
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Admit(args) => admit::run(args),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
@@ -31,6 +34,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ps(args) => ps::run(args),
         Command::Exec(args) => exec::run(args),
         Command::Logs(args) => logs::run(args),
+        Command::Namespace(cmd) => namespace::run(cmd),
         Command::Inspect(args) => inspect::run(args),
         Command::Rm(args) => rm::run(args),
         Command::Pause => pause::run(),

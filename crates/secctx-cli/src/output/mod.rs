@@ -1,5 +1,8 @@
 //! Renderers: one result model, several formats. Nothing else prints to stdout.
 
+pub mod admit_json;
+pub mod admit_text;
+pub mod admit_yaml;
 pub mod check_json;
 pub mod check_sarif;
 pub mod check_text;

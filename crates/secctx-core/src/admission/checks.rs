@@ -1,0 +1,482 @@
+//! Whether a pod satisfies an SCC (`provider.go` Validate*SecurityContext and the strategies'
+//! Validate, spec §3.6), with upstream's field paths, values and details, in upstream's order:
+//! the pod first, then each container.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::{PodSecurityContext, PodSpec, SELinuxOptions, Volume};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::containers::containers;
+use super::fielderr::{FieldError, GoValue, Path};
+use super::provider::{Provider, UidRule};
+use super::scc::IdRange;
+use super::seccomp;
+
+/// Sysctls every pod may set (kubelet's safe set, as SCC admission uses it).
+const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+];
+
+/// Every violation of `p` by the pod.
+pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let root = Path::provider(&p.scc.name);
+    let default_psc = PodSecurityContext::default();
+    let psc = spec.security_context.as_ref().unwrap_or(&default_psc);
+    let spec_path = root.child("spec");
+    let sc_path = spec_path.child("securityContext");
+
+    let fs: Vec<i64> = psc.fs_group.into_iter().collect();
+    groups(&p.fs_group, &sc_path.child("fsGroup"), &fs, &mut errs);
+    if let Some(sup) = &psc.supplemental_groups {
+        groups(
+            &p.supplemental_groups,
+            &sc_path.child("supplementalGroups"),
+            sup,
+            &mut errs,
+        );
+    } else {
+        groups(
+            &p.supplemental_groups,
+            &sc_path.child("supplementalGroups"),
+            &[],
+            &mut errs,
+        );
+    }
+    let no_annotations = std::collections::BTreeMap::new();
+    let annotations = meta.annotations.as_ref().unwrap_or(&no_annotations);
+    let pod_profile = annotations
+        .get(seccomp::POD_ANNOTATION)
+        .cloned()
+        .or_else(|| {
+            psc.seccomp_profile
+                .as_ref()
+                .map(seccomp::annotation_for_field)
+        })
+        .unwrap_or_default();
+    seccomp_check(
+        &p.scc.seccomp_profiles,
+        &pod_profile,
+        &Path(format!(
+            "pod.metadata.annotations[{}]",
+            seccomp::POD_ANNOTATION
+        )),
+        &mut errs,
+    );
+    selinux(
+        p,
+        &sc_path.child("seLinuxOptions"),
+        psc.se_linux_options.as_ref(),
+        &mut errs,
+    );
+    let s = p.scc;
+    let host_net = spec.host_network == Some(true);
+    let host_pid = spec.host_pid == Some(true);
+    let host_ipc = spec.host_ipc == Some(true);
+    if !s.allow_host_network && host_net {
+        errs.push(spec_path.child("hostNetwork").invalid(
+            GoValue::Bool(true),
+            "Host network is not allowed to be used",
+        ));
+    }
+    if !s.allow_host_pid && host_pid {
+        errs.push(
+            spec_path
+                .child("hostPID")
+                .invalid(GoValue::Bool(true), "Host PID is not allowed to be used"),
+        );
+    }
+    if !s.allow_host_ipc && host_ipc {
+        errs.push(
+            spec_path
+                .child("hostIPC")
+                .invalid(GoValue::Bool(true), "Host IPC is not allowed to be used"),
+        );
+    }
+    if s.user_namespace_level == super::scc::UserNamespaceLevel::RequirePodLevel
+        && spec.host_users != Some(false)
+    {
+        let v = spec.host_users.map_or(GoValue::Null, GoValue::Bool);
+        errs.push(
+            spec_path
+                .child("hostUsers")
+                .invalid(v, "Host Users must be set to false"),
+        );
+    }
+    for (i, sysctl) in psc.sysctls.iter().flatten().enumerate() {
+        if !sysctl_allowed(
+            &s.allowed_unsafe_sysctls,
+            &s.forbidden_sysctls,
+            &sysctl.name,
+        ) {
+            errs.push(
+                sc_path
+                    .child("sysctls")
+                    .index(i)
+                    .forbidden(format!("sysctl {:?} is not allowed", sysctl.name)),
+            );
+        }
+    }
+    if !s.volumes.iter().any(|v| v == "*") {
+        for (i, v) in spec.volumes.iter().flatten().enumerate() {
+            let fs = volume_type(v);
+            let ok = s.allows_volume(fs)
+                || (fs == "projected" && s.allows_volume("secret") && only_sa_token(v));
+            if !ok {
+                errs.push(spec_path.child("volumes").index(i).invalid(
+                    GoValue::Str(fs.into()),
+                    format!("{fs} volumes are not allowed to be used"),
+                ));
+            }
+        }
+    }
+    if !s.allowed_flex_volumes.is_empty() && s.allows_volume("flexVolume") {
+        for (i, v) in spec.volumes.iter().flatten().enumerate() {
+            if let Some(f) = &v.flex_volume
+                && !s.allowed_flex_volumes.iter().any(|a| a.driver == f.driver)
+            {
+                errs.push(
+                    spec_path
+                        .child("volumes")
+                        .index(i)
+                        .child("flexVolume")
+                        .child("driver")
+                        .invalid(
+                            GoValue::Str(f.driver.clone()),
+                            "Flexvolume driver is not allowed to be used",
+                        ),
+                );
+            }
+        }
+    }
+
+    let all = containers(spec);
+    let default_csc = k8s_openapi::api::core::v1::SecurityContext::default();
+    for c in &all {
+        let path = root.child(c.list).index(c.index);
+        let csc = c.sc.unwrap_or(&default_csc);
+        let run_as_user = csc.run_as_user.or(psc.run_as_user);
+        let run_as_non_root = csc.run_as_non_root.or(psc.run_as_non_root);
+        user(p.uid, &path, run_as_non_root, run_as_user, &mut errs);
+        let se = csc
+            .se_linux_options
+            .as_ref()
+            .or(psc.se_linux_options.as_ref());
+        selinux(p, &path.child("seLinuxOptions"), se, &mut errs);
+        let key = format!("{}{}", seccomp::CONTAINER_ANNOTATION_PREFIX, c.name);
+        let cprof = annotations.get(&key).cloned().or_else(|| {
+            csc.seccomp_profile
+                .as_ref()
+                .map(seccomp::annotation_for_field)
+        });
+        if let Some(cp) = cprof {
+            seccomp_check(
+                &s.seccomp_profiles,
+                &cp,
+                &Path(format!("pod.metadata.annotations[{key}]")),
+                &mut errs,
+            );
+        }
+        if !s.allow_privileged_container && csc.privileged == Some(true) {
+            errs.push(
+                path.child("privileged")
+                    .invalid(GoValue::Bool(true), "Privileged containers are not allowed"),
+            );
+        }
+        capabilities(
+            p,
+            &path.child("capabilities"),
+            csc.capabilities.as_ref(),
+            &mut errs,
+        );
+        if !s.allow_host_network && host_net {
+            errs.push(path.child("hostNetwork").invalid(
+                GoValue::Bool(true),
+                "Host network is not allowed to be used",
+            ));
+        }
+        if !s.allow_host_ports {
+            // Upstream visits every container of the pod under this container's path.
+            for other in &all {
+                for port in other.ports {
+                    if port.host_port.unwrap_or(0) > 0 {
+                        errs.push(
+                            path.child(other.list)
+                                .index(other.index)
+                                .child("hostPort")
+                                .invalid(
+                                    GoValue::Int(port.host_port.unwrap_or(0).into()),
+                                    "Host ports are not allowed to be used",
+                                ),
+                        );
+                    }
+                }
+            }
+        }
+        if !s.allow_host_pid && host_pid {
+            errs.push(
+                path.child("hostPID")
+                    .invalid(GoValue::Bool(true), "Host PID is not allowed to be used"),
+            );
+        }
+        if !s.allow_host_ipc && host_ipc {
+            errs.push(
+                path.child("hostIPC")
+                    .invalid(GoValue::Bool(true), "Host IPC is not allowed to be used"),
+            );
+        }
+        if s.read_only_root_filesystem {
+            match csc.read_only_root_filesystem {
+                None => errs.push(path.child("readOnlyRootFilesystem").invalid(
+                    GoValue::Null,
+                    "ReadOnlyRootFilesystem may not be nil and must be set to true",
+                )),
+                Some(false) => errs.push(path.child("readOnlyRootFilesystem").invalid(
+                    GoValue::Bool(false),
+                    "ReadOnlyRootFilesystem must be set to true",
+                )),
+                Some(true) => {}
+            }
+        }
+        if !s.allow_privilege_escalation {
+            match csc.allow_privilege_escalation {
+                None => errs.push(path.child("allowPrivilegeEscalation").invalid(
+                    GoValue::Null,
+                    "Allowing privilege escalation for containers is not allowed",
+                )),
+                Some(true) => errs.push(path.child("allowPrivilegeEscalation").invalid(
+                    GoValue::Bool(true),
+                    "Allowing privilege escalation for containers is not allowed",
+                )),
+                Some(false) => {}
+            }
+        }
+    }
+    errs
+}
+
+fn groups(ranges: &Option<Vec<IdRange>>, path: &Path, groups: &[i64], errs: &mut Vec<FieldError>) {
+    let Some(ranges) = ranges else { return };
+    if groups.is_empty() && !ranges.is_empty() {
+        errs.push(path.invalid(
+            GoValue::Int64s(vec![]),
+            "unable to validate empty groups against required ranges",
+        ));
+    }
+    for g in groups {
+        if !ranges.iter().any(|r| r.min <= *g && *g <= r.max) {
+            errs.push(path.invalid(
+                GoValue::Int64s(groups.to_vec()),
+                format!("{g} is not an allowed group"),
+            ));
+        }
+    }
+}
+
+fn user(
+    rule: UidRule,
+    path: &Path,
+    non_root: Option<bool>,
+    uid: Option<i64>,
+    errs: &mut Vec<FieldError>,
+) {
+    let p = path.child("runAsUser");
+    match rule {
+        UidRule::Any => {}
+        UidRule::Exact(want) => match uid {
+            None => errs.push(p.required("")),
+            Some(u) if u != want => {
+                errs.push(p.invalid(GoValue::Int(u), format!("must be: {want}")))
+            }
+            _ => {}
+        },
+        UidRule::Range(min, max) => match uid {
+            None => errs.push(p.required("")),
+            Some(u) if u < min || u > max => errs.push(p.invalid(
+                GoValue::Int(u),
+                format!("must be in the ranges: [{min}, {max}]"),
+            )),
+            _ => {}
+        },
+        UidRule::NonRoot => {
+            if non_root.is_none() && uid.is_none() {
+                errs.push(path.child("runAsNonRoot").required("must be true"));
+            }
+            if non_root == Some(false) {
+                errs.push(
+                    path.child("runAsNonRoot")
+                        .invalid(GoValue::Bool(false), "must be true"),
+                );
+            }
+            if uid == Some(0) {
+                errs.push(p.invalid(GoValue::Int(0), "running with the root UID is forbidden"));
+            }
+        }
+    }
+}
+
+/// MCS levels compare as sets of categories (`s0:c6,c0` == `s0:c0,c6`).
+fn equal_levels(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let split = |l: &str| -> Option<(String, BTreeSet<String>)> {
+        let (sens, cats) = l.split_once(':')?;
+        Some((
+            sens.to_string(),
+            cats.split(',').map(str::to_string).collect(),
+        ))
+    };
+    matches!((split(a), split(b)), (Some(x), Some(y)) if x == y)
+}
+
+fn selinux(p: &Provider, path: &Path, got: Option<&SELinuxOptions>, errs: &mut Vec<FieldError>) {
+    let Some(want) = &p.selinux else { return };
+    let Some(got) = got else {
+        errs.push(path.required(""));
+        return;
+    };
+    let w = |s: &Option<String>| s.clone().unwrap_or_default();
+    let g = |s: &Option<String>| s.clone().unwrap_or_default();
+    if !equal_levels(&w(&want.level), &g(&got.level)) {
+        errs.push(path.child("level").invalid(
+            GoValue::Str(g(&got.level)),
+            format!("must be {}", w(&want.level)),
+        ));
+    }
+    if w(&want.role) != g(&got.role) {
+        errs.push(path.child("role").invalid(
+            GoValue::Str(g(&got.role)),
+            format!("must be {}", w(&want.role)),
+        ));
+    }
+    if w(&want.type_) != g(&got.type_) {
+        errs.push(path.child("type").invalid(
+            GoValue::Str(g(&got.type_)),
+            format!("must be {}", w(&want.type_)),
+        ));
+    }
+    if w(&want.user) != g(&got.user) {
+        errs.push(path.child("user").invalid(
+            GoValue::Str(g(&got.user)),
+            format!("must be {}", w(&want.user)),
+        ));
+    }
+}
+
+fn capabilities(
+    p: &Provider,
+    path: &Path,
+    caps: Option<&k8s_openapi::api::core::v1::Capabilities>,
+    errs: &mut Vec<FieldError>,
+) {
+    let s = p.scc;
+    let Some(caps) = caps else {
+        if !s.default_add_capabilities.is_empty() || !s.required_drop_capabilities.is_empty() {
+            errs.push(path.invalid(
+                GoValue::Null,
+                "required capabilities are not set on the securityContext",
+            ));
+        }
+        return;
+    };
+    if s.allowed_capabilities.iter().any(|c| c == "*") {
+        return;
+    }
+    for c in caps.add.iter().flatten() {
+        if !s.default_add_capabilities.contains(c) && !s.allowed_capabilities.contains(c) {
+            errs.push(
+                path.child("add")
+                    .invalid(GoValue::Str(c.clone()), "capability may not be added"),
+            );
+        }
+    }
+    let drops = caps.drop.clone().unwrap_or_default();
+    for r in &s.required_drop_capabilities {
+        if !drops.contains(r) {
+            errs.push(path.child("drop").invalid(
+                GoValue::Caps(caps.drop.clone()),
+                format!("{r} is required to be dropped but was not found"),
+            ));
+        }
+    }
+}
+
+fn seccomp_check(allowed: &[String], profile: &str, path: &Path, errs: &mut Vec<FieldError>) {
+    if allowed.is_empty() {
+        if !profile.is_empty() {
+            errs.push(path.forbidden("seccomp may not be set"));
+        }
+        return;
+    }
+    if !seccomp::allowed(allowed, profile) {
+        errs.push(path.forbidden(format!(
+            "{profile} is not an allowed seccomp profile. Valid values are [{}]",
+            allowed.join(" ")
+        )));
+    }
+}
+
+fn sysctl_allowed(allowed_unsafe: &[String], forbidden: &[String], name: &str) -> bool {
+    let matches = |pat: &String| match pat.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => pat == name,
+    };
+    if forbidden.iter().any(matches) {
+        return false;
+    }
+    SAFE_SYSCTLS.contains(&name) || allowed_unsafe.iter().any(matches)
+}
+
+/// The SCC volume type (FSType) of a volume.
+pub fn volume_type(v: &Volume) -> &'static str {
+    macro_rules! pick {
+        ($($field:ident => $name:literal),* $(,)?) => {
+            $( if v.$field.is_some() { return $name; } )*
+        };
+    }
+    pick!(
+        host_path => "hostPath", empty_dir => "emptyDir", gce_persistent_disk => "gcePersistentDisk",
+        aws_elastic_block_store => "awsElasticBlockStore", git_repo => "gitRepo", secret => "secret",
+        nfs => "nfs", iscsi => "iscsi", glusterfs => "glusterfs",
+        persistent_volume_claim => "persistentVolumeClaim", rbd => "rbd", flex_volume => "flexVolume",
+        cinder => "cinder", cephfs => "cephFS", flocker => "flocker", downward_api => "downwardAPI",
+        fc => "fc", azure_file => "azureFile", config_map => "configMap",
+        vsphere_volume => "vsphere", quobyte => "quobyte", azure_disk => "azureDisk",
+        photon_persistent_disk => "photonPersistentDisk", projected => "projected",
+        portworx_volume => "portworxVolume", scale_io => "scaleIO", storageos => "storageOS",
+        csi => "csi", ephemeral => "ephemeral", image => "image",
+    );
+    // No source at all: API validation rejects such a pod; emptyDir is what defaulting gives.
+    "emptyDir"
+}
+
+/// A projected volume of service account token sources only (the bound token volume).
+fn only_sa_token(v: &Volume) -> bool {
+    let Some(p) = &v.projected else { return false };
+    p.sources.iter().flatten().all(|s| {
+        s.service_account_token.is_some()
+            || s.config_map
+                .as_ref()
+                .is_some_and(|c| c.name == "kube-root-ca.crt")
+            || s.downward_api.as_ref().is_some_and(|d| {
+                d.items.iter().flatten().all(|i| {
+                    i.field_ref
+                        .as_ref()
+                        .is_some_and(|f| f.field_path == "metadata.namespace")
+                })
+            })
+    })
+}
