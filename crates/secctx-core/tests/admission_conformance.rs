@@ -84,7 +84,7 @@ fn conformance_pods_admit_cleanly() {
     let grants = standard_grants();
     let opts = ValidationOptions::default();
     let (mut pods, mut admitted, mut changed, mut denied) = (0, 0, 0, 0);
-    let (mut invalid_inputs, mut ignored) = (0, 0);
+    let (mut invalid_inputs, mut bad_names, mut ignored) = (0, 0, 0);
     let mut failures = Vec::new();
     for path in &paths {
         let text = std::fs::read_to_string(path).unwrap();
@@ -169,7 +169,22 @@ fn conformance_pods_admit_cleanly() {
                     .iter()
                     .map(|e| e.to_string())
                     .collect();
-            if !input_errs.is_empty() {
+            // The upstream fixtures are named like `capabilities_baseline0`, which is not a
+            // DNS-1123 subdomain: the API server rejects every such name. Counted apart, so the
+            // other invalid inputs stay exactly the known ones.
+            let (name_errs, other_errs): (Vec<&String>, Vec<&String>) = input_errs
+                .iter()
+                .partition(|e| e.starts_with("metadata.name: Invalid value: "));
+            if !name_errs.is_empty() {
+                bad_names += 1;
+                if !w.pod_meta.name.as_deref().unwrap_or_default().contains('_') {
+                    failures.push(format!(
+                        "{}: unexpected name error: {name_errs:?}",
+                        path.display()
+                    ));
+                }
+            }
+            if !other_errs.is_empty() {
                 invalid_inputs += 1;
             }
             if errs != input_errs {
@@ -182,7 +197,8 @@ fn conformance_pods_admit_cleanly() {
     }
     println!(
         "admission over {pods} conformance pods: {admitted} admitted ({changed} with changes), {denied} denied ({ignored} admitted without SCC evaluation: spec.os.name windows); \
-         {invalid_inputs} admitted pods were API-invalid as submitted (and stay so, unchanged)"
+         {invalid_inputs} admitted pods were API-invalid as submitted beyond their name and {bad_names} by their \
+         fixture name with `_` alone (and stay so, unchanged)"
     );
     // Known: the 12 procMount-Unmasked fixtures of baseline v1.35+ lack hostUsers: false.
     assert_eq!(invalid_inputs, 12, "API-invalid inputs among admitted pods");
