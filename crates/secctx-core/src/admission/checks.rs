@@ -13,22 +13,6 @@ use super::provider::{Provider, UidRule};
 use super::scc::IdRange;
 use super::seccomp;
 
-/// Sysctls every pod may set (kubelet's safe set, as SCC admission uses it).
-const SAFE_SYSCTLS: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
-];
-
 /// Every violation of `p` by the pod.
 pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldError> {
     let mut errs = Vec::new();
@@ -437,7 +421,8 @@ fn sysctl_allowed(allowed_unsafe: &[String], forbidden: &[String], name: &str) -
     if forbidden.iter().any(matches) {
         return false;
     }
-    SAFE_SYSCTLS.contains(&name) || allowed_unsafe.iter().any(matches)
+    // The kubelet's safe set, as SCC admission uses it.
+    crate::resolve::SAFE_SYSCTLS.contains(&name) || allowed_unsafe.iter().any(matches)
 }
 
 /// The SCC volume type (FSType) of a volume.
