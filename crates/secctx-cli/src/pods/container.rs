@@ -29,6 +29,21 @@ pub struct CreateFailure {
     pub message: String,
 }
 
+/// The environment of container `name` as the kubelet builds it (used by `subPathExpr` and the
+/// rendered process); a reference that cannot be resolved is a config error.
+fn env_of(p: &Prepared, name: &str) -> Result<Vec<(String, String)>, CreateFailure> {
+    let container = p
+        .spec
+        .containers
+        .iter()
+        .chain(p.spec.init_containers.iter().flatten())
+        .find(|x| x.name == name)
+        .cloned()
+        .unwrap_or_default();
+    container_env(&container, &p.meta, &p.spec, &p.objects, &facts())
+        .map_err(|e| config_error(e.to_string()))
+}
+
 fn config_error(message: impl Into<String>) -> CreateFailure {
     CreateFailure {
         reason: "CreateContainerConfigError".into(),
@@ -74,20 +89,7 @@ pub fn prepare_sub_paths(
     if mounts.is_empty() {
         return Ok(());
     }
-    let env = container_env(
-        &p.spec
-            .containers
-            .iter()
-            .chain(p.spec.init_containers.iter().flatten())
-            .find(|x| x.name == c.name)
-            .cloned()
-            .unwrap_or_default(),
-        &p.meta,
-        &p.spec,
-        &p.objects,
-        &facts(),
-    )
-    .map_err(|e| config_error(e.to_string()))?;
+    let env = env_of(p, &c.name)?;
     let bind_root = pod.path("kubelet").join("volume-subpaths");
     for m in mounts {
         let sub = m.resolve(&env).map_err(config_error)?;
@@ -143,20 +145,7 @@ pub fn render_container(
     let cref = all_containers(&p.spec)
         .find(|r| r.kind == c.kind && r.name == c.name)
         .ok_or_else(|| create_error(format!("container {} not in the spec", c.name)))?;
-    let env = container_env(
-        &p.spec
-            .containers
-            .iter()
-            .chain(p.spec.init_containers.iter().flatten())
-            .find(|x| x.name == c.name)
-            .cloned()
-            .unwrap_or_default(),
-        &p.meta,
-        &p.spec,
-        &p.objects,
-        &facts(),
-    )
-    .map_err(|e| config_error(e.to_string()))?;
+    let env = env_of(p, &c.name)?;
     let uid = p.meta.uid.clone().unwrap_or_default();
     let mut opts = RenderOptions::for_pod(&p.meta, &p.spec);
     opts.rootfs = rootfs.display().to_string();
