@@ -57,6 +57,33 @@ fn io_error(path: &Path, e: &std::io::Error) -> LoadError {
     }
 }
 
+/// Opens `path` for reading only if it is a regular file. The open itself does not block
+/// (`O_NONBLOCK`: a FIFO with no writer would otherwise hang the run), and a FIFO, device or
+/// socket is refused before a byte is read.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let t = file.metadata()?.file_type();
+    if t.is_file() {
+        return Ok(file);
+    }
+    let what = if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Err(std::io::Error::other(format!(
+        "{what}, not a manifest file: not read"
+    )))
+}
+
 /// Reads and loads every input. Problems with one file are recorded and the rest still load.
 pub fn read_inputs(paths: &[PathBuf]) -> Inputs {
     let mut loaded = Loaded::default();
@@ -79,7 +106,7 @@ pub fn read_inputs(paths: &[PathBuf]) -> Inputs {
         let read = if stdin {
             read_bounded(std::io::stdin().lock(), MAX_OBJECT_BYTES)
         } else {
-            match std::fs::File::open(&f) {
+            match open_regular(&f) {
                 Ok(file) => read_bounded(file, MAX_OBJECT_BYTES),
                 Err(e) => {
                     loaded.errors.push(io_error(&f, &e));
