@@ -408,18 +408,7 @@ fn psa_verdicts(args: &AdmitArgs, results: &mut [AdmitResult], inputs: &Loaded, 
         default_namespace: args.namespace.clone(),
         ..CheckOptions::default()
     };
-    for lv in [
-        &mut opts.default_policy.enforce,
-        &mut opts.default_policy.audit,
-        &mut opts.default_policy.warn,
-    ] {
-        if let Some(l) = args.level {
-            lv.level = l;
-        }
-        if let Some(v) = args.version {
-            lv.version = v;
-        }
-    }
+    opts.default_policy.override_all(args.level, args.version);
     let report = check(&loaded, &opts);
     let workload_results: Vec<_> = report
         .objects

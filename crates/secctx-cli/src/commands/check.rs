@@ -136,18 +136,7 @@ fn options(args: &CheckArgs) -> anyhow::Result<CheckOptions> {
             .with_context(|| format!("{}: invalid PodSecurityConfiguration", path.display()))?;
         opts.exemptions = config.exemptions;
     }
-    for lv in [
-        &mut opts.default_policy.enforce,
-        &mut opts.default_policy.audit,
-        &mut opts.default_policy.warn,
-    ] {
-        if let Some(l) = args.level {
-            lv.level = l;
-        }
-        if let Some(v) = args.version {
-            lv.version = v;
-        }
-    }
+    opts.default_policy.override_all(args.level, args.version);
     Ok(opts)
 }
 

@@ -58,6 +58,18 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// Sets the level and/or the version of all three modes (`--level`, `--version`).
+    pub fn override_all(&mut self, level: Option<Level>, version: Option<Version>) {
+        for lv in [&mut self.enforce, &mut self.audit, &mut self.warn] {
+            if let Some(l) = level {
+                lv.level = l;
+            }
+            if let Some(v) = version {
+                lv.version = v;
+            }
+        }
+    }
+
     /// All three modes are `privileged`.
     pub fn fully_privileged(&self) -> bool {
         [self.enforce, self.audit, self.warn]

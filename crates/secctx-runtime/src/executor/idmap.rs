@@ -39,7 +39,6 @@ pub const ROOTFS_IDMAP_ANNOTATION: &str = "io.secctx.rootfs.idmap";
 
 const OPEN_TREE_CLONE: libc::c_uint = 1;
 const AT_RECURSIVE: libc::c_uint = 0x8000;
-const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
 const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
 
 /// `struct mount_attr` (MOUNT_ATTR_SIZE_VER0).
@@ -290,20 +289,14 @@ fn tree(source: &Path, userns: BorrowedFd<'_>, recursive: bool) -> Result<OwnedF
 }
 
 fn move_mount(from: BorrowedFd<'_>, target: &Path) -> io::Result<()> {
-    let to = cpath(target)?;
-    let empty = c"";
-    // SAFETY: from is an open detached mount; both strings are valid.
-    check(unsafe {
-        libc::syscall(
-            libc::SYS_move_mount,
-            from.as_raw_fd(),
-            empty.as_ptr(),
-            libc::AT_FDCWD,
-            to.as_ptr(),
-            MOVE_MOUNT_F_EMPTY_PATH,
-        )
-    })
-    .map(drop)
+    rustix::mount::move_mount(
+        from,
+        "",
+        rustix::fs::CWD,
+        target,
+        rustix::mount::MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
+    )
+    .map_err(io::Error::from)
 }
 
 /// The filesystem type of `p` for a message.

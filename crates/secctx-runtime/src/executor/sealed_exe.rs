@@ -25,6 +25,11 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use rustix::mount::{
+    FsMountFlags, FsOpenFlags, MountAttrFlags, fsconfig_create, fsconfig_set_string, fsmount,
+    fsopen,
+};
+
 use super::{ExecError, sys};
 
 /// Set in the environment of the re-executed secctx: a binary that still fails the check then
@@ -163,24 +168,27 @@ fn overlay_exe() -> Result<OwnedFd, ExecError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(EMPTY_LOWER, std::fs::Permissions::from_mode(0o700))
         .map_err(io(EMPTY_LOWER))?;
-    let ctx = sys::fsopen("overlay").map_err(io("fsopen overlay"))?;
+    let ctx = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)
+        .map_err(|e| io("fsopen overlay")(e.into()))?;
     let lower = format!(
         "{}:{}",
         escape_lower(dir)?,
         escape_lower(Path::new(EMPTY_LOWER))?
     );
-    sys::fsconfig_string(ctx.as_fd(), "lowerdir", &lower).map_err(io("overlay lowerdir"))?;
+    fsconfig_set_string(ctx.as_fd(), "lowerdir", lower.as_str())
+        .map_err(|e| io("overlay lowerdir")(e.into()))?;
     // Inode number mapping is of no use here and only logs warnings when the layers are on
     // different filesystems; failing to turn it off changes nothing.
-    let _ = sys::fsconfig_string(ctx.as_fd(), "xino", "off");
-    const MOUNT_ATTR_RDONLY: u32 = 0x1;
-    const MOUNT_ATTR_NOSUID: u32 = 0x2;
-    const MOUNT_ATTR_NODEV: u32 = 0x4;
-    let mnt = sys::fsmount(
+    let _ = fsconfig_set_string(ctx.as_fd(), "xino", "off");
+    fsconfig_create(ctx.as_fd()).map_err(|e| io("overlay create")(e.into()))?;
+    let mnt = fsmount(
         ctx.as_fd(),
-        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        FsMountFlags::FSMOUNT_CLOEXEC,
+        MountAttrFlags::MOUNT_ATTR_RDONLY
+            | MountAttrFlags::MOUNT_ATTR_NOSUID
+            | MountAttrFlags::MOUNT_ATTR_NODEV,
     )
-    .map_err(io("fsmount overlay"))?;
+    .map_err(|e| io("fsmount overlay")(e.into()))?;
     sys::open_path_at(mnt.as_fd(), Path::new(name)).map_err(io("open secctx in the overlay"))
 }
 

@@ -541,59 +541,6 @@ pub fn execveat_fd(fd: BorrowedFd<'_>, args: &[CString], env: &[CString]) -> io:
     io::Error::last_os_error()
 }
 
-/// `fsconfig(FSCONFIG_SET_STRING, key, value)`.
-pub fn fsconfig_string(ctx: BorrowedFd<'_>, key: &str, value: &str) -> io::Result<()> {
-    const FSCONFIG_SET_STRING: u32 = 1;
-    let key = CString::new(key)?;
-    let value = CString::new(value)?;
-    // SAFETY: key and value are valid C strings; ctx is an open fs context.
-    check(unsafe {
-        libc::syscall(
-            libc::SYS_fsconfig,
-            ctx.as_raw_fd(),
-            FSCONFIG_SET_STRING,
-            key.as_ptr(),
-            value.as_ptr(),
-            0,
-        )
-    })
-    .map(drop)
-}
-
-/// `fsconfig(FSCONFIG_CMD_CREATE)` then `fsmount(2)`: a detached mount (attached nowhere)
-/// with `MOUNT_ATTR_*` flags `attrs`, close-on-exec.
-pub fn fsmount(ctx: BorrowedFd<'_>, attrs: u32) -> io::Result<OwnedFd> {
-    const FSCONFIG_CMD_CREATE: u32 = 6;
-    const FSMOUNT_CLOEXEC: u32 = 1;
-    // SAFETY: ctx is an open fs context; the other arguments are null/zero as documented.
-    check(unsafe {
-        libc::syscall(
-            libc::SYS_fsconfig,
-            ctx.as_raw_fd(),
-            FSCONFIG_CMD_CREATE,
-            std::ptr::null::<libc::c_char>(),
-            std::ptr::null::<libc::c_void>(),
-            0,
-        )
-    })?;
-    // SAFETY: plain integers and an open fs context.
-    let fd = check(unsafe {
-        libc::syscall(libc::SYS_fsmount, ctx.as_raw_fd(), FSMOUNT_CLOEXEC, attrs)
-    })?;
-    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
-}
-
-/// `fsopen(2)` with `FSOPEN_CLOEXEC`: a filesystem context for `fstype`.
-pub fn fsopen(fstype: &str) -> io::Result<OwnedFd> {
-    const FSOPEN_CLOEXEC: u32 = 1;
-    let name = CString::new(fstype)?;
-    // SAFETY: name is a valid C string.
-    let fd = check(unsafe { libc::syscall(libc::SYS_fsopen, name.as_ptr(), FSOPEN_CLOEXEC) })?;
-    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
-}
-
 /// `fcntl(F_GET_SEALS)`.
 pub fn get_seals(fd: BorrowedFd<'_>) -> io::Result<i32> {
     // SAFETY: plain integers on an open descriptor.
