@@ -15,6 +15,8 @@
 //!    audit (failures are warnings); a controller's template at warn, then audit only, as PSA
 //!    does for controllers (never enforce). The first mode that fails gives the verdict.
 //!
+//! [`suggest`] answers the other question: the strictest level each namespace's workloads pass.
+//!
 //! Namespace objects with invalid labels are reported as the API server rejects them:
 //! `Namespace "x" is invalid: metadata.labels[...]: Invalid value: ...`.
 
@@ -22,6 +24,7 @@ mod judge;
 mod namespaces;
 mod options;
 mod result;
+pub mod suggest;
 
 pub use judge::check;
 pub use namespaces::{NamespaceEntry, NamespacePolicies};
