@@ -13,6 +13,8 @@ use secctx_core::yaml::parse_stream;
 use crate::input::read_inputs;
 use crate::output::{check_json, check_sarif, check_text, diag, emit};
 
+mod suggest;
+
 /// Output formats of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
@@ -44,6 +46,7 @@ Examples:
   secctx check pod.yaml --level baseline --version v1.30
   secctx check deploy.yaml -n prod --config admission.yaml --username system:serviceaccount:ci:deployer
   helm template chart | secctx check - -o sarif > results.sarif
+  secctx check manifests/ --suggest    # the strictest level per namespace and its kubectl label
 
 Exit codes: 0 no finding, 1 a validation error or a violation in any mode (warnings included),
 2 an input or configuration could not be read (the other inputs are still judged).")]
@@ -77,11 +80,19 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+    /// Instead of the findings: per namespace, the strictest Pod Security level and version all
+    /// its workloads pass, the `kubectl label` command that sets it, and the findings that block
+    /// the next level up (text or json; exit 0, 2 on input errors). See docs/check.md.
+    #[arg(long)]
+    pub suggest: bool,
 }
 
 /// Runs `secctx check`.
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let opts = options(&args)?;
+    if args.suggest {
+        return suggest::run(&args, &opts);
+    }
     let inputs = read_inputs(&args.files);
     let report = check(&inputs.loaded, &opts);
     let loaded = &inputs.loaded;

@@ -8,6 +8,8 @@ pub mod check_sarif;
 pub mod check_text;
 pub mod explain_json;
 pub mod explain_text;
+pub mod suggest_json;
+pub mod suggest_text;
 
 use std::io::Write;
 
