@@ -138,7 +138,13 @@ fn with_namespaces(loaded: &Loaded, labels: &BTreeMap<String, Vec<(String, Strin
     out
 }
 
-fn key(o: &ObjectResult) -> (Arc<str>, Pos) {
+/// An object by where it starts.
+type Key = (Arc<str>, Pos);
+
+/// Per namespace, the rejected objects and their findings.
+type Rejections = BTreeMap<String, BTreeMap<Key, Vec<ViolationFinding>>>;
+
+fn key(o: &ObjectResult) -> Key {
     (o.file.clone(), o.pos)
 }
 
@@ -233,8 +239,7 @@ fn verify(loaded: &Loaded) -> Result<Tally, TestCaseError> {
     // 2. Every stricter target fails, for exactly its blockers.
     for k in 0..2 {
         let mut labels = suggested.clone();
-        let mut expected: BTreeMap<String, BTreeMap<(Arc<str>, Pos), Vec<ViolationFinding>>> =
-            BTreeMap::new();
+        let mut expected = Rejections::new();
         for n in &report.namespaces {
             let Some(s) = n.stricter.get(k) else { continue };
             tally.targets += 1;
@@ -254,8 +259,7 @@ fn verify(loaded: &Loaded) -> Result<Tally, TestCaseError> {
             );
         }
         let r = check(&with_namespaces(loaded, &labels), &opts);
-        let mut rejected: BTreeMap<String, BTreeMap<(Arc<str>, Pos), Vec<ViolationFinding>>> =
-            BTreeMap::new();
+        let mut rejected = Rejections::new();
         for o in &r.objects {
             if expected.contains_key(&o.namespace) {
                 if !o.violations.is_empty() {

@@ -37,29 +37,44 @@ fn full_mask() -> u64 {
     }
 }
 
-/// For each level, the minors grouped by identical check tables (same check revisions in the
-/// same order): one evaluation per group tells the result for every minor of the group.
-static GROUPS: LazyLock<Vec<(Level, u64, u64)>> = LazyLock::new(|| groups(default_registry()));
+/// Minors of one level whose check tables are identical (same revisions, same order).
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    level: Level,
+    /// The minor evaluated for the whole group.
+    first: u64,
+    /// Bit `m` set for every minor `m` of the group.
+    mask: u64,
+}
 
-fn groups(registry: &Registry) -> Vec<(Level, u64, u64)> {
-    let mut out: Vec<(Level, u64, u64)> = Vec::new();
+/// For each level, the minors grouped by identical check tables: one evaluation per group
+/// tells the result for every minor of the group.
+static GROUPS: LazyLock<Vec<Group>> = LazyLock::new(|| groups(default_registry()));
+
+fn groups(registry: &Registry) -> Vec<Group> {
+    let mut out = Vec::new();
     for level in [Level::Baseline, Level::Restricted] {
-        let mut seen: Vec<(Vec<(&str, Version)>, u64, u64)> = Vec::new();
+        let mut tables: Vec<Vec<(&str, Version)>> = Vec::new();
+        let mut level_groups: Vec<Group> = Vec::new();
         for minor in 0..=max_minor() {
             let table: Vec<(&str, Version)> = registry
                 .checks(LevelVersion::new(level, Version::V1(minor)))
                 .iter()
                 .map(|c| (c.id, c.min_version))
                 .collect();
-            match seen.iter_mut().find(|(t, _, _)| *t == table) {
-                Some((_, _, mask)) => *mask |= 1 << minor,
-                None => seen.push((table, minor, 1 << minor)),
+            match tables.iter().position(|t| *t == table) {
+                Some(i) => level_groups[i].mask |= 1 << minor,
+                None => {
+                    tables.push(table);
+                    level_groups.push(Group {
+                        level,
+                        first: minor,
+                        mask: 1 << minor,
+                    });
+                }
             }
         }
-        out.extend(
-            seen.into_iter()
-                .map(|(_, first, mask)| (level, first, mask)),
-        );
+        out.extend(level_groups);
     }
     out
 }
@@ -84,10 +99,10 @@ impl LevelPasses {
     /// Evaluates an (API-defaulted) pod at every level and version.
     pub fn of_pod(meta: &ObjectMeta, spec: &PodSpec) -> LevelPasses {
         let mut p = LevelPasses::none();
-        for &(level, minor, mask) in GROUPS.iter() {
-            let lv = LevelVersion::new(level, Version::V1(minor));
+        for g in GROUPS.iter() {
+            let lv = LevelVersion::new(g.level, Version::V1(g.first));
             if crate::pss::evaluate(lv, meta, spec).is_allowed() {
-                *p.bits_mut(level) |= mask;
+                *p.bits_mut(g.level) |= g.mask;
             }
         }
         p
@@ -148,8 +163,8 @@ mod tests {
         for level in [Level::Baseline, Level::Restricted] {
             let masks: Vec<u64> = GROUPS
                 .iter()
-                .filter(|(l, _, _)| *l == level)
-                .map(|(_, _, m)| *m)
+                .filter(|g| g.level == level)
+                .map(|g| g.mask)
                 .collect();
             assert_eq!(masks.iter().fold(0, |a, m| a | m), full_mask());
             assert_eq!(masks.iter().map(|m| m.count_ones()).sum::<u32>(), {
