@@ -9,7 +9,7 @@
 //!    versions it passes ([`LevelPasses`]); [`SuggestTally`] intersects them per namespace and
 //!    takes the current labels of Namespace objects.
 //! 2. [`SuggestTally::finish`] — per namespace the [`Decision`] and the labels
-//!    ([`decide`](decide::decide), [`labels`](decide::labels)).
+//!    ([`decide()`], [`labels()`]).
 //! 3. [`SuggestReport::add_blockers`] — a second look at each workload: its violations at each
 //!    stricter target of its namespace. (The target is known only once every workload of the
 //!    namespace is tallied, hence the second pass rather than keeping every evaluation.)

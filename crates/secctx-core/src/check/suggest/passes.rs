@@ -1,9 +1,10 @@
 //! Which levels and versions a workload passes: one bit per policy minor version, for baseline
 //! and for restricted (privileged passes everything).
 
+use std::sync::LazyLock;
+
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use std::sync::LazyLock;
 
 use crate::pss::{Level, LevelVersion, Registry, Version, default_registry};
 
@@ -102,7 +103,7 @@ impl LevelPasses {
         for g in GROUPS.iter() {
             let lv = LevelVersion::new(g.level, Version::V1(g.first));
             if crate::pss::evaluate(lv, meta, spec).is_allowed() {
-                *p.bits_mut(g.level) |= g.mask;
+                p.add(g.level, g.mask);
             }
         }
         p
@@ -116,11 +117,12 @@ impl LevelPasses {
         }
     }
 
-    fn bits_mut(&mut self, level: Level) -> &mut u64 {
+    /// Marks the minors of `mask` as passed at `level` (privileged passes everything already).
+    fn add(&mut self, level: Level, mask: u64) {
         match level {
-            Level::Baseline => &mut self.baseline,
-            // Privileged has no bits of its own; nothing sets them.
-            Level::Restricted | Level::Privileged => &mut self.restricted,
+            Level::Privileged => {}
+            Level::Baseline => self.baseline |= mask,
+            Level::Restricted => self.restricted |= mask,
         }
     }
 
