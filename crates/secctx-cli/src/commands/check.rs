@@ -10,7 +10,7 @@ use secctx_core::pss::config::PodSecurityConfiguration;
 use secctx_core::pss::{Level, Version};
 use secctx_core::yaml::parse_stream;
 
-use crate::input::read_inputs;
+use crate::input::{FieldArgs, print_warnings, read_inputs};
 use crate::output::{check_json, check_sarif, check_text, diag, emit};
 
 /// Output formats of `check`.
@@ -77,14 +77,18 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+    /// Unknown and duplicate fields.
+    #[command(flatten)]
+    pub fields: FieldArgs,
 }
 
 /// Runs `secctx check`.
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let opts = options(&args)?;
-    let inputs = read_inputs(&args.files);
+    let inputs = read_inputs(&args.files, &args.fields.options());
     let report = check(&inputs.loaded, &opts);
     let loaded = &inputs.loaded;
+    print_warnings(loaded);
     match args.format {
         CheckFormat::Json => emit(&check_json::render(
             &report,
