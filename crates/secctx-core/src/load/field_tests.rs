@@ -58,7 +58,13 @@ impl Writer<'_> {
 
     /// Writes `entries` at `indent`; the first key goes after `first_prefix` (`- ` for a list
     /// item) on the current line.
-    fn map(&mut self, entries: &[(&'static str, T)], base: &str, indent: usize, first_prefix: &str) {
+    fn map(
+        &mut self,
+        entries: &[(&'static str, T)],
+        base: &str,
+        indent: usize,
+        first_prefix: &str,
+    ) {
         for (i, (k, v)) in entries.iter().enumerate() {
             let path = if base.is_empty() {
                 (*k).to_string()
@@ -80,7 +86,9 @@ impl Writer<'_> {
                 List(items) => {
                     self.line(&format!("{prefix}{written}:"));
                     for (n, item) in items.iter().enumerate() {
-                        let Map(m) = item else { panic!("lists hold mappings") };
+                        let Map(m) = item else {
+                            panic!("lists hold mappings")
+                        };
                         self.map(m, &format!("{path}[{n}]"), indent + 2, "- ");
                     }
                 }
@@ -97,7 +105,9 @@ impl Writer<'_> {
 
 /// Renders `tree`, starting at line `first_line`, with the key at `typo` written as given.
 fn render(tree: &T, first_line: u32, typo: Option<(&str, String)>) -> (String, Vec<Rendered>) {
-    let Map(m) = tree else { panic!("a document is a mapping") };
+    let Map(m) = tree else {
+        panic!("a document is a mapping")
+    };
     let mut w = Writer {
         text: String::new(),
         line: first_line,
@@ -112,7 +122,10 @@ fn pod_security_context() -> T {
     Map(vec![
         (
             "appArmorProfile",
-            Map(vec![("type", Leaf("Localhost")), ("localhostProfile", Leaf("prof"))]),
+            Map(vec![
+                ("type", Leaf("Localhost")),
+                ("localhostProfile", Leaf("prof")),
+            ]),
         ),
         ("fsGroup", Leaf("2000")),
         ("fsGroupChangePolicy", Leaf("OnRootMismatch")),
@@ -123,15 +136,24 @@ fn pod_security_context() -> T {
         ("seLinuxOptions", se_linux_options()),
         (
             "seccompProfile",
-            Map(vec![("type", Leaf("Localhost")), ("localhostProfile", Leaf("p.json"))]),
+            Map(vec![
+                ("type", Leaf("Localhost")),
+                ("localhostProfile", Leaf("p.json")),
+            ]),
         ),
         ("supplementalGroups", Leaf("[4000]")),
         ("supplementalGroupsPolicy", Leaf("Strict")),
         (
             "sysctls",
             List(vec![
-                Map(vec![("name", Leaf("kernel.shm_rmid_forced")), ("value", Leaf("'1'"))]),
-                Map(vec![("name", Leaf("net.ipv4.ping_group_range")), ("value", Leaf("'0 1'"))]),
+                Map(vec![
+                    ("name", Leaf("kernel.shm_rmid_forced")),
+                    ("value", Leaf("'1'")),
+                ]),
+                Map(vec![
+                    ("name", Leaf("net.ipv4.ping_group_range")),
+                    ("value", Leaf("'0 1'")),
+                ]),
             ]),
         ),
         ("windowsOptions", windows_options()),
@@ -161,11 +183,17 @@ fn container_security_context() -> T {
         ("allowPrivilegeEscalation", Leaf("false")),
         (
             "appArmorProfile",
-            Map(vec![("type", Leaf("RuntimeDefault")), ("localhostProfile", Leaf("aa.json"))]),
+            Map(vec![
+                ("type", Leaf("RuntimeDefault")),
+                ("localhostProfile", Leaf("aa.json")),
+            ]),
         ),
         (
             "capabilities",
-            Map(vec![("add", Leaf("[NET_BIND_SERVICE]")), ("drop", Leaf("[ALL]"))]),
+            Map(vec![
+                ("add", Leaf("[NET_BIND_SERVICE]")),
+                ("drop", Leaf("[ALL]")),
+            ]),
         ),
         ("privileged", Leaf("false")),
         ("procMount", Leaf("Default")),
@@ -176,7 +204,10 @@ fn container_security_context() -> T {
         ("seLinuxOptions", se_linux_options()),
         (
             "seccompProfile",
-            Map(vec![("type", Leaf("RuntimeDefault")), ("localhostProfile", Leaf("sc.json"))]),
+            Map(vec![
+                ("type", Leaf("RuntimeDefault")),
+                ("localhostProfile", Leaf("sc.json")),
+            ]),
         ),
         ("windowsOptions", windows_options()),
     ])
@@ -271,7 +302,9 @@ fn keys_under(tree: &T) -> BTreeSet<&'static str> {
 }
 
 fn child<'a>(tree: &'a T, key: &str) -> &'a T {
-    let Map(m) = tree else { panic!("not a mapping") };
+    let Map(m) = tree else {
+        panic!("not a mapping")
+    };
     &m.iter().find(|(k, _)| *k == key).unwrap().1
 }
 
@@ -408,7 +441,10 @@ fn a_deployments_and_a_cronjobs_paths_lead_to_the_template() {
     let (text, keys) = render(&pod_tree_for("CronJob"), 5, None);
     let drop = keys
         .iter()
-        .find(|k| k.path.ends_with("containers[1].securityContext.capabilities.drop"))
+        .find(|k| {
+            k.path
+                .ends_with("containers[1].securityContext.capabilities.drop")
+        })
         .unwrap();
     assert_eq!(
         drop.path,
@@ -462,7 +498,9 @@ fn a_type_error_is_the_only_error() {
     let got: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
-        ["p.yaml:8:40: spec.containers[0].securityContext.runAsUser: invalid type: string \"abc\", expected i64"]
+        [
+            "p.yaml:8:40: spec.containers[0].securityContext.runAsUser: invalid type: string \"abc\", expected i64"
+        ]
     );
 }
 
@@ -526,7 +564,10 @@ fn secrets_and_config_maps_are_counted_not_decoded() {
     assert_eq!(loaded.workloads().count(), 1);
     assert_eq!(
         loaded.skipped.iter().collect::<Vec<_>>(),
-        [(&"v1/ConfigMap".to_string(), &1), (&"v1/Secret".to_string(), &1)]
+        [
+            (&"v1/ConfigMap".to_string(), &1),
+            (&"v1/Secret".to_string(), &1)
+        ]
     );
 }
 
@@ -551,7 +592,8 @@ fn run_decodes_volume_sources_strictly() {
 #[test]
 fn other_kinds_are_not_decoded_at_all() {
     // `.nan` cannot become JSON: an error for a judged kind, nothing for a Service.
-    let text = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {x: .nan, x2: {bad: [}}\n";
+    let text =
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {x: .nan, x2: {bad: [}}\n";
     let loaded = load_text("svc.yaml", text);
     // The YAML itself must still parse; here it does not, so that is the only error.
     assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);

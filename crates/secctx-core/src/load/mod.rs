@@ -28,10 +28,10 @@ use serde_json::Value as Json;
 
 pub use error::LoadError;
 pub use kinds::WorkloadKind;
-pub use strict::{FieldValidation, InvalidFieldValidation};
 pub use limit::{
     BoundedText, MAX_OBJECT_BYTES, ReadError, TOO_LARGE_MESSAGE, json_too_large, read_bounded,
 };
+pub use strict::{FieldValidation, InvalidFieldValidation};
 
 use crate::path::FieldPath;
 use crate::yaml::{self, Node, Pos};

@@ -163,7 +163,10 @@ impl DecodeError {
     /// missing field as its zero value, so for the API server this is no decoding error (at
     /// most a validation error later): strictness comes first.
     pub fn is_missing_field(&self) -> bool {
-        self.error.inner().to_string().starts_with("missing field `")
+        self.error
+            .inner()
+            .to_string()
+            .starts_with("missing field `")
     }
 }
 
@@ -229,9 +232,8 @@ fn walk_duplicates<'a>(node: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<(
     match &node.value {
         Value::Map(entries) => {
             // Small mappings (nearly all) are searched; large ones (labels) hashed.
-            let mut seen = (entries.len() > 16).then(|| {
-                std::collections::HashSet::<&str>::with_capacity(entries.len())
-            });
+            let mut seen = (entries.len() > 16)
+                .then(|| std::collections::HashSet::<&str>::with_capacity(entries.len()));
             for (i, (key, value)) in entries.iter().enumerate() {
                 let repeated = match &mut seen {
                     Some(set) => !set.insert(key.name.as_str()),

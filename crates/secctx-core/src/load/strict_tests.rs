@@ -178,7 +178,8 @@ fn duplicate_keys_are_found_at_every_depth() {
 
 #[test]
 fn a_large_mapping_is_hashed_and_still_exact() {
-    let mut entries: Vec<(String, Pos)> = (0..40).map(|i| (format!("k{i}"), at(i + 1, 1))).collect();
+    let mut entries: Vec<(String, Pos)> =
+        (0..40).map(|i| (format!("k{i}"), at(i + 1, 1))).collect();
     entries.push(("k7".into(), at(41, 1)));
     let root = Node {
         value: Value::Map(
