@@ -4,9 +4,47 @@
 use std::path::{Path, PathBuf};
 
 use secctx_core::load::{
-    LoadError, Loaded, MAX_OBJECT_BYTES, ReadError, load_bounded, read_bounded,
+    FieldValidation, LoadError, LoadOptions, Loaded, MAX_OBJECT_BYTES, ReadError,
+    load_bounded_with, read_bounded,
 };
 use secctx_core::yaml::Pos;
+
+use crate::output::diag;
+
+/// `--field-validation`: what unknown and duplicate fields of the manifests are.
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub struct FieldArgs {
+    /// Unknown and duplicate fields (`privilegd: true`), as kubectl's `--validate`: `strict`
+    /// (or `true`) makes each an input error with the API server's message
+    /// (`strict decoding error: unknown field "spec.containers[0].securityContext.privilegd"`);
+    /// `warn` prints each as a warning and uses the object; `ignore` (or `false`) drops
+    /// unknown fields silently.
+    #[arg(
+        long = "field-validation",
+        value_name = "strict|warn|ignore",
+        default_value = "strict"
+    )]
+    pub field_validation: FieldValidation,
+}
+
+impl FieldArgs {
+    /// The load options for commands that judge or render workloads (ConfigMaps and Secrets
+    /// are counted as skipped, not decoded).
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            field_validation: self.field_validation,
+            volume_sources: false,
+        }
+    }
+}
+
+/// Prints every load warning (unknown and duplicate fields under `--field-validation=warn`)
+/// on stderr: `warning: file:line:column: unknown field "..."`.
+pub fn print_warnings(loaded: &Loaded) {
+    for w in &loaded.warnings {
+        diag(&format!("warning: {w}"));
+    }
+}
 
 /// Everything read.
 pub struct Inputs {
@@ -85,7 +123,7 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// Reads and loads every input. Problems with one file are recorded and the rest still load.
-pub fn read_inputs(paths: &[PathBuf]) -> Inputs {
+pub fn read_inputs(paths: &[PathBuf], opts: &LoadOptions) -> Inputs {
     let mut loaded = Loaded::default();
     let mut files = Vec::new();
     for p in paths {
@@ -140,7 +178,7 @@ pub fn read_inputs(paths: &[PathBuf]) -> Inputs {
             }
         };
         bytes += bounded.bytes_read;
-        loaded.extend(load_bounded(&name, &bounded));
+        loaded.extend(load_bounded_with(&name, &bounded, opts));
     }
     Inputs {
         loaded,

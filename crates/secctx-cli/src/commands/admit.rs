@@ -18,11 +18,13 @@ use secctx_core::admission::provider::NamespaceInfo;
 use secctx_core::admission::scc::{Scc, parse_sccs};
 use secctx_core::admission::standard::{standard_grants, standard_sccs};
 use secctx_core::check::{CheckOptions, check};
-use secctx_core::load::{Loaded, Object, WorkloadKind, load_text};
+use secctx_core::load::{
+    FieldValidation, LoadOptions, Loaded, Object, WorkloadKind, load_text_with,
+};
 use secctx_core::pss::{Level, Version};
 use serde_json::Value as Json;
 
-use crate::input::read_inputs;
+use crate::input::{FieldArgs, print_warnings, read_inputs};
 use crate::output::{admit_json, admit_text, admit_yaml, diag, emit};
 
 /// Output formats of `admit`.
@@ -84,6 +86,9 @@ pub struct AdmitArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = AdmitFormat::Text)]
     pub format: AdmitFormat,
+    /// Unknown and duplicate fields.
+    #[command(flatten)]
+    pub fields: FieldArgs,
 }
 
 /// One admitted (or denied) object.
@@ -110,9 +115,12 @@ pub struct AdmitResult {
 
 /// Runs `secctx admit`.
 pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
-    let inputs = read_inputs(&args.files);
+    let load = args.fields.options();
+    let inputs = read_inputs(&args.files, &load);
+    print_warnings(&inputs.loaded);
     let mut errors: Vec<String> = inputs.loaded.errors.iter().map(|e| e.to_string()).collect();
-    let ns_inputs = read_inputs(&args.namespace_files);
+    let ns_inputs = read_inputs(&args.namespace_files, &load);
+    print_warnings(&ns_inputs.loaded);
     errors.extend(ns_inputs.loaded.errors.iter().map(|e| e.to_string()));
     let (sccs, grants) = load_sccs(&args.scc, &mut errors)?;
     let user = match &args.user {
@@ -403,7 +411,15 @@ fn psa_verdicts(args: &AdmitArgs, results: &mut [AdmitResult], inputs: &Loaded, 
         .iter()
         .map(|d| format!("---\n{d}\n"))
         .collect::<String>();
-    let loaded = load_text("<admitted>", &text);
+    // The inputs' fields were validated when they were read (and warned about under `warn`).
+    let loaded = load_text_with(
+        "<admitted>",
+        &text,
+        &LoadOptions {
+            field_validation: FieldValidation::Ignore,
+            volume_sources: false,
+        },
+    );
     let mut opts = CheckOptions {
         default_namespace: args.namespace.clone(),
         ..CheckOptions::default()

@@ -10,7 +10,7 @@ use secctx_core::pss::config::PodSecurityConfiguration;
 use secctx_core::pss::{Level, Version};
 use secctx_core::yaml::parse_stream;
 
-use crate::input::read_inputs;
+use crate::input::{FieldArgs, print_warnings, read_inputs};
 use crate::output::{check_json, check_sarif, check_text, diag, emit};
 
 mod suggest;
@@ -85,6 +85,9 @@ pub struct CheckArgs {
     /// the next level up (text or json; exit 0, 2 on input errors). See docs/check.md.
     #[arg(long)]
     pub suggest: bool,
+    /// Unknown and duplicate fields.
+    #[command(flatten)]
+    pub fields: FieldArgs,
 }
 
 /// Runs `secctx check`.
@@ -93,9 +96,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if args.suggest {
         return suggest::run(&args, &opts);
     }
-    let inputs = read_inputs(&args.files);
+    let inputs = read_inputs(&args.files, &args.fields.options());
     let report = check(&inputs.loaded, &opts);
     let loaded = &inputs.loaded;
+    print_warnings(loaded);
     match args.format {
         CheckFormat::Json => emit(&check_json::render(
             &report,

@@ -7,7 +7,7 @@ use clap::Args;
 use secctx_core::resolve::resolve_pod;
 
 use crate::images::{ImageArgs, Images};
-use crate::input::read_inputs;
+use crate::input::{FieldArgs, print_warnings, read_inputs};
 use crate::node::NodeArgs;
 use crate::output::{Format, diag, emit, explain_json, explain_text};
 
@@ -47,14 +47,18 @@ pub struct ExplainArgs {
     /// The node to predict for.
     #[command(flatten)]
     pub node: NodeArgs,
+    /// Unknown and duplicate fields.
+    #[command(flatten)]
+    pub fields: FieldArgs,
 }
 
 /// Runs `secctx explain`.
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let images = Images::load(&args.images)?;
     let node = args.node.config();
-    let inputs = read_inputs(&args.files);
+    let inputs = read_inputs(&args.files, &args.fields.options());
     let loaded = &inputs.loaded;
+    print_warnings(loaded);
     let lookup = |name: &str| images.get(name);
     let pods: Vec<_> = loaded
         .workloads()

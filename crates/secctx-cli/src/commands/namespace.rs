@@ -13,7 +13,7 @@ use secctx_core::admission::allocation::{
 use secctx_core::load::{Object, Origin};
 use secctx_core::yaml::Value;
 
-use crate::input::read_inputs;
+use crate::input::{FieldArgs, print_warnings, read_inputs};
 use crate::output::{diag, emit};
 
 /// Namespace subcommands.
@@ -42,6 +42,9 @@ pub struct AllocateArgs {
     /// Add the annotations to the files.
     #[arg(long)]
     pub write: bool,
+    /// Unknown and duplicate fields.
+    #[command(flatten)]
+    pub fields: FieldArgs,
 }
 
 /// Runs a namespace subcommand.
@@ -52,8 +55,9 @@ pub fn run(cmd: NamespaceCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn run_allocate(args: AllocateArgs) -> anyhow::Result<ExitCode> {
-    let inputs = read_inputs(&args.files);
+    let inputs = read_inputs(&args.files, &args.fields.options());
     let loaded = &inputs.loaded;
+    print_warnings(loaded);
     let mut states = Vec::new();
     let mut origins: Vec<&Origin> = Vec::new();
     for o in &loaded.objects {

@@ -15,7 +15,7 @@ use secctx_core::resolve::{
 use secctx_core::seccomp::GoArch;
 
 use crate::images::{ImageArgs, Images};
-use crate::input::read_inputs;
+use crate::input::{FieldArgs, print_warnings, read_inputs};
 use crate::node::NodeArgs;
 use crate::output::{diag, emit};
 
@@ -64,6 +64,9 @@ pub struct OciArgs {
     /// The node to predict for.
     #[command(flatten)]
     pub node: NodeArgs,
+    /// Unknown and duplicate fields.
+    #[command(flatten)]
+    pub fields: FieldArgs,
 }
 
 /// An error with the place it points at.
@@ -137,8 +140,9 @@ fn check_mounts(w: &Workload, c: &ContainerRef<'_>) -> Result<(), Located> {
 pub fn run(args: OciArgs) -> anyhow::Result<ExitCode> {
     let images = Images::load(&args.images)?;
     let node = args.node.config();
-    let inputs = read_inputs(&args.files);
+    let inputs = read_inputs(&args.files, &args.fields.options());
     let loaded = &inputs.loaded;
+    print_warnings(loaded);
     for e in &loaded.errors {
         diag(&format!("error: {e}"));
     }

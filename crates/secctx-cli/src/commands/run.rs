@@ -9,6 +9,7 @@ use clap::Args;
 use secctx_core::status::{ContainerState, Phase};
 
 use crate::commands::image::StoreArgs;
+use crate::input::FieldArgs;
 use crate::node::NodeArgs;
 use crate::output::{diag, emit};
 use crate::pods::StateArgs;
@@ -52,6 +53,9 @@ pub struct RunArgs {
     /// The node (AppArmor, SELinux, cap_last_cap and the kernel are always this machine's).
     #[command(flatten)]
     pub node: NodeArgs,
+    /// Unknown and duplicate fields.
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Internal: this process is the detached runner of an existing pod with this uid.
     #[arg(long = "internal-runner-uid", hide = true)]
     pub runner_uid: Option<String>,
@@ -69,6 +73,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         args.command.as_deref(),
         store,
         args.node.config(),
+        args.fields.field_validation,
     )?;
     let pod = args.state.pod(p.name())?;
     if !child {

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use secctx_core::image::ImageInfo;
+use secctx_core::load::{FieldValidation, LoadOptions};
 use secctx_core::projection::Objects;
 use secctx_core::resolve::{NodeConfig, ResolvedPod, all_containers, resolve_pod};
 use secctx_core::validate::{ValidationOptions, validate_pod};
@@ -16,7 +17,7 @@ use secctx_runtime::pod::PodDir;
 use secctx_runtime::pod::idrange::{self, Pool};
 use secctx_runtime::store::Store;
 
-use crate::input::read_inputs;
+use crate::input::{print_warnings, read_inputs};
 
 /// A pod ready to run.
 pub struct Prepared {
@@ -46,16 +47,24 @@ pub fn new_uid() -> String {
 }
 
 /// Loads and resolves the pod in `manifest`. `command` replaces every regular container's
-/// command with `sh -c COMMAND` (a probe).
+/// command with `sh -c COMMAND` (a probe); `field_validation` says what unknown and duplicate
+/// fields are.
 pub fn prepare(
     manifest: &Path,
     uid: &str,
     command: Option<&str>,
     store: Store,
     node: NodeConfig,
+    field_validation: FieldValidation,
 ) -> anyhow::Result<Prepared> {
-    let inputs = read_inputs(&[manifest.to_path_buf()]);
+    // ConfigMaps and Secrets are decoded here only: they are the pod's volume sources.
+    let load = LoadOptions {
+        field_validation,
+        volume_sources: true,
+    };
+    let inputs = read_inputs(&[manifest.to_path_buf()], &load);
     let loaded = &inputs.loaded;
+    print_warnings(loaded);
     if !loaded.errors.is_empty() {
         let msgs: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
         bail!("{}", msgs.join("\n"));

@@ -3,10 +3,16 @@
 //! keeps where it came from so findings can name `file:line:column`.
 //!
 //! Errors are per document (or per `List` item): one bad document never hides the others.
+//!
+//! Fields are validated strictly by default, as kubectl asks the API server to
+//! ([`strict`]: unknown and duplicate fields are errors). Objects of kinds secctx does not
+//! judge are counted by `apiVersion/kind` and not decoded further; ConfigMaps and Secrets are
+//! decoded only when [`LoadOptions::volume_sources`] asks (`run` mounts them).
 
 mod error;
 mod kinds;
 mod limit;
+pub mod strict;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,9 +31,11 @@ pub use kinds::WorkloadKind;
 pub use limit::{
     BoundedText, MAX_OBJECT_BYTES, ReadError, TOO_LARGE_MESSAGE, json_too_large, read_bounded,
 };
+pub use strict::{FieldValidation, InvalidFieldValidation};
 
 use crate::path::FieldPath;
 use crate::yaml::{self, Node, Pos};
+use strict::FieldCheck;
 
 /// Where an object came from: its file, its document tree and its path inside that document
 /// (`items[3]` for an object inside a `List`).
@@ -116,13 +124,27 @@ pub enum Object {
     Secret(Box<Secret>, Origin),
 }
 
+/// How objects are loaded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// What unknown and duplicate fields are (default: errors, as kubectl's default).
+    pub field_validation: FieldValidation,
+    /// Decode ConfigMaps and Secrets (volume sources for `run`); otherwise they are counted as
+    /// skipped kinds and their data is never read.
+    pub volume_sources: bool,
+}
+
 /// What loading a set of texts produced.
 #[derive(Debug, Default)]
 pub struct Loaded {
     /// The objects, in input order.
     pub objects: Vec<Object>,
-    /// One entry per document or List item that could not be loaded.
+    /// One entry per document or List item that could not be loaded (one per field for
+    /// strict field validation).
     pub errors: Vec<LoadError>,
+    /// Problems that did not stop an object from loading: unknown and duplicate fields under
+    /// [`FieldValidation::Warn`].
+    pub warnings: Vec<LoadError>,
     /// Objects of kinds secctx does not handle, counted by `apiVersion/kind`.
     pub skipped: BTreeMap<String, usize>,
     /// Documents read.
@@ -142,6 +164,7 @@ impl Loaded {
     pub fn extend(&mut self, other: Loaded) {
         self.objects.extend(other.objects);
         self.errors.extend(other.errors);
+        self.warnings.extend(other.warnings);
         for (k, n) in other.skipped {
             *self.skipped.entry(k).or_default() += n;
         }
@@ -149,18 +172,33 @@ impl Loaded {
     }
 }
 
-/// Loads every document of one file's text.
+/// Loads every document of one file's text with the default [`LoadOptions`].
 pub fn load_text(file: &str, text: &str) -> Loaded {
-    load_with_limits(file, text, &std::collections::BTreeSet::new())
+    load_text_with(file, text, &LoadOptions::default())
+}
+
+/// Loads every document of one file's text.
+pub fn load_text_with(file: &str, text: &str, opts: &LoadOptions) -> Loaded {
+    load_with_limits(file, text, &std::collections::BTreeSet::new(), opts)
+}
+
+/// Loads what [`read_bounded`] kept with the default [`LoadOptions`].
+pub fn load_bounded(file: &str, bounded: &BoundedText) -> Loaded {
+    load_bounded_with(file, bounded, &LoadOptions::default())
 }
 
 /// Loads what [`read_bounded`] kept: every dropped document is one error with the API
 /// server's size message at its first line.
-pub fn load_bounded(file: &str, bounded: &BoundedText) -> Loaded {
-    load_with_limits(file, &bounded.text, &bounded.too_large)
+pub fn load_bounded_with(file: &str, bounded: &BoundedText, opts: &LoadOptions) -> Loaded {
+    load_with_limits(file, &bounded.text, &bounded.too_large, opts)
 }
 
-fn load_with_limits(file: &str, text: &str, too_large: &std::collections::BTreeSet<u32>) -> Loaded {
+fn load_with_limits(
+    file: &str,
+    text: &str,
+    too_large: &std::collections::BTreeSet<u32>,
+    opts: &LoadOptions,
+) -> Loaded {
     let file: Arc<str> = Arc::from(file);
     let mut loaded = Loaded::default();
     for doc in yaml::parse_stream(text) {
@@ -192,14 +230,14 @@ fn load_with_limits(file: &str, text: &str, too_large: &std::collections::BTreeS
                     doc: Arc::new(doc.root),
                     prefix: FieldPath::root(),
                 };
-                load_object(origin, &mut loaded);
+                load_object(origin, &mut loaded, opts);
             }
         }
     }
     loaded
 }
 
-fn load_object(origin: Origin, loaded: &mut Loaded) {
+fn load_object(origin: Origin, loaded: &mut Loaded, opts: &LoadOptions) {
     let node = match node_at(&origin) {
         Some(n) => n,
         None => return,
@@ -234,7 +272,22 @@ fn load_object(origin: Origin, loaded: &mut Loaded) {
         return;
     }
     if kind == "List" || (kind.ends_with("List") && node.get("items").is_some()) {
-        load_list(&origin, node, loaded);
+        load_list(&origin, node, loaded, opts);
+        return;
+    }
+    // What is decoded: workloads, Namespaces (their labels set policy) and, when asked,
+    // ConfigMaps and Secrets. Anything else is counted and never looked into.
+    let workload_kind = WorkloadKind::from_type(api_version, kind);
+    let decoded = workload_kind.is_some()
+        || matches!(
+            (api_version, kind, opts.volume_sources),
+            ("v1", "Namespace", _) | ("v1", "ConfigMap" | "Secret", true)
+        );
+    if !decoded {
+        *loaded
+            .skipped
+            .entry(format!("{api_version}/{kind}"))
+            .or_default() += 1;
         return;
     }
     let json = match node.to_json() {
@@ -251,42 +304,33 @@ fn load_object(origin: Origin, loaded: &mut Loaded) {
             .push(err(node.pos, None, TOO_LARGE_MESSAGE.into()));
         return;
     }
-    let result =
-        match (
-            WorkloadKind::from_type(api_version, kind),
-            api_version,
-            kind,
-        ) {
-            (Some(wk), _, _) => match workload(wk, json, &origin) {
-                Ok(Some(w)) => Ok(Object::Workload(Box::new(w))),
-                Ok(None) => {
-                    // PSA skips a controller without a pod template; so do we, visibly.
-                    *loaded
-                        .skipped
-                        .entry(format!("{api_version}/{kind} without a pod template"))
-                        .or_default() += 1;
-                    return;
-                }
-                Err(e) => Err(e),
-            },
-            (None, "v1", "Namespace") => typed::<Namespace>(json, "v1", &origin)
-                .map(|(n, o)| Object::Namespace(Box::new(n), o)),
-            (None, "v1", "ConfigMap") => typed::<ConfigMap>(json, "v1", &origin)
-                .map(|(c, o)| Object::ConfigMap(Box::new(c), o)),
-            (None, "v1", "Secret") => {
-                typed::<Secret>(json, "v1", &origin).map(|(s, o)| Object::Secret(Box::new(s), o))
-            }
-            _ => {
-                *loaded
-                    .skipped
-                    .entry(format!("{api_version}/{kind}"))
-                    .or_default() += 1;
-                return;
-            }
-        };
+    let mut fields = FieldCheck {
+        origin: &origin,
+        node,
+        validation: opts.field_validation,
+        warnings: Vec::new(),
+    };
+    let result = match (workload_kind, kind) {
+        (Some(wk), _) => workload(wk, json, &mut fields),
+        (None, "Namespace") => typed::<Namespace>(json, "v1", &mut fields)
+            .map(|n| Some(Object::Namespace(Box::new(n), origin.clone()))),
+        (None, "ConfigMap") => typed::<ConfigMap>(json, "v1", &mut fields)
+            .map(|c| Some(Object::ConfigMap(Box::new(c), origin.clone()))),
+        // A Secret: the only other kind `decoded` lets through.
+        (None, _) => typed::<Secret>(json, "v1", &mut fields)
+            .map(|s| Some(Object::Secret(Box::new(s), origin.clone()))),
+    };
+    loaded.warnings.append(&mut fields.warnings);
     match result {
-        Ok(obj) => loaded.objects.push(obj),
-        Err(e) => loaded.errors.push(e),
+        Ok(Some(obj)) => loaded.objects.push(obj),
+        Ok(None) => {
+            // PSA skips a controller without a pod template; so do we, visibly.
+            *loaded
+                .skipped
+                .entry(format!("{api_version}/{kind} without a pod template"))
+                .or_default() += 1;
+        }
+        Err(e) => loaded.errors.extend(e),
     }
 }
 
@@ -302,7 +346,7 @@ fn node_at(origin: &Origin) -> Option<&Node> {
     Some(node)
 }
 
-fn load_list(origin: &Origin, node: &Node, loaded: &mut Loaded) {
+fn load_list(origin: &Origin, node: &Node, loaded: &mut Loaded, opts: &LoadOptions) {
     let Some(items) = node.get("items") else {
         return;
     };
@@ -313,7 +357,7 @@ fn load_list(origin: &Origin, node: &Node, loaded: &mut Loaded) {
                     prefix: origin.prefix.child("items").index(i),
                     ..origin.clone()
                 };
-                load_object(item, loaded);
+                load_object(item, loaded, opts);
             }
         }
         yaml::Value::Null => {}
@@ -328,17 +372,28 @@ fn load_list(origin: &Origin, node: &Node, loaded: &mut Loaded) {
 
 /// Deserializes into a k8s-openapi type; `api_version` replaces the object's own so older
 /// group versions (`extensions/v1beta1`, `batch/v1beta1`) load into the current types.
+/// Unknown and duplicate fields are reported by `fields` (strict field validation).
 fn typed<T: DeserializeOwned>(
     mut json: Json,
     api_version: &str,
-    origin: &Origin,
-) -> Result<(T, Origin), LoadError> {
+    fields: &mut FieldCheck<'_>,
+) -> Result<T, Vec<LoadError>> {
     if let Json::Object(map) = &mut json {
         map.insert("apiVersion".into(), Json::String(api_version.into()));
     }
-    match serde_path_to_error::deserialize::<_, T>(json) {
-        Ok(v) => Ok((v, origin.clone())),
+    let origin = fields.origin;
+    match strict::deserialize_collecting_unknown::<T>(json) {
+        Ok((v, unknown)) => {
+            fields.report(unknown)?;
+            Ok(v)
+        }
         Err(e) => {
+            // A misspelled required field (`containers`, `name`, `seccompProfile.type`) is
+            // missing for the Rust type, but for the API server it is an unknown field first.
+            if e.is_missing_field() && !e.unknown.is_empty() {
+                fields.report(e.unknown)?;
+            }
+            let e = e.error;
             let mut path = FieldPath::root();
             for seg in e.path().iter() {
                 path = match seg {
@@ -349,12 +404,12 @@ fn typed<T: DeserializeOwned>(
                 };
             }
             let (pos, _) = origin.locate(&path);
-            Err(LoadError {
+            Err(vec![LoadError {
                 file: origin.file.clone(),
                 pos,
                 field: (!path.is_root()).then(|| path.to_string()),
                 message: e.into_inner().to_string(),
-            })
+            }])
         }
     }
 }
@@ -362,15 +417,15 @@ fn typed<T: DeserializeOwned>(
 fn workload(
     kind: WorkloadKind,
     json: Json,
-    origin: &Origin,
-) -> Result<Option<Workload>, LoadError> {
+    fields: &mut FieldCheck<'_>,
+) -> Result<Option<Object>, Vec<LoadError>> {
     let (meta, pod_meta, spec) = match kind {
         WorkloadKind::Pod => {
-            let (p, _) = typed::<Pod>(json, "v1", origin)?;
+            let p = typed::<Pod>(json, "v1", fields)?;
             (p.metadata.clone(), p.metadata, p.spec.unwrap_or_default())
         }
         WorkloadKind::PodTemplate => {
-            let (t, _) = typed::<PodTemplate>(json, "v1", origin)?;
+            let t = typed::<PodTemplate>(json, "v1", fields)?;
             let Some(tpl) = t.template else {
                 return Ok(None);
             };
@@ -381,7 +436,7 @@ fn workload(
             )
         }
         WorkloadKind::ReplicationController => {
-            let (r, _) = typed::<ReplicationController>(json, "v1", origin)?;
+            let r = typed::<ReplicationController>(json, "v1", fields)?;
             let Some(tpl) = r.spec.and_then(|s| s.template) else {
                 return Ok(None);
             };
@@ -392,7 +447,7 @@ fn workload(
             )
         }
         WorkloadKind::ReplicaSet => {
-            let (r, _) = typed::<ReplicaSet>(json, "apps/v1", origin)?;
+            let r = typed::<ReplicaSet>(json, "apps/v1", fields)?;
             let Some(tpl) = r.spec.template else {
                 return Ok(None);
             };
@@ -403,7 +458,7 @@ fn workload(
             )
         }
         WorkloadKind::Deployment => {
-            let (d, _) = typed::<Deployment>(json, "apps/v1", origin)?;
+            let d = typed::<Deployment>(json, "apps/v1", fields)?;
             let tpl = d.spec.template;
             (
                 d.metadata,
@@ -412,7 +467,7 @@ fn workload(
             )
         }
         WorkloadKind::StatefulSet => {
-            let (s, _) = typed::<StatefulSet>(json, "apps/v1", origin)?;
+            let s = typed::<StatefulSet>(json, "apps/v1", fields)?;
             let tpl = s.spec.template;
             (
                 s.metadata,
@@ -421,7 +476,7 @@ fn workload(
             )
         }
         WorkloadKind::DaemonSet => {
-            let (d, _) = typed::<DaemonSet>(json, "apps/v1", origin)?;
+            let d = typed::<DaemonSet>(json, "apps/v1", fields)?;
             let tpl = d.spec.template;
             (
                 d.metadata,
@@ -430,7 +485,7 @@ fn workload(
             )
         }
         WorkloadKind::Job => {
-            let (j, _) = typed::<Job>(json, "batch/v1", origin)?;
+            let j = typed::<Job>(json, "batch/v1", fields)?;
             let tpl = j.spec.map(|s| s.template).unwrap_or_default();
             (
                 j.metadata,
@@ -439,7 +494,7 @@ fn workload(
             )
         }
         WorkloadKind::CronJob => {
-            let (c, _) = typed::<CronJob>(json, "batch/v1", origin)?;
+            let c = typed::<CronJob>(json, "batch/v1", fields)?;
             let tpl = c
                 .spec
                 .job_template
@@ -453,14 +508,17 @@ fn workload(
             )
         }
     };
-    Ok(Some(Workload {
+    Ok(Some(Object::Workload(Box::new(Workload {
         kind,
         meta,
         pod_meta,
         spec,
-        origin: origin.clone(),
-    }))
+        origin: fields.origin.clone(),
+    }))))
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod field_tests;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::load::load_text;
+use crate::load::{LoadOptions, load_text_with};
 
 const INPUT: &str = r#"
 apiVersion: v1
@@ -44,7 +44,12 @@ spec:
 "#;
 
 fn setup() -> (crate::load::Loaded, Objects) {
-    let l = load_text("t.yaml", INPUT);
+    // ConfigMaps and Secrets are decoded only when asked (run's volume sources).
+    let opts = LoadOptions {
+        volume_sources: true,
+        ..LoadOptions::default()
+    };
+    let l = load_text_with("t.yaml", INPUT, &opts);
     assert!(l.errors.is_empty(), "{:?}", l.errors);
     let o = Objects::from_loaded(&l);
     (l, o)

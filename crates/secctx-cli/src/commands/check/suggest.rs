@@ -8,7 +8,7 @@ use secctx_core::check::CheckOptions;
 use secctx_core::check::suggest::suggest;
 
 use super::{CheckArgs, CheckFormat};
-use crate::input::read_inputs;
+use crate::input::{print_warnings, read_inputs};
 use crate::output::{diag, emit, suggest_json, suggest_text};
 
 /// Runs `secctx check --suggest`: exit 0 with the suggestions, 2 when an input could not be
@@ -17,7 +17,8 @@ pub fn run(args: &CheckArgs, opts: &CheckOptions) -> anyhow::Result<ExitCode> {
     if args.format == CheckFormat::Sarif {
         bail!("--suggest prints text or json (-o text|json), not sarif");
     }
-    let inputs = read_inputs(&args.files);
+    let inputs = read_inputs(&args.files, &args.fields.options());
+    print_warnings(&inputs.loaded);
     let loaded = &inputs.loaded;
     let report = suggest(loaded, opts);
     match args.format {
