@@ -83,11 +83,11 @@ fn mistakes_are_errors_at_their_key() {
     );
     assert_eq!(
         err("level: strict\n"),
-        "1:8: level: \"strict\": must be one of privileged, baseline, restricted"
+        "1:1: level: \"strict\": must be one of privileged, baseline, restricted"
     );
     assert_eq!(
         err("failOn: warn\n"),
-        "1:9: failOn: \"warn\": must be one of error, warning, never"
+        "1:1: failOn: \"warn\": must be one of error, warning, never"
     );
     assert!(
         err("suppressions:\n- checks: [runAsNonroot]\n  reason: x\n")
