@@ -24,6 +24,7 @@
 //! `Namespace "x" is invalid: metadata.labels[...]: Invalid value: ...`.
 
 mod fail_on;
+mod files;
 pub mod glob;
 mod helm_source;
 mod hints;
@@ -35,6 +36,7 @@ mod result;
 mod suppress;
 
 pub use fail_on::{FailOn, FailOnParseError};
+pub use files::has_no_objects;
 pub use helm_source::SourceMap;
 pub use hints::hint;
 pub use judge::check;
