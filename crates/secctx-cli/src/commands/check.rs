@@ -178,8 +178,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 if inputs.excluded > 0 {
                     diag(&format!(
                         "note: {} excluded (--exclude, ignore)",
-                        check_text::counted(inputs.excluded, "file or directory")
-                            .replace("directorys", "directories")
+                        check_text::counted(inputs.excluded, "path")
                     ));
                 }
                 for f in &inputs.without_objects {
