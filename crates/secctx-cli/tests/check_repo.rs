@@ -373,7 +373,7 @@ fn colour_on_a_terminal_honours_no_color() {
     assert!(out.contains("\x1b[36mhint:\x1b[0m"), "{out:?}");
     let (_, out, _) = run_in(Some(dir.path()), &["pod.yaml"]);
     assert!(!out.contains('\x1b'), "not a terminal: no colour: {out:?}");
-    // On a terminal (util-linux `script` gives the command a pseudo-terminal).
+    // On a terminal (`script` gives the command a pseudo-terminal).
     let bin = env!("CARGO_BIN_EXE_secctx");
     let on_tty = |no_color: Option<&str>| {
         let mut cmd = std::process::Command::new("script");
@@ -385,7 +385,7 @@ fn colour_on_a_terminal_honours_no_color() {
         }
         let out = cmd
             .output()
-            .expect("util-linux `script` is needed (SECCTX_PACKAGES has util-linux)");
+            .expect("`script` (Debian bsdutils, essential) is needed");
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let tty = on_tty(None);

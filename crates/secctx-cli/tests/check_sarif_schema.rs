@@ -135,20 +135,36 @@ fn suppressed_findings_carry_sarif_suppressions_and_validate() {
     };
     let s = &find("runAsNonRoot", "web-1")["suppressions"];
     assert_eq!(s[0]["kind"], "inSource", "{s}");
-    assert_eq!(s[0]["justification"], "the image runs as uid 1000 (USER 1000)");
+    assert_eq!(
+        s[0]["justification"],
+        "the image runs as uid 1000 (USER 1000)"
+    );
     let s = &find("capabilities_restricted", "web-1")["suppressions"];
     assert_eq!(s[0]["kind"], "external", "{s}");
     assert_eq!(
         s[0]["location"]["physicalLocation"]["artifactLocation"]["uri"],
         "crates/secctx-cli/tests/data/repo/config.yaml"
     );
-    assert_eq!(s[0]["justification"], "the platform's mutating webhook sets these");
-    assert_eq!(find("hostNamespaces", "agent")["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        s[0]["justification"],
+        "the platform's mutating webhook sets these"
+    );
+    assert_eq!(
+        find("hostNamespaces", "agent")["suppressions"][0]["kind"],
+        "inSource"
+    );
     // The finding whose annotation has an empty reason is not suppressed.
-    assert!(find("seccompProfile_restricted", "web-1").get("suppressions").is_none());
+    assert!(
+        find("seccompProfile_restricted", "web-1")
+            .get("suppressions")
+            .is_none()
+    );
     // A suppression of an unknown kind is refused by the schema: the check is real.
     let mut broken = doc.clone();
-    let i = results.iter().position(|r| r.get("suppressions").is_some()).unwrap();
+    let i = results
+        .iter()
+        .position(|r| r.get("suppressions").is_some())
+        .unwrap();
     broken["runs"][0]["results"][i]["suppressions"][0]["kind"] = Value::from("annotation");
     assert!(!validator.is_valid(&broken));
 }
