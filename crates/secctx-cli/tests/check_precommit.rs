@@ -43,7 +43,7 @@ fn pre_commit() -> PathBuf {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new("git")
+    Command::new("git")
         .args(args)
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "t")
@@ -54,8 +54,7 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .env("PATH", path_env())
         .env("PRE_COMMIT_HOME", dir.parent().unwrap().join("cache"))
         .output()
-        .unwrap();
-    out
+        .unwrap()
 }
 
 fn ok(out: &Output, what: &str) {

@@ -85,9 +85,9 @@ fn annotations_and_config_rules_suppress_with_their_reasons() {
     // seccompProfile_restricted's annotation has an empty reason: still an error.
     assert_eq!(code, 1, "{out}{err}");
     insta::assert_snapshot!("suppressed_text", format!("{out}--- stderr\n{err}"));
-    assert!(out.contains(&format!(
+    assert!(out.contains(
         "  suppressed: runAsNonRoot: \"the image runs as uid 1000 (USER 1000)\" (annotation secctx.io/ignore-check.runAsNonRoot)"
-    )));
+    ));
     assert!(out.contains(&format!(
         "  suppressed: allowPrivilegeEscalation: \"the platform's mutating webhook sets these\" ({cfg} suppressions[0])"
     )));
