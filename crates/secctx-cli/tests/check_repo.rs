@@ -94,6 +94,13 @@ fn annotations_and_config_rules_suppress_with_their_reasons() {
     // The template's annotation suppresses the Deployment's only finding: a note, not a warning.
     assert!(out.contains("note: Deployment \"agent\""), "{out}");
     assert!(err.contains("4 suppressed findings"), "{err}");
+    // Suppression annotations that do nothing say so.
+    assert!(out.contains(&format!(
+        "{f}:3:1: note: Pod \"web-1\": annotation secctx.io/ignore-check.seccompProfile_restricted: no reason given; nothing suppressed"
+    )), "{out}");
+    assert!(out.contains(&format!(
+        "{f}:43:1: note: Pod \"hardened\": annotation secctx.io/ignore-check.runAsNonroot: no such Pod Security check; nothing suppressed"
+    )), "{out}");
 
     // JSON: every violation is still there, suppressed ones say by what and why.
     let (_, json, _) = run(&[&f, "--config-file", &cfg, "-o", "json"]);
@@ -117,6 +124,10 @@ fn annotations_and_config_rules_suppress_with_their_reasons() {
     assert_eq!(pod["severity"], "error");
     assert_eq!(doc["objects"][1]["severity"], "none");
     assert_eq!(doc["summary"]["suppressed"], 4);
+    assert_eq!(
+        doc["objects"][2]["notes"][0],
+        "annotation secctx.io/ignore-check.runAsNonroot: no such Pod Security check; nothing suppressed"
+    );
 
     // Without the configuration, only the annotations apply.
     let (_, out, _) = run(&[&f, "--no-config-file"]);
@@ -133,6 +144,7 @@ fn annotations_and_config_rules_suppress_with_their_reasons() {
         "{out}"
     );
     assert!(!out.contains("Deployment \"agent\""), "{out}");
+    assert!(!out.contains("note:"), "{out}");
     assert_eq!(err, "");
 }
 

@@ -63,6 +63,7 @@ fn object(o: &ObjectResult) -> Value {
         "message": o.message,
         "forbiddenMessage": o.forbidden_message,
         "source": o.source,
+        "notes": o.notes,
     })
 }
 

@@ -68,6 +68,18 @@ fn finding_text(reason: &str, detail: &str) -> String {
 
 /// Renders one object's findings (nothing for an object without findings or suppressions).
 pub fn render_object(out: &mut String, o: &ObjectResult, style: Style) {
+    if !style.quiet {
+        for n in &o.notes {
+            let _ = writeln!(
+                out,
+                "{}: {}: {} {:?}: {n}",
+                at(&o.file, o.pos),
+                style.severity("note"),
+                o.kind,
+                o.name
+            );
+        }
+    }
     let suppressed = o.suppressed();
     if !o.has_findings() && (suppressed == 0 || style.quiet) {
         return;

@@ -75,6 +75,7 @@ fn judge_namespace(
         message: None,
         forbidden_message: None,
         source: None,
+        notes: Vec::new(),
     })
 }
 
@@ -131,6 +132,7 @@ fn judge_workload(
         message: None,
         forbidden_message: None,
         source: None,
+        notes: Vec::new(),
     };
 
     let runtime_class = w.spec.runtime_class_name.as_deref();
@@ -156,7 +158,10 @@ fn judge_workload(
     let (mode, eval) = verdict;
     result.mode = Some(mode);
     result.level_version = Some(eval.level_version);
+    let annotations = [w.meta.annotations.as_ref(), w.pod_meta.annotations.as_ref()];
     if eval.is_allowed() {
+        // Nothing to suppress; a malformed suppression annotation is still noted.
+        apply_suppressions(&mut result, &annotations, &opts.repo);
         return result;
     }
     if mode == Mode::Enforce {

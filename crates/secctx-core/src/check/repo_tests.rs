@@ -130,8 +130,14 @@ fn annotations_suppress_with_a_reason_and_config_rules_by_filter() {
             reason: "the image runs as uid 1000".into(),
         })
     );
-    // An empty reason suppresses nothing.
+    // An empty reason suppresses nothing, and says so.
     assert_eq!(s("seccompProfile_restricted"), None);
+    assert_eq!(
+        o.notes,
+        [
+            "annotation secctx.io/ignore-check.seccompProfile_restricted: no reason given; nothing suppressed"
+        ]
+    );
     assert_eq!(o.suppressed(), 1);
     assert_eq!(o.severity(), Severity::Error);
 

@@ -137,6 +137,8 @@ pub struct ObjectResult {
     /// The chart template the object was rendered from (`helm template`'s `# Source:`
     /// comment), when the input says.
     pub source: Option<String>,
+    /// Remarks on the object that are not findings (a suppression annotation naming no check).
+    pub notes: Vec<String>,
 }
 
 impl ObjectResult {

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::repo_config::RepoConfig;
+use super::repo_config::{RepoConfig, is_check_id};
 use super::result::ObjectResult;
 
 /// The annotation prefix; the check ID follows.
@@ -59,12 +59,28 @@ impl Suppression {
 }
 
 /// Marks the violations of `result` that an annotation (in `annotations`, the object's then its
-/// pod template's) or a rule of `config` suppresses. An annotation wins over a rule.
+/// pod template's) or a rule of `config` suppresses. An annotation wins over a rule. An
+/// annotation that names no check, or gives no reason, becomes a note on the result.
 pub fn apply_suppressions(
     result: &mut ObjectResult,
     annotations: &[Option<&BTreeMap<String, String>>],
     config: &RepoConfig,
 ) {
+    for (key, reason) in annotations.iter().flatten().flat_map(|a| a.iter()) {
+        let Some(id) = key.strip_prefix(ANNOTATION_PREFIX) else {
+            continue;
+        };
+        let note = if !is_check_id(id) {
+            format!("annotation {key}: no such Pod Security check; nothing suppressed")
+        } else if reason.trim().is_empty() {
+            format!("annotation {key}: no reason given; nothing suppressed")
+        } else {
+            continue;
+        };
+        if !result.notes.contains(&note) {
+            result.notes.push(note);
+        }
+    }
     for v in &mut result.violations {
         let key = format!("{ANNOTATION_PREFIX}{}", v.check);
         let by_annotation = annotations
