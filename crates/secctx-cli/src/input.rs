@@ -1,8 +1,10 @@
 //! Reading manifests: files, directories (recursive: `*.yaml`, `*.yml`, `*.json`, in name
 //! order) and `-` for standard input.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use secctx_core::check::{SourceMap, has_no_objects};
 use secctx_core::load::{
     FieldValidation, LoadError, LoadOptions, Loaded, MAX_OBJECT_BYTES, ReadError,
     load_bounded_with, read_bounded,
@@ -54,6 +56,22 @@ pub struct Inputs {
     pub files: usize,
     /// Bytes read.
     pub bytes: u64,
+    /// Files without Kubernetes objects, left out ([`InputFilter::skip_non_objects`]).
+    pub without_objects: Vec<String>,
+    /// Files and directories left out by [`InputFilter::exclude`].
+    pub excluded: usize,
+    /// The `# Source:` comments of files that have them (`helm template` output), by name.
+    pub sources: HashMap<String, SourceMap>,
+}
+
+/// What to leave out while reading. The default reads everything and keeps every error.
+#[derive(Default)]
+pub struct InputFilter<'a> {
+    /// Files and directories (as given or found) not to read.
+    pub exclude: Option<&'a dyn Fn(&Path) -> bool>,
+    /// A file none of whose documents is a Kubernetes object is left out with a note instead
+    /// of giving one error per document.
+    pub skip_non_objects: bool,
 }
 
 fn is_manifest(p: &Path) -> bool {
@@ -63,7 +81,13 @@ fn is_manifest(p: &Path) -> bool {
     )
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
+fn collect(
+    path: &Path,
+    out: &mut Vec<PathBuf>,
+    errors: &mut Vec<LoadError>,
+    filter: &InputFilter<'_>,
+    excluded: &mut usize,
+) {
     let entries = match std::fs::read_dir(path) {
         Ok(e) => e,
         Err(e) => {
@@ -78,8 +102,12 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
         let Ok(meta) = std::fs::symlink_metadata(&child) else {
             continue;
         };
+        if filter.exclude.is_some_and(|x| x(&child)) {
+            *excluded += 1;
+            continue;
+        }
         if meta.is_dir() {
-            collect(&child, out, errors);
+            collect(&child, out, errors, filter, excluded);
         } else if is_manifest(&child) {
             out.push(child);
         }
@@ -124,13 +152,23 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Reads and loads every input. Problems with one file are recorded and the rest still load.
 pub fn read_inputs(paths: &[PathBuf], opts: &LoadOptions) -> Inputs {
+    read_inputs_with(paths, opts, &InputFilter::default())
+}
+
+/// [`read_inputs`], leaving out what `filter` says.
+pub fn read_inputs_with(paths: &[PathBuf], opts: &LoadOptions, filter: &InputFilter<'_>) -> Inputs {
     let mut loaded = Loaded::default();
     let mut files = Vec::new();
+    let mut excluded = 0;
+    let mut without_objects = Vec::new();
+    let mut sources = HashMap::new();
     for p in paths {
         if p.as_os_str() == "-" {
             files.push(p.clone());
+        } else if filter.exclude.is_some_and(|x| x(p)) {
+            excluded += 1;
         } else if p.is_dir() {
-            collect(p, &mut files, &mut loaded.errors);
+            collect(p, &mut files, &mut loaded.errors, filter, &mut excluded);
         } else {
             files.push(p.clone());
         }
@@ -178,11 +216,22 @@ pub fn read_inputs(paths: &[PathBuf], opts: &LoadOptions) -> Inputs {
             }
         };
         bytes += bounded.bytes_read;
-        loaded.extend(load_bounded_with(&name, &bounded, opts));
+        let one = load_bounded_with(&name, &bounded, opts);
+        if filter.skip_non_objects && has_no_objects(&one) {
+            without_objects.push(name);
+            continue;
+        }
+        if let Some(map) = SourceMap::scan(&bounded.text) {
+            sources.insert(name, map);
+        }
+        loaded.extend(one);
     }
     Inputs {
         loaded,
         files: count,
         bytes,
+        without_objects,
+        excluded,
+        sources,
     }
 }

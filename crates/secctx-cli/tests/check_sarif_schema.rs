@@ -112,3 +112,74 @@ fn the_validator_rejects_a_broken_log() {
     doc["version"] = Value::from("2.0.0");
     assert!(!validator.is_valid(&doc));
 }
+
+#[test]
+fn suppressed_findings_carry_sarif_suppressions_and_validate() {
+    // Bar 4: annotation suppressions are `inSource`, configuration rules `external`; the log
+    // still validates against the schema.
+    let validator = schema();
+    let args = [
+        "crates/secctx-cli/tests/data/repo/suppressed.yaml",
+        "--config-file",
+        "crates/secctx-cli/tests/data/repo/config.yaml",
+    ];
+    let (code, doc) = sarif(&args);
+    assert_eq!(code, 1);
+    assert_valid(&validator, &args, &doc);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let find = |rule: &str, name: &str| {
+        results
+            .iter()
+            .find(|r| r["ruleId"] == rule && r["properties"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {rule} result for {name}"))
+    };
+    let s = &find("runAsNonRoot", "web-1")["suppressions"];
+    assert_eq!(s[0]["kind"], "inSource", "{s}");
+    assert_eq!(
+        s[0]["justification"],
+        "the image runs as uid 1000 (USER 1000)"
+    );
+    let s = &find("capabilities_restricted", "web-1")["suppressions"];
+    assert_eq!(s[0]["kind"], "external", "{s}");
+    assert_eq!(
+        s[0]["location"]["physicalLocation"]["artifactLocation"]["uri"],
+        "crates/secctx-cli/tests/data/repo/config.yaml"
+    );
+    assert_eq!(
+        s[0]["justification"],
+        "the platform's mutating webhook sets these"
+    );
+    assert_eq!(
+        find("hostNamespaces", "agent")["suppressions"][0]["kind"],
+        "inSource"
+    );
+    // The finding whose annotation has an empty reason is not suppressed.
+    assert!(
+        find("seccompProfile_restricted", "web-1")
+            .get("suppressions")
+            .is_none()
+    );
+    // A suppression of an unknown kind is refused by the schema: the check is real.
+    let mut broken = doc.clone();
+    let i = results
+        .iter()
+        .position(|r| r.get("suppressions").is_some())
+        .unwrap();
+    broken["runs"][0]["results"][i]["suppressions"][0]["kind"] = Value::from("annotation");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn helm_sources_are_result_properties() {
+    let validator = schema();
+    let args = ["crates/secctx-cli/tests/data/repo/helm-rendered.yaml"];
+    let (_, doc) = sarif(&args);
+    assert_valid(&validator, &args, &doc);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["properties"]["source"] == "web/templates/deployment.yaml"),
+        "{doc}"
+    );
+}

@@ -5,12 +5,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use secctx_core::check::{CheckOptions, check};
+use secctx_core::check::{CheckOptions, RepoConfig, check};
 use secctx_core::pss::config::PodSecurityConfiguration;
 use secctx_core::pss::{Level, Version};
 use secctx_core::yaml::parse_stream;
 
-use crate::input::{FieldArgs, print_warnings, read_inputs};
+use super::check_repo::{self, ColorChoice, FailOnArg};
+use crate::input::{FieldArgs, InputFilter, print_warnings, read_inputs_with};
 use crate::output::{check_json, check_sarif, check_text, diag, emit};
 
 mod suggest;
@@ -41,15 +42,22 @@ CronJob, ReplicationController and PodTemplate, is judged as the API server woul
   3. Exemptions of a PodSecurityConfiguration (--config) by namespace, runtimeClassName and
      requesting user (--username).
 
+In a repository, a `.secctx.yaml` in the inputs' directory or a parent (or --config-file) sets
+the default level and version, levels per namespace and path, ignored paths, suppressions and
+failOn (docs/check.md). An annotation `secctx.io/ignore-check.<check>: \"<reason>\"` on an object
+suppresses that check on it. Suppressed findings are still reported, but do not fail the run.
+
 Examples:
   secctx check manifests/
+  secctx check . --exclude 'charts/**/tests' --fail-on error
   secctx check pod.yaml --level baseline --version v1.30
   secctx check deploy.yaml -n prod --config admission.yaml --username system:serviceaccount:ci:deployer
   helm template chart | secctx check - -o sarif > results.sarif
   secctx check manifests/ --suggest    # the strictest level per namespace and its kubectl label
 
-Exit codes: 0 no finding, 1 a validation error or a violation in any mode (warnings included),
-2 an input or configuration could not be read (the other inputs are still judged).")]
+Exit codes: 0 no finding, 1 a validation error or a violation in any mode (warnings included;
+--fail-on error: errors only; never: 0), 2 an input or configuration could not be read (the other
+inputs are still judged).")]
 pub struct CheckArgs {
     /// Manifest files or directories (`*.yaml`, `*.yml`, `*.json`, recursively); `-` reads
     /// standard input.
@@ -88,44 +96,121 @@ pub struct CheckArgs {
     /// Unknown and duplicate fields.
     #[command(flatten)]
     pub fields: FieldArgs,
+    /// The repository configuration [default: the first `.secctx.yaml` in the directory of the
+    /// first input or a parent].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config_file")]
+    pub config_file: Option<PathBuf>,
+    /// Do not look for a `.secctx.yaml`.
+    #[arg(long)]
+    pub no_config_file: bool,
+    /// Leave out files and directories matching GLOB (`*`, `?`, `**`; a pattern without `/`
+    /// matches a name at any depth); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Which findings fail the run (exit 1) [default: warning, or the configuration's failOn].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOnArg>,
+    /// A file without Kubernetes objects is an input error (default: skipped with a note).
+    #[arg(long)]
+    pub strict_files: bool,
+    /// Print findings only: no suppressed findings, notes or summary line.
+    #[arg(short, long, conflicts_with = "summary")]
+    pub quiet: bool,
+    /// Print counts per check and the summary line instead of the findings (text output).
+    #[arg(long)]
+    pub summary: bool,
+    /// Colour the text output.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// Runs `secctx check`.
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let opts = options(&args)?;
+    let repo = check_repo::repo_config(
+        &args.files,
+        args.config_file.as_deref(),
+        args.no_config_file,
+    )?;
+    let excludes = check_repo::excludes(&args.exclude)?;
+    let fail_on = args
+        .fail_on
+        .map(Into::into)
+        .or(repo.fail_on)
+        .unwrap_or_default();
+    let strict_files = args.strict_files || repo.strict_files == Some(true);
+    let opts = options(&args, repo)?;
+    let exclude = |p: &Path| check_repo::is_excluded(p, &excludes, &opts.repo);
+    let filter = InputFilter {
+        exclude: Some(&exclude),
+        skip_non_objects: !strict_files,
+    };
     if args.suggest {
-        return suggest::run(&args, &opts);
+        return suggest::run(&args, &opts, &filter);
     }
-    let inputs = read_inputs(&args.files, &args.fields.options());
-    let report = check(&inputs.loaded, &opts);
+    let inputs = read_inputs_with(&args.files, &args.fields.options(), &filter);
+    let mut report = check(&inputs.loaded, &opts);
+    if !inputs.sources.is_empty() {
+        for o in &mut report.objects {
+            o.source = inputs
+                .sources
+                .get(&*o.file)
+                .and_then(|m| m.source_at(o.pos.line))
+                .map(str::to_owned);
+        }
+    }
     let loaded = &inputs.loaded;
     print_warnings(loaded);
     match args.format {
         CheckFormat::Json => emit(&check_json::render(
             &report,
             loaded,
-            inputs.files,
-            inputs.bytes,
+            &check_json::InputStats {
+                files: inputs.files,
+                bytes: inputs.bytes,
+                without_objects: &inputs.without_objects,
+                excluded: inputs.excluded,
+            },
         ))?,
         CheckFormat::Sarif => emit(&check_sarif::render(&report, &loaded.errors))?,
         CheckFormat::Text => {
-            emit(&check_text::render(&report))?;
+            let style = check_text::Style {
+                color: args.color.enabled(),
+                quiet: args.quiet,
+            };
+            let summary = check_text::summary(&report, inputs.files, loaded.errors.len());
+            if args.summary {
+                emit(&format!(
+                    "{}{summary}\n",
+                    check_text::summary_table(&report)
+                ))?;
+            } else {
+                emit(&check_text::render(&report, style))?;
+            }
             for e in &loaded.errors {
                 diag(&format!("error: {e}"));
             }
-            for (kind, n) in &loaded.skipped {
-                diag(&format!("skipped: {n} × {kind}"));
+            if !args.quiet {
+                if inputs.excluded > 0 {
+                    diag(&format!(
+                        "note: {} excluded (--exclude, ignore)",
+                        check_text::counted(inputs.excluded, "path")
+                    ));
+                }
+                for f in &inputs.without_objects {
+                    diag(&format!("note: {f}: no Kubernetes objects, skipped"));
+                }
+                for (kind, n) in &loaded.skipped {
+                    diag(&format!("skipped: {n} × {kind}"));
+                }
+                if !args.summary {
+                    diag(&summary);
+                }
             }
-            diag(&check_text::summary(
-                &report,
-                inputs.files,
-                loaded.errors.len(),
-            ));
         }
     }
     let code = if !loaded.errors.is_empty() {
         ExitCode::from(2)
-    } else if report.objects.iter().any(|o| o.has_findings()) {
+    } else if report.objects.iter().any(|o| fail_on.fails(o.severity())) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -137,8 +222,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-/// The options: the configuration's defaults and exemptions, then the flags.
-fn options(args: &CheckArgs) -> anyhow::Result<CheckOptions> {
+/// The options: the PodSecurityConfiguration's defaults and exemptions, then the repository
+/// configuration's level and version, then the flags.
+fn options(args: &CheckArgs, repo: RepoConfig) -> anyhow::Result<CheckOptions> {
     let mut opts = CheckOptions {
         default_namespace: args.namespace.clone(),
         username: args.username.clone(),
@@ -151,6 +237,8 @@ fn options(args: &CheckArgs) -> anyhow::Result<CheckOptions> {
             .with_context(|| format!("{}: invalid PodSecurityConfiguration", path.display()))?;
         opts.exemptions = config.exemptions;
     }
+    opts.default_policy = repo.default.apply(opts.default_policy);
+    opts.repo = repo;
     opts.default_policy.override_all(args.level, args.version);
     Ok(opts)
 }

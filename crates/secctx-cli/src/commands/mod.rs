@@ -3,6 +3,7 @@
 pub mod admit;
 pub mod bundle;
 pub mod check;
+pub mod check_repo;
 pub mod exec;
 pub mod explain;
 pub mod image;

@@ -1,6 +1,6 @@
 //! `secctx check -o json`: the schema is documented in `docs/check-json.md`.
 
-use secctx_core::check::{CheckReport, FieldFinding, ObjectResult};
+use secctx_core::check::{CheckReport, FieldFinding, ObjectResult, Suppression};
 use secctx_core::load::{LoadError, Loaded};
 use serde_json::{Value, json};
 
@@ -14,6 +14,14 @@ fn field(f: &FieldFinding) -> Value {
         "line": f.pos.line,
         "column": f.pos.column,
         "present": f.present,
+    })
+}
+
+fn suppression(s: &Suppression) -> Value {
+    json!({
+        "kind": s.kind(),
+        "origin": s.origin(),
+        "reason": s.reason,
     })
 }
 
@@ -50,9 +58,12 @@ fn object(o: &ObjectResult) -> Value {
             "detail": v.detail,
             "containers": v.containers,
             "fields": v.fields.iter().map(field).collect::<Vec<_>>(),
+            "suppressed": v.suppressed.as_ref().map(suppression),
         })).collect::<Vec<_>>(),
         "message": o.message,
         "forbiddenMessage": o.forbidden_message,
+        "source": o.source,
+        "notes": o.notes,
     })
 }
 
@@ -82,27 +93,45 @@ impl serde::Serialize for Objects<'_> {
     }
 }
 
+/// What was read besides the objects.
+pub struct InputStats<'a> {
+    /// Files read.
+    pub files: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Files without Kubernetes objects, left out.
+    pub without_objects: &'a [String],
+    /// Files and directories left out by `--exclude` and `ignore`.
+    pub excluded: usize,
+}
+
 /// Renders the report, the load errors and skipped kinds, and a summary.
-pub fn render(report: &CheckReport, loaded: &Loaded, files: usize, bytes: u64) -> String {
+pub fn render(report: &CheckReport, loaded: &Loaded, stats: &InputStats<'_>) -> String {
     #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
     struct Doc<'a> {
         schema: &'static str,
         objects: Objects<'a>,
         errors: Vec<Value>,
         skipped: &'a std::collections::BTreeMap<String, usize>,
+        skipped_files: &'a [String],
         summary: Value,
     }
+    let (files, bytes) = (stats.files, stats.bytes);
     let doc = Doc {
         schema: SCHEMA,
         objects: Objects(&report.objects),
         errors: loaded.errors.iter().map(error).collect(),
         skipped: &loaded.skipped,
+        skipped_files: stats.without_objects,
         summary: json!({
             "objects": report.objects.len(),
             "errors": report.errors(),
             "warnings": report.warnings(),
             "clean": report.clean(),
             "exempt": report.objects.iter().filter(|o| o.exempt.is_some()).count(),
+            "suppressed": report.suppressed(),
+            "excluded": stats.excluded,
             "inputErrors": loaded.errors.len(),
             "files": files,
             "bytes": bytes,

@@ -1,8 +1,11 @@
 //! `secctx check -o sarif`: SARIF 2.1.0. One result per validation error, per failed check
 //! (located at its first offending field, every field listed as a location) and per input
-//! error; every result has a region with `startLine` and `startColumn` (at least 1).
+//! error; every result has a region with `startLine` and `startColumn` (at least 1). A
+//! suppressed finding is still a result, with SARIF `suppressions`.
 
-use secctx_core::check::{CheckReport, FieldFinding, Mode, ObjectResult};
+use secctx_core::check::{
+    CheckReport, FieldFinding, Mode, ObjectResult, SuppressedBy, Suppression,
+};
 use secctx_core::load::LoadError;
 use secctx_core::pss::checks::ALL_CHECKS;
 use secctx_core::yaml::Pos;
@@ -46,14 +49,38 @@ fn location(file: &str, pos: Pos, field: Option<&FieldFinding>) -> Value {
 }
 
 fn object_props(o: &ObjectResult) -> Value {
-    json!({
+    let mut props = json!({
         "kind": o.kind,
         "name": o.name,
         "namespace": o.namespace,
         "template": o.template,
         "mode": o.mode.map(|m| m.as_str()),
         "policy": o.level_version.map(|lv| lv.to_string()),
-    })
+    });
+    if let Some(src) = &o.source {
+        props["source"] = json!(src);
+    }
+    props
+}
+
+/// SARIF `suppressions`: an annotation on the object is `inSource`, a rule of the repository
+/// configuration `external` (located at the configuration file).
+fn suppressions(s: &Suppression) -> Value {
+    match &s.by {
+        SuppressedBy::Annotation(key) => json!([{
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": s.reason,
+            "properties": {"annotation": key},
+        }]),
+        SuppressedBy::Config { file, index } => json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": s.reason,
+            "location": {"physicalLocation": {"artifactLocation": {"uri": uri(file)}}},
+            "properties": {"rule": format!("suppressions[{index}]")},
+        }]),
+    }
 }
 
 fn results_of(o: &ObjectResult, out: &mut Vec<Value>) {
@@ -94,7 +121,7 @@ fn results_of(o: &ObjectResult, out: &mut Vec<Value>) {
         };
         let mut props = object_props(o);
         props["containers"] = json!(v.containers);
-        out.push(json!({
+        let mut result = json!({
             "ruleId": v.check,
             "level": level,
             "message": {"text": format!(
@@ -106,7 +133,11 @@ fn results_of(o: &ObjectResult, out: &mut Vec<Value>) {
             )},
             "locations": locations,
             "properties": props,
-        }));
+        });
+        if let Some(s) = &v.suppressed {
+            result["suppressions"] = suppressions(s);
+        }
+        out.push(result);
     }
 }
 

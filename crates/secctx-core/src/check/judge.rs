@@ -9,6 +9,7 @@ use super::options::CheckOptions;
 use super::result::{
     CheckReport, FieldFinding, Mode, ObjectResult, ValidationFinding, ViolationFinding,
 };
+use super::suppress::apply_suppressions;
 use crate::load::{Loaded, Object, Origin, Workload, WorkloadKind};
 use crate::path::FieldPath;
 use crate::pss::defaults::{SpecOwner, apply_api_defaults};
@@ -73,6 +74,8 @@ fn judge_namespace(
         violations: Vec::new(),
         message: None,
         forbidden_message: None,
+        source: None,
+        notes: Vec::new(),
     })
 }
 
@@ -93,9 +96,13 @@ fn judge_workload(
 ) -> ObjectResult {
     let is_pod = w.kind == WorkloadKind::Pod;
     let namespace = w.namespace().unwrap_or(&opts.default_namespace).to_owned();
-    let policy = namespaces
-        .get(&namespace)
-        .map_or(opts.default_policy, |e| e.policy);
+    let policy = namespaces.get(&namespace).map_or_else(
+        || {
+            opts.repo
+                .default_policy(opts.default_policy, &namespace, &w.origin.file)
+        },
+        |e| e.policy,
+    );
 
     let errors = validate_workload(w, &opts.validation);
     let validation: Vec<ValidationFinding> = errors
@@ -124,6 +131,8 @@ fn judge_workload(
         violations: Vec::new(),
         message: None,
         forbidden_message: None,
+        source: None,
+        notes: Vec::new(),
     };
 
     let runtime_class = w.spec.runtime_class_name.as_deref();
@@ -149,7 +158,10 @@ fn judge_workload(
     let (mode, eval) = verdict;
     result.mode = Some(mode);
     result.level_version = Some(eval.level_version);
+    let annotations = [w.meta.annotations.as_ref(), w.pod_meta.annotations.as_ref()];
     if eval.is_allowed() {
+        // Nothing to suppress; a malformed suppression annotation is still noted.
+        apply_suppressions(&mut result, &annotations, &opts.repo);
         return result;
     }
     if mode == Mode::Enforce {
@@ -178,8 +190,11 @@ fn judge_workload(
                 .iter()
                 .map(|p| field_finding(&w.origin, &template.join(p), p))
                 .collect(),
+            suppressed: None,
         })
         .collect();
+    let annotations = [w.meta.annotations.as_ref(), w.pod_meta.annotations.as_ref()];
+    apply_suppressions(&mut result, &annotations, &opts.repo);
     result
 }
 

@@ -15,23 +15,43 @@
 //!    audit (failures are warnings); a controller's template at warn, then audit only, as PSA
 //!    does for controllers (never enforce). The first mode that fails gives the verdict.
 //!
+//! 5. Repository policy ([`RepoConfig`], `.secctx.yaml`): per-namespace and per-path default
+//!    levels (where no Namespace object's labels say), and suppressions by annotation
+//!    (`secctx.io/ignore-check.<check>`) or rule ([`apply_suppressions`]); [`FailOn`] decides
+//!    which severities fail the run. All of it works on one object's result at a time.
+//!
 //! [`suggest`] answers the other question: the strictest level each namespace's workloads pass.
 //!
 //! Namespace objects with invalid labels are reported as the API server rejects them:
 //! `Namespace "x" is invalid: metadata.labels[...]: Invalid value: ...`.
 
+mod fail_on;
+mod files;
+pub mod glob;
+mod helm_source;
+mod hints;
 mod judge;
 mod namespaces;
 mod options;
+pub mod repo_config;
 mod result;
 pub mod suggest;
+mod suppress;
 
+pub use fail_on::{FailOn, FailOnParseError};
+pub use files::has_no_objects;
+pub use helm_source::SourceMap;
+pub use hints::hint;
 pub use judge::check;
 pub use namespaces::{NamespaceEntry, NamespacePolicies};
 pub use options::CheckOptions;
+pub use repo_config::{ConfigBase, ConfigError, RepoConfig};
 pub use result::{
     CheckReport, FieldFinding, Mode, ObjectResult, Severity, ValidationFinding, ViolationFinding,
 };
+pub use suppress::{ANNOTATION_PREFIX, SuppressedBy, Suppression, apply_suppressions};
 
+#[cfg(test)]
+mod repo_tests;
 #[cfg(test)]
 mod tests;

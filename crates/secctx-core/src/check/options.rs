@@ -1,6 +1,7 @@
 //! What `check` needs besides the objects: the default policy, the default namespace, the
 //! exemptions and the requesting user.
 
+use super::repo_config::RepoConfig;
 use crate::pss::config::PodSecurityExemptions;
 use crate::pss::{Level, LevelVersion, Policy, Version};
 use crate::validate::ValidationOptions;
@@ -19,6 +20,9 @@ pub struct CheckOptions {
     pub username: String,
     /// API validation knobs.
     pub validation: ValidationOptions,
+    /// The repository configuration (`.secctx.yaml`): per-namespace and per-path levels and
+    /// suppressions. Its `level`/`version`/`failOn` are the caller's to apply.
+    pub repo: RepoConfig,
 }
 
 impl CheckOptions {
@@ -48,6 +52,7 @@ impl Default for CheckOptions {
             exemptions: PodSecurityExemptions::default(),
             username: String::new(),
             validation: ValidationOptions::default(),
+            repo: RepoConfig::default(),
         }
     }
 }

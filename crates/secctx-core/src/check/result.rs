@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::suppress::Suppression;
 use crate::pss::{Exemption, LevelVersion, Policy};
 use crate::yaml::Pos;
 
@@ -91,6 +92,8 @@ pub struct ViolationFinding {
     pub containers: Vec<String>,
     /// The offending fields.
     pub fields: Vec<FieldFinding>,
+    /// Set when an annotation or the repository configuration suppresses this finding.
+    pub suppressed: Option<Suppression>,
 }
 
 /// The verdict on one object.
@@ -131,17 +134,21 @@ pub struct ObjectResult {
     pub message: Option<String>,
     /// What the API server answers for an enforce rejection: `pods "x" is forbidden: ...`.
     pub forbidden_message: Option<String>,
+    /// The chart template the object was rendered from (`helm template`'s `# Source:`
+    /// comment), when the input says.
+    pub source: Option<String>,
+    /// Remarks on the object that are not findings (a suppression annotation naming no check).
+    pub notes: Vec<String>,
 }
 
 impl ObjectResult {
     /// The severity: error for validation errors and enforce violations, warning for warn and
-    /// audit violations.
+    /// audit violations. Suppressed violations do not count.
     pub fn severity(&self) -> Severity {
-        if !self.validation.is_empty()
-            || (!self.violations.is_empty() && self.mode == Some(Mode::Enforce))
-        {
+        let active = self.active_violations().next().is_some();
+        if !self.validation.is_empty() || (active && self.mode == Some(Mode::Enforce)) {
             Severity::Error
-        } else if !self.violations.is_empty() {
+        } else if active {
             Severity::Warning
         } else {
             Severity::None
@@ -151,6 +158,19 @@ impl ObjectResult {
     /// Whether anything was found (the CLI exits 1 when any object has a finding).
     pub fn has_findings(&self) -> bool {
         self.severity() != Severity::None
+    }
+
+    /// The violations not suppressed.
+    pub fn active_violations(&self) -> impl Iterator<Item = &ViolationFinding> {
+        self.violations.iter().filter(|v| v.suppressed.is_none())
+    }
+
+    /// The number of suppressed violations.
+    pub fn suppressed(&self) -> usize {
+        self.violations
+            .iter()
+            .filter(|v| v.suppressed.is_some())
+            .count()
     }
 }
 
@@ -175,6 +195,11 @@ impl CheckReport {
     /// Objects with no finding.
     pub fn clean(&self) -> usize {
         self.count(Severity::None)
+    }
+
+    /// Suppressed findings, over all objects.
+    pub fn suppressed(&self) -> usize {
+        self.objects.iter().map(ObjectResult::suppressed).sum()
     }
 
     fn count(&self, s: Severity) -> usize {

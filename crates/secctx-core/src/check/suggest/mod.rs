@@ -307,6 +307,9 @@ fn violation_findings(
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
+            // A blocker is what the API server would refuse at the stricter level: repository
+            // suppressions do not change that, so they are not applied here.
+            suppressed: None,
             fields: v
                 .field_paths()
                 .iter()

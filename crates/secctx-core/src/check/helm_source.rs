@@ -1,0 +1,81 @@
+//! `# Source: <chart>/templates/<file>` comments, as `helm template` writes one at the top of
+//! every document it renders: which template each line of a rendered stream came from.
+
+/// The `# Source:` of each document of one text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    /// `(first line, source)`, ascending: from that 1-based line on, until the next entry, the
+    /// source is this (`None`: a document without a `# Source:` comment).
+    spans: Vec<(u32, Option<String>)>,
+}
+
+impl SourceMap {
+    /// Scans `text` for document separators and `# Source:` comments. Returns `None` when the
+    /// text has no `# Source:` comment (most files).
+    pub fn scan(text: &str) -> Option<SourceMap> {
+        if !text.contains("# Source:") {
+            return None;
+        }
+        let mut spans: Vec<(u32, Option<String>)> = vec![(1, None)];
+        for (i, line) in text.lines().enumerate() {
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            if line.starts_with("---")
+                && matches!(line.as_bytes().get(3), None | Some(b' ' | b'\t'))
+            {
+                spans.push((n, None));
+            } else if let Some(src) = line.strip_prefix("# Source:") {
+                let src = src.trim();
+                if !src.is_empty() {
+                    // The comment names the document it sits in, from the separator on.
+                    match spans.last_mut() {
+                        Some(last) if last.1.is_none() => last.1 = Some(src.to_owned()),
+                        _ => spans.push((n, Some(src.to_owned()))),
+                    }
+                }
+            }
+        }
+        Some(SourceMap { spans })
+    }
+
+    /// The template an object starting at `line` was rendered from.
+    pub fn source_at(&self, line: u32) -> Option<&str> {
+        let i = self.spans.partition_point(|(start, _)| *start <= line);
+        self.spans.get(i.checked_sub(1)?)?.1.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceMap;
+
+    #[test]
+    fn each_document_takes_its_own_comment() {
+        let text = "\
+---
+# Source: web/templates/serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+---
+# Source: web/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+---
+apiVersion: v1
+kind: Pod
+";
+        let m = SourceMap::scan(text).unwrap();
+        assert_eq!(m.source_at(3), Some("web/templates/serviceaccount.yaml"));
+        assert_eq!(m.source_at(7), Some("web/templates/deployment.yaml"));
+        assert_eq!(m.source_at(8), Some("web/templates/deployment.yaml"));
+        assert_eq!(m.source_at(10), None);
+        assert_eq!(SourceMap::scan("kind: Pod\n"), None);
+    }
+
+    #[test]
+    fn a_first_document_without_separator() {
+        let m =
+            SourceMap::scan("# Source: c/templates/a.yaml\nkind: Pod\n---\nkind: Pod\n").unwrap();
+        assert_eq!(m.source_at(2), Some("c/templates/a.yaml"));
+        assert_eq!(m.source_at(4), None);
+    }
+}
