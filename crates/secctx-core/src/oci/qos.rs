@@ -17,7 +17,7 @@ pub const GUARANTEED_OOM_SCORE_ADJ: i32 = -997;
 pub const BEST_EFFORT_OOM_SCORE_ADJ: i32 = 1000;
 
 /// A pod's QoS class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum QosClass {
     /// Requests equal limits for cpu and memory in every container.
     Guaranteed,
@@ -88,6 +88,24 @@ pub fn qos_class(spec: &PodSpec) -> Option<QosClass> {
     } else {
         QosClass::Burstable
     })
+}
+
+/// `process.oomScoreAdj` and why (for `explain`); `None` for a Burstable pod, whose value
+/// depends on the node's memory.
+pub fn oom_score_adj_sourced(spec: &PodSpec) -> super::resources::Sourced<Option<i32>> {
+    let (value, source) = if spec.priority_class_name.as_deref() == Some("system-node-critical") {
+        (Some(GUARANTEED_OOM_SCORE_ADJ), "spec.priorityClassName system-node-critical: -997".to_string())
+    } else {
+        match qos_class(spec) {
+            Some(QosClass::Guaranteed) => (Some(GUARANTEED_OOM_SCORE_ADJ), "Guaranteed pod: -997".into()),
+            Some(QosClass::BestEffort) => (Some(BEST_EFFORT_OOM_SCORE_ADJ), "BestEffort pod: 1000".into()),
+            _ => (
+                None,
+                "Burstable pod: 1000 - 1000 × memory request / node memory, clamped to 2..=999 (depends on the node)".into(),
+            ),
+        }
+    };
+    super::resources::Sourced { value, source }
 }
 
 /// `process.oomScoreAdj` when it does not depend on the node, with a note otherwise.

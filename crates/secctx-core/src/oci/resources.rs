@@ -59,7 +59,7 @@ pub fn milli_cpu_to_quota(milli_cpu: i64) -> i64 {
 }
 
 /// A value and where it came from (for `explain`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Sourced<T> {
     /// The value.
     pub value: T,
@@ -84,7 +84,8 @@ pub struct NodeCgroups {
 }
 
 /// One container's resources as the kubelet sends them to containerd.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContainerResources {
     /// The pod's QoS class.
     pub qos: QosClass,
@@ -224,7 +225,8 @@ impl ContainerResources {
 }
 
 /// The pod-level cgroup the kubelet creates before the sandbox (`ResourceConfigForPod`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PodCgroup {
     /// The QoS class.
     pub qos: QosClass,
@@ -378,6 +380,48 @@ pub fn pod_cgroup(spec: &PodSpec, uid: &str) -> Result<PodCgroup, QuantityError>
         QosClass::BestEffort => out.cpu_shares = MIN_SHARES,
     }
     Ok(out)
+}
+
+/// One container's resources with its name and `process.oomScoreAdj`, for `explain`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedResources {
+    /// The container name.
+    pub name: String,
+    /// The resources.
+    #[serde(flatten)]
+    pub resources: ContainerResources,
+    /// `process.oomScoreAdj` (`None`: depends on the node).
+    pub oom_score_adj: Sourced<Option<i32>>,
+}
+
+/// What `explain` shows about a pod's resources.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodResources {
+    /// The pod cgroup (its QoS class included).
+    pub pod_cgroup: PodCgroup,
+    /// Every container, init and regular, in the order of the spec.
+    pub containers: Vec<NamedResources>,
+}
+
+/// The pod's resources as the kubelet computes them (`uid`: `<pod-uid>` when empty).
+pub fn pod_resources(spec: &PodSpec, uid: &str) -> Result<PodResources, QuantityError> {
+    let mut containers = Vec::new();
+    for c in crate::resolve::all_containers(spec) {
+        if c.kind == ContainerKind::Ephemeral {
+            continue;
+        }
+        containers.push(NamedResources {
+            name: c.name.to_string(),
+            resources: container_resources(spec, c.kind, c.index)?,
+            oom_score_adj: super::qos::oom_score_adj_sourced(spec),
+        });
+    }
+    Ok(PodResources {
+        pod_cgroup: pod_cgroup(spec, uid)?,
+        containers,
+    })
 }
 
 #[cfg(test)]
