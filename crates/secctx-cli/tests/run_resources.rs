@@ -25,7 +25,10 @@ fn find(controller: &str, rel: &str) -> Option<PathBuf> {
         .map(|e| e.path().join(rel))
         .filter(|p| p.is_dir())
         .collect();
-    assert!(found.len() <= 1, "{rel}: several state roots hold it: {found:?}");
+    assert!(
+        found.len() <= 1,
+        "{rel}: several state roots hold it: {found:?}"
+    );
     found.pop()
 }
 
@@ -104,8 +107,16 @@ fn run_applies_the_kubelets_values_and_the_pod_cgroup() {
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         let v: Value = serde_json::from_slice(&o.stdout).unwrap();
         let r = &v["linux"]["resources"];
-        assert_eq!(r["cpu"]["shares"].to_string(), read(cpu, "cpu.shares"), "{c}");
-        assert_eq!(r["cpu"]["period"].to_string(), read(cpu, "cpu.cfs_period_us"), "{c}");
+        assert_eq!(
+            r["cpu"]["shares"].to_string(),
+            read(cpu, "cpu.shares"),
+            "{c}"
+        );
+        assert_eq!(
+            r["cpu"]["period"].to_string(),
+            read(cpu, "cpu.cfs_period_us"),
+            "{c}"
+        );
         let quota = r["cpu"]["quota"].as_i64().unwrap_or(-1);
         assert_eq!(quota.to_string(), read(cpu, "cpu.cfs_quota_us"), "{c}");
         assert_eq!(
@@ -241,7 +252,11 @@ fn bundle_cgroup_v1_resources_read_back_from_inside_beside_crun() {
     for k in ["realtimeRuntime", "realtimePeriod"] {
         no_rt["cpu"].as_object_mut().unwrap().remove(k);
     }
-    let crun_files: Vec<&str> = files.iter().copied().filter(|f| !f.starts_with("cpu.rt_")).collect();
+    let crun_files: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| !f.starts_with("cpu.rt_"))
+        .collect();
     let b = resources_bundle("res-v1-crun", &crun_path, no_rt, &crun_files);
     let o = executor_support::run_crun(&b, "res-v1-crun");
     let crun_expected: String = expected
@@ -258,7 +273,12 @@ fn bundle_cgroup_v1_resources_read_back_from_inside_beside_crun() {
         }
         let _ = std::fs::remove_dir(&top);
     }
-    assert_eq!(ours.status.code(), Some(0), "{}", executor_support::text(&ours));
+    assert_eq!(
+        ours.status.code(),
+        Some(0),
+        "{}",
+        executor_support::text(&ours)
+    );
     assert_eq!(got, expected);
     assert_eq!(o.status.code(), Some(0), "{}", executor_support::text(&o));
     assert_eq!(crun_out, crun_expected, "crun");
@@ -267,18 +287,36 @@ fn bundle_cgroup_v1_resources_read_back_from_inside_beside_crun() {
 #[test]
 fn bundle_resources_the_host_lacks_are_refused_by_field() {
     for (resources, field) in [
-        (json!({"blockIO": {"weight": 500}}), "linux.resources.blockIO.weight"),
+        (
+            json!({"blockIO": {"weight": 500}}),
+            "linux.resources.blockIO.weight",
+        ),
         (
             json!({"hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}]}),
             "linux.resources.hugepageLimits",
         ),
-        (json!({"unified": {"memory.max": "1"}}), "linux.resources.unified"),
-        (json!({"memory": {"limit": 67108864, "kernel": 67108864}}), "linux.resources.memory.kernel"),
+        (
+            json!({"unified": {"memory.max": "1"}}),
+            "linux.resources.unified",
+        ),
+        (
+            json!({"memory": {"limit": 67108864, "kernel": 67108864}}),
+            "linux.resources.memory.kernel",
+        ),
     ] {
         let b = resources_bundle("res-refused", "", resources, &[]);
         let o = executor_support::run_secctx(&b, "res-refused");
-        assert_ne!(o.status.code(), Some(0), "{field}: {}", executor_support::text(&o));
+        assert_ne!(
+            o.status.code(),
+            Some(0),
+            "{field}: {}",
+            executor_support::text(&o)
+        );
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains(field), "{field}: {}", executor_support::text(&o));
+        assert!(
+            err.contains(field),
+            "{field}: {}",
+            executor_support::text(&o)
+        );
     }
 }

@@ -164,9 +164,9 @@ pub fn render_pod(w: &Workload, pod: &ResolvedPod) -> String {
             &format!("{:?}", pc.qos),
             "requests and limits of every container (GetPodQOS)",
         );
-        let quota = pc
-            .cpu_quota
-            .map_or("no CFS quota".to_string(), |q| format!("cpu.cfs_quota_us {q}"));
+        let quota = pc.cpu_quota.map_or("no CFS quota".to_string(), |q| {
+            format!("cpu.cfs_quota_us {q}")
+        });
         let memory = pc
             .memory_limit
             .map_or("no memory limit".to_string(), |m| format!("memory {m}"));
@@ -174,7 +174,10 @@ pub fn render_pod(w: &Workload, pod: &ResolvedPod) -> String {
             &mut out,
             2,
             "pod cgroup",
-            &format!("{}: cpu.shares {}, {quota}, {memory}", pc.path, pc.cpu_shares),
+            &format!(
+                "{}: cpu.shares {}, {quota}, {memory}",
+                pc.path, pc.cpu_shares
+            ),
             "the containers' summed requests and limits (ResourceConfigForPod)",
         );
     }

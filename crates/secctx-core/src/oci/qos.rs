@@ -94,7 +94,10 @@ pub fn qos_class(spec: &PodSpec) -> Option<QosClass> {
 /// depends on the node's memory.
 pub fn oom_score_adj_sourced(spec: &PodSpec) -> super::resources::Sourced<Option<i32>> {
     let (value, source) = if spec.priority_class_name.as_deref() == Some("system-node-critical") {
-        (Some(GUARANTEED_OOM_SCORE_ADJ), "spec.priorityClassName system-node-critical: -997".to_string())
+        (
+            Some(GUARANTEED_OOM_SCORE_ADJ),
+            "spec.priorityClassName system-node-critical: -997".to_string(),
+        )
     } else {
         match qos_class(spec) {
             Some(QosClass::Guaranteed) => (Some(GUARANTEED_OOM_SCORE_ADJ), "Guaranteed pod: -997".into()),

@@ -51,7 +51,11 @@ impl Quantity {
             _ => {
                 let exp = suffix.strip_prefix(['e', 'E'])?;
                 let e: i32 = exp.parse().ok()?;
-                if !exp.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit()) {
+                if !exp
+                    .trim_start_matches(['+', '-'])
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                {
                     return None;
                 }
                 let p = 10i128.checked_pow(e.unsigned_abs())?;

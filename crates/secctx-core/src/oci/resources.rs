@@ -124,15 +124,21 @@ fn parse(
 ) -> Result<Option<Quantity>, QuantityError> {
     match map.and_then(|m| m.get(name)) {
         None => Ok(None),
-        Some(q) => Quantity::parse(&q.0).map(Some).ok_or_else(|| QuantityError {
-            field: field(),
-            value: q.0.clone(),
-        }),
+        Some(q) => Quantity::parse(&q.0)
+            .map(Some)
+            .ok_or_else(|| QuantityError {
+                field: field(),
+                value: q.0.clone(),
+            }),
     }
 }
 
 /// The requirements of container `index` of list `kind` (ephemeral containers have none).
-pub fn requirements(spec: &PodSpec, kind: ContainerKind, index: usize) -> Option<&ResourceRequirements> {
+pub fn requirements(
+    spec: &PodSpec,
+    kind: ContainerKind,
+    index: usize,
+) -> Option<&ResourceRequirements> {
     let c: Option<&Container> = match kind {
         ContainerKind::Init => spec.init_containers.as_ref().and_then(|l| l.get(index)),
         ContainerKind::Regular => spec.containers.get(index),
@@ -182,7 +188,11 @@ pub fn container_resources(
         ),
         None => sourced(None, "default: no cpu limit: no CFS quota"),
     };
-    let memory_limit = match mem_limit.as_ref().and_then(|q| q.value()).filter(|v| *v != 0) {
+    let memory_limit = match mem_limit
+        .as_ref()
+        .and_then(|q| q.value())
+        .filter(|v| *v != 0)
+    {
         Some(v) => sourced(Some(v), format!("{base}.limits.memory")),
         None => sourced(None, "default: no memory limit"),
     };

@@ -180,7 +180,11 @@ fn apply(dirs: &[PathBuf], writes: &[v1::Write]) -> Result<(), ExecError> {
             if w.file.starts_with("memory.kmem.") {
                 let back = std::fs::read_to_string(dir.join(&w.file)).unwrap_or_default();
                 if back.trim() != w.value && !(w.value == "-1" && back.trim().len() > 15) {
-                    let field = if w.file.contains("tcp") { "kernelTCP" } else { "kernel" };
+                    let field = if w.file.contains("tcp") {
+                        "kernelTCP"
+                    } else {
+                        "kernel"
+                    };
                     return Err(ExecError::Unsupported(format!(
                         "linux.resources.memory.{field}: this kernel accepts {} but does not apply it (read back {})",
                         w.file,
@@ -210,7 +214,8 @@ fn grant_realtime(dir: &Path, value: &str) -> Result<(), ExecError> {
     chain.reverse();
     for a in chain {
         let theirs = num(a, "cpu.rt_period_us");
-        let need = (i128::from(want) * i128::from(theirs) + i128::from(period) - 1) / i128::from(period);
+        let need =
+            (i128::from(want) * i128::from(theirs) + i128::from(period) - 1) / i128::from(period);
         let need = i64::try_from(need).unwrap_or(i64::MAX);
         if num(a, "cpu.rt_runtime_us") < need {
             write(a, "cpu.rt_runtime_us", &need.to_string())?;

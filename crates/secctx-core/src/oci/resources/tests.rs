@@ -31,10 +31,19 @@ fn shares_from_the_cpu_request() {
     let r = rendered(json!({"requests": {"cpu": "250m"}}), V1_SWAP);
     assert_eq!(r["cpu"], json!({"shares": 256, "period": 100000}));
     // 0.5 cpu = 500m: 512; 1m: 1024/1000 rounds to 1, raised to the minimum 2.
-    assert_eq!(rendered(json!({"requests": {"cpu": "0.5"}}), V1_SWAP)["cpu"]["shares"], 512);
-    assert_eq!(rendered(json!({"requests": {"cpu": "1m"}}), V1_SWAP)["cpu"]["shares"], 2);
+    assert_eq!(
+        rendered(json!({"requests": {"cpu": "0.5"}}), V1_SWAP)["cpu"]["shares"],
+        512
+    );
+    assert_eq!(
+        rendered(json!({"requests": {"cpu": "1m"}}), V1_SWAP)["cpu"]["shares"],
+        2
+    );
     // Capped at the kernel's 262144 (256 cpus).
-    assert_eq!(rendered(json!({"requests": {"cpu": "300"}}), V1_SWAP)["cpu"]["shares"], 262144);
+    assert_eq!(
+        rendered(json!({"requests": {"cpu": "300"}}), V1_SWAP)["cpu"]["shares"],
+        262144
+    );
 }
 
 #[test]
@@ -52,18 +61,36 @@ fn a_limit_without_request_gives_shares_from_the_limit() {
         r["cpu"],
         json!({"shares": 1536, "quota": 150000, "period": 100000})
     );
-    let c = container_resources(&one(json!({"limits": {"cpu": "1500m"}})), ContainerKind::Regular, 0).unwrap();
-    assert!(c.cpu_shares.source.contains("defaults to the limit"), "{}", c.cpu_shares.source);
+    let c = container_resources(
+        &one(json!({"limits": {"cpu": "1500m"}})),
+        ContainerKind::Regular,
+        0,
+    )
+    .unwrap();
+    assert!(
+        c.cpu_shares.source.contains("defaults to the limit"),
+        "{}",
+        c.cpu_shares.source
+    );
 }
 
 #[test]
 fn quota_from_the_cpu_limit_with_period_100000() {
     // 0.5 cpu: 500 × 100000 / 1000 = 50000.
-    let r = rendered(json!({"requests": {"cpu": "100m"}, "limits": {"cpu": "0.5"}}), V1_SWAP);
-    assert_eq!(r["cpu"], json!({"shares": 102, "quota": 50000, "period": 100000}));
+    let r = rendered(
+        json!({"requests": {"cpu": "100m"}, "limits": {"cpu": "0.5"}}),
+        V1_SWAP,
+    );
+    assert_eq!(
+        r["cpu"],
+        json!({"shares": 102, "quota": 50000, "period": 100000})
+    );
     // 1m: 100 µs, raised to the 1000 µs minimum.
     let r = rendered(json!({"limits": {"cpu": "1m"}}), V1_SWAP);
-    assert_eq!(r["cpu"], json!({"shares": 2, "quota": 1000, "period": 100000}));
+    assert_eq!(
+        r["cpu"],
+        json!({"shares": 2, "quota": 1000, "period": 100000})
+    );
     // A request only: no quota.
     let r = rendered(json!({"requests": {"cpu": "2"}}), V1_SWAP);
     assert_eq!(r["cpu"], json!({"shares": 2048, "period": 100000}));
@@ -84,16 +111,25 @@ fn memory_limit_in_bytes_from_every_quantity_form() {
         // cgroup v1 with a swap controller: swap = limit (the kubelet's NoSwap).
         assert_eq!(r["memory"], json!({"limit": bytes, "swap": bytes}), "{q}");
     }
-    let no_swap = NodeCgroups { v2: false, swap: false };
+    let no_swap = NodeCgroups {
+        v2: false,
+        swap: false,
+    };
     let r = rendered(json!({"limits": {"memory": "123Mi"}}), no_swap);
     assert_eq!(r["memory"], json!({"limit": 128_974_848}));
     // A memory request alone sets nothing.
-    assert_eq!(rendered(json!({"requests": {"memory": "1Gi"}}), V1_SWAP).get("memory"), None);
+    assert_eq!(
+        rendered(json!({"requests": {"memory": "1Gi"}}), V1_SWAP).get("memory"),
+        None
+    );
 }
 
 #[test]
 fn cgroup_v2_adds_oom_group_and_no_swap() {
-    let v2 = NodeCgroups { v2: true, swap: true };
+    let v2 = NodeCgroups {
+        v2: true,
+        swap: true,
+    };
     let r = rendered(json!({"limits": {"memory": "64Mi"}}), v2);
     assert_eq!(
         r["unified"],
@@ -103,8 +139,12 @@ fn cgroup_v2_adds_oom_group_and_no_swap() {
 
 #[test]
 fn a_bad_quantity_names_its_field() {
-    let e = container_resources(&one(json!({"limits": {"memory": "12 Mi"}})), ContainerKind::Regular, 0)
-        .unwrap_err();
+    let e = container_resources(
+        &one(json!({"limits": {"memory": "12 Mi"}})),
+        ContainerKind::Regular,
+        0,
+    )
+    .unwrap_err();
     assert_eq!(e.field, "spec.containers[0].resources.limits.memory");
 }
 

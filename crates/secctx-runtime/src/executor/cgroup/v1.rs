@@ -76,7 +76,13 @@ pub fn writes(r: &LinuxResources, host: &dyn Host) -> Result<Vec<Write>, ExecErr
         let limit = m.limit();
         let swap = m.swap().or_else(|| (limit == Some(-1)).then_some(-1));
         let put_limit = |o: &mut Out| match limit {
-            Some(l) => o.put("memory.limit", "memory", "memory.limit_in_bytes", l.to_string(), true),
+            Some(l) => o.put(
+                "memory.limit",
+                "memory",
+                "memory.limit_in_bytes",
+                l.to_string(),
+                true,
+            ),
             None => Ok(()),
         };
         let put_swap = |o: &mut Out| match swap {
@@ -109,25 +115,61 @@ pub fn writes(r: &LinuxResources, host: &dyn Host) -> Result<Vec<Write>, ExecErr
             put_swap(&mut o)?;
         }
         if let Some(v) = m.reservation() {
-            o.put("memory.reservation", "memory", "memory.soft_limit_in_bytes", v.to_string(), true)?;
+            o.put(
+                "memory.reservation",
+                "memory",
+                "memory.soft_limit_in_bytes",
+                v.to_string(),
+                true,
+            )?;
         }
         if let Some(v) = m.kernel() {
-            o.put("memory.kernel", "memory", "memory.kmem.limit_in_bytes", v.to_string(), true)?;
+            o.put(
+                "memory.kernel",
+                "memory",
+                "memory.kmem.limit_in_bytes",
+                v.to_string(),
+                true,
+            )?;
         }
         if let Some(v) = m.kernel_tcp() {
-            o.put("memory.kernelTCP", "memory", "memory.kmem.tcp.limit_in_bytes", v.to_string(), true)?;
+            o.put(
+                "memory.kernelTCP",
+                "memory",
+                "memory.kmem.tcp.limit_in_bytes",
+                v.to_string(),
+                true,
+            )?;
         }
         if let Some(v) = m.swappiness() {
             if v > 100 {
                 return Err(refuse("memory.swappiness", format!("{v} is above 100")));
             }
-            o.put("memory.swappiness", "memory", "memory.swappiness", v.to_string(), true)?;
+            o.put(
+                "memory.swappiness",
+                "memory",
+                "memory.swappiness",
+                v.to_string(),
+                true,
+            )?;
         }
         if m.disable_oom_killer() == Some(true) {
-            o.put("memory.disableOOMKiller", "memory", "memory.oom_control", "1".into(), true)?;
+            o.put(
+                "memory.disableOOMKiller",
+                "memory",
+                "memory.oom_control",
+                "1".into(),
+                true,
+            )?;
         }
         if let Some(h) = m.use_hierarchy() {
-            o.put("memory.useHierarchy", "memory", "memory.use_hierarchy", u8::from(h).to_string(), true)?;
+            o.put(
+                "memory.useHierarchy",
+                "memory",
+                "memory.use_hierarchy",
+                u8::from(h).to_string(),
+                true,
+            )?;
         }
     }
     if let Some(c) = r.cpu() {
@@ -135,7 +177,13 @@ pub fn writes(r: &LinuxResources, host: &dyn Host) -> Result<Vec<Write>, ExecErr
             o.put("cpu.shares", "cpu", "cpu.shares", v.to_string(), true)?;
         }
         if let Some(v) = c.period().filter(|v| *v != 0) {
-            o.put("cpu.period", "cpu", "cpu.cfs_period_us", v.to_string(), true)?;
+            o.put(
+                "cpu.period",
+                "cpu",
+                "cpu.cfs_period_us",
+                v.to_string(),
+                true,
+            )?;
         }
         if let Some(v) = c.quota().filter(|v| *v != 0) {
             o.put("cpu.quota", "cpu", "cpu.cfs_quota_us", v.to_string(), true)?;
@@ -144,10 +192,22 @@ pub fn writes(r: &LinuxResources, host: &dyn Host) -> Result<Vec<Write>, ExecErr
             o.put("cpu.burst", "cpu", "cpu.cfs_burst_us", v.to_string(), true)?;
         }
         if let Some(v) = c.realtime_period().filter(|v| *v != 0) {
-            o.put("cpu.realtimePeriod", "cpu", "cpu.rt_period_us", v.to_string(), true)?;
+            o.put(
+                "cpu.realtimePeriod",
+                "cpu",
+                "cpu.rt_period_us",
+                v.to_string(),
+                true,
+            )?;
         }
         if let Some(v) = c.realtime_runtime().filter(|v| *v != 0) {
-            o.put("cpu.realtimeRuntime", "cpu", "cpu.rt_runtime_us", v.to_string(), true)?;
+            o.put(
+                "cpu.realtimeRuntime",
+                "cpu",
+                "cpu.rt_runtime_us",
+                v.to_string(),
+                true,
+            )?;
         }
         if let Some(v) = c.idle() {
             o.put("cpu.idle", "cpu", "cpu.idle", v.to_string(), true)?;
@@ -170,26 +230,66 @@ pub fn writes(r: &LinuxResources, host: &dyn Host) -> Result<Vec<Write>, ExecErr
     }
     if let Some(b) = r.block_io() {
         if let Some(w) = b.weight() {
-            o.put("blockIO.weight", "blkio", "blkio.weight", w.to_string(), true)?;
+            o.put(
+                "blockIO.weight",
+                "blkio",
+                "blkio.weight",
+                w.to_string(),
+                true,
+            )?;
         }
         if let Some(w) = b.leaf_weight() {
-            o.put("blockIO.leafWeight", "blkio", "blkio.leaf_weight", w.to_string(), true)?;
+            o.put(
+                "blockIO.leafWeight",
+                "blkio",
+                "blkio.leaf_weight",
+                w.to_string(),
+                true,
+            )?;
         }
         for d in b.weight_device().iter().flatten() {
             if let Some(w) = d.weight() {
                 let v = format!("{}:{} {w}", d.major(), d.minor());
-                o.put("blockIO.weightDevice", "blkio", "blkio.weight_device", v, true)?;
+                o.put(
+                    "blockIO.weightDevice",
+                    "blkio",
+                    "blkio.weight_device",
+                    v,
+                    true,
+                )?;
             }
             if let Some(w) = d.leaf_weight() {
                 let v = format!("{}:{} {w}", d.major(), d.minor());
-                o.put("blockIO.weightDevice", "blkio", "blkio.leaf_weight_device", v, true)?;
+                o.put(
+                    "blockIO.weightDevice",
+                    "blkio",
+                    "blkio.leaf_weight_device",
+                    v,
+                    true,
+                )?;
             }
         }
         for (field, file, list) in [
-            ("blockIO.throttleReadBpsDevice", "blkio.throttle.read_bps_device", b.throttle_read_bps_device()),
-            ("blockIO.throttleWriteBpsDevice", "blkio.throttle.write_bps_device", b.throttle_write_bps_device()),
-            ("blockIO.throttleReadIOPSDevice", "blkio.throttle.read_iops_device", b.throttle_read_iops_device()),
-            ("blockIO.throttleWriteIOPSDevice", "blkio.throttle.write_iops_device", b.throttle_write_iops_device()),
+            (
+                "blockIO.throttleReadBpsDevice",
+                "blkio.throttle.read_bps_device",
+                b.throttle_read_bps_device(),
+            ),
+            (
+                "blockIO.throttleWriteBpsDevice",
+                "blkio.throttle.write_bps_device",
+                b.throttle_write_bps_device(),
+            ),
+            (
+                "blockIO.throttleReadIOPSDevice",
+                "blkio.throttle.read_iops_device",
+                b.throttle_read_iops_device(),
+            ),
+            (
+                "blockIO.throttleWriteIOPSDevice",
+                "blkio.throttle.write_iops_device",
+                b.throttle_write_iops_device(),
+            ),
         ] {
             for d in list.iter().flatten() {
                 let v = format!("{}:{} {}", d.major(), d.minor(), d.rate());
@@ -200,18 +300,39 @@ pub fn writes(r: &LinuxResources, host: &dyn Host) -> Result<Vec<Write>, ExecErr
     for h in r.hugepage_limits().iter().flatten() {
         let size = h.page_size();
         if size.is_empty() || !size.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(refuse("hugepageLimits", format!("invalid page size {size:?}")));
+            return Err(refuse(
+                "hugepageLimits",
+                format!("invalid page size {size:?}"),
+            ));
         }
         let file = format!("hugetlb.{size}.limit_in_bytes");
-        o.put("hugepageLimits", "hugetlb", &file, h.limit().to_string(), true)?;
+        o.put(
+            "hugepageLimits",
+            "hugetlb",
+            &file,
+            h.limit().to_string(),
+            true,
+        )?;
     }
     if let Some(n) = r.network() {
         if let Some(id) = n.class_id() {
-            o.put("network.classID", "net_cls", "net_cls.classid", id.to_string(), true)?;
+            o.put(
+                "network.classID",
+                "net_cls",
+                "net_cls.classid",
+                id.to_string(),
+                true,
+            )?;
         }
         for p in n.priorities().iter().flatten() {
             let v = format!("{} {}", p.name(), p.priority());
-            o.put("network.priorities", "net_prio", "net_prio.ifpriomap", v, true)?;
+            o.put(
+                "network.priorities",
+                "net_prio",
+                "net_prio.ifpriomap",
+                v,
+                true,
+            )?;
         }
     }
     if let Some(rdma) = r.rdma() {
@@ -253,7 +374,8 @@ mod tests {
     struct ThisHost;
     impl Host for ThisHost {
         fn has(&self, c: &str, f: &str) -> bool {
-            !matches!(c, "hugetlb" | "net_cls" | "net_prio" | "rdma") && !f.starts_with("blkio.weight")
+            !matches!(c, "hugetlb" | "net_cls" | "net_prio" | "rdma")
+                && !f.starts_with("blkio.weight")
         }
     }
 
@@ -269,8 +391,10 @@ mod tests {
 
     #[test]
     fn memory_files_in_runcs_order() {
-        let r = res(r#"{"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728,
-            "swappiness": 10, "disableOOMKiller": true}}"#);
+        let r = res(
+            r#"{"memory": {"limit": 67108864, "reservation": 33554432, "swap": 134217728,
+            "swappiness": 10, "disableOOMKiller": true}}"#,
+        );
         assert_eq!(
             text(&writes(&r, &Everything).unwrap()),
             [
@@ -290,15 +414,21 @@ mod tests {
                 "memory/memory.limit_in_bytes=-1"
             ]
         );
-        let e = writes(&res(r#"{"memory": {"limit": 100, "swap": 50}}"#), &Everything).unwrap_err();
+        let e = writes(
+            &res(r#"{"memory": {"limit": 100, "swap": 50}}"#),
+            &Everything,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("linux.resources.memory.swap"), "{e}");
     }
 
     #[test]
     fn cpu_cpuset_pids() {
-        let r = res(r#"{"cpu": {"shares": 1024, "quota": 50000, "period": 100000,
+        let r = res(
+            r#"{"cpu": {"shares": 1024, "quota": 50000, "period": 100000,
             "realtimeRuntime": 1000, "realtimePeriod": 100000, "cpus": "0", "mems": "0"},
-            "pids": {"limit": 0}}"#);
+            "pids": {"limit": 0}}"#,
+        );
         assert_eq!(
             text(&writes(&r, &ThisHost).unwrap()),
             [
@@ -316,7 +446,9 @@ mod tests {
 
     #[test]
     fn blkio_throttle_applies_and_weight_is_refused_where_the_kernel_has_none() {
-        let r = res(r#"{"blockIO": {"throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]}}"#);
+        let r = res(
+            r#"{"blockIO": {"throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]}}"#,
+        );
         assert_eq!(
             text(&writes(&r, &ThisHost).unwrap()),
             ["blkio/blkio.throttle.read_bps_device=8:0 1048576"]
@@ -335,7 +467,11 @@ mod tests {
             &ThisHost,
         )
         .unwrap_err();
-        assert!(e.to_string().contains("linux.resources.hugepageLimits: no cgroup v1 hugetlb hierarchy"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("linux.resources.hugepageLimits: no cgroup v1 hugetlb hierarchy"),
+            "{e}"
+        );
         let r = res(r#"{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}"#);
         assert_eq!(
             text(&writes(&r, &Everything).unwrap()),
@@ -344,6 +480,9 @@ mod tests {
         let e = writes(&res(r#"{"unified": {"memory.max": "1"}}"#), &Everything).unwrap_err();
         assert!(e.to_string().contains("linux.resources.unified"), "{e}");
         let e = writes(&res(r#"{"network": {"classID": 1}}"#), &ThisHost).unwrap_err();
-        assert!(e.to_string().contains("linux.resources.network.classID"), "{e}");
+        assert!(
+            e.to_string().contains("linux.resources.network.classID"),
+            "{e}"
+        );
     }
 }

@@ -78,13 +78,22 @@ pub fn files(r: &LinuxResources) -> Result<BTreeMap<String, String>, ExecError> 
             f.insert("memory.swap.max".into(), s);
         }
         if m.kernel().is_some() || m.kernel_tcp().is_some() {
-            return Err(refuse("memory.kernel", "cgroup v2 has no kernel memory limit"));
+            return Err(refuse(
+                "memory.kernel",
+                "cgroup v2 has no kernel memory limit",
+            ));
         }
         if m.swappiness().is_some() {
-            return Err(refuse("memory.swappiness", "cgroup v2 has no per-cgroup swappiness"));
+            return Err(refuse(
+                "memory.swappiness",
+                "cgroup v2 has no per-cgroup swappiness",
+            ));
         }
         if m.disable_oom_killer() == Some(true) {
-            return Err(refuse("memory.disableOOMKiller", "cgroup v2 cannot disable the OOM killer"));
+            return Err(refuse(
+                "memory.disableOOMKiller",
+                "cgroup v2 cannot disable the OOM killer",
+            ));
         }
     }
     if let Some(c) = r.cpu() {
@@ -95,7 +104,10 @@ pub fn files(r: &LinuxResources) -> Result<BTreeMap<String, String>, ExecError> 
         let period = c.period().filter(|p| *p != 0);
         if quota.is_some() || period.is_some() {
             let q = quota.map_or("max".to_string(), max_or);
-            f.insert("cpu.max".into(), format!("{q} {}", period.unwrap_or(100_000)));
+            f.insert(
+                "cpu.max".into(),
+                format!("{q} {}", period.unwrap_or(100_000)),
+            );
         }
         if let Some(b) = c.burst() {
             f.insert("cpu.max.burst".into(), b.to_string());
@@ -104,7 +116,10 @@ pub fn files(r: &LinuxResources) -> Result<BTreeMap<String, String>, ExecError> 
             f.insert("cpu.idle".into(), i.to_string());
         }
         if c.realtime_runtime().is_some() || c.realtime_period().is_some() {
-            return Err(refuse("cpu.realtimeRuntime", "cgroup v2 has no realtime cpu files"));
+            return Err(refuse(
+                "cpu.realtimeRuntime",
+                "cgroup v2 has no realtime cpu files",
+            ));
         }
         if let Some(v) = c.cpus().as_deref().filter(|v| !v.is_empty()) {
             f.insert("cpuset.cpus".into(), v.into());
@@ -114,7 +129,14 @@ pub fn files(r: &LinuxResources) -> Result<BTreeMap<String, String>, ExecError> 
         }
     }
     if let Some(p) = r.pids() {
-        f.insert("pids.max".into(), if p.limit() > 0 { p.limit().to_string() } else { "max".into() });
+        f.insert(
+            "pids.max".into(),
+            if p.limit() > 0 {
+                p.limit().to_string()
+            } else {
+                "max".into()
+            },
+        );
     }
     if let Some(b) = r.block_io() {
         if let Some(w) = b.weight() {
@@ -130,7 +152,10 @@ pub fn files(r: &LinuxResources) -> Result<BTreeMap<String, String>, ExecError> 
             }
         }
         if !weights.is_empty() {
-            let mut all = f.remove("io.weight").map(|w| vec![format!("default {w}")]).unwrap_or_default();
+            let mut all = f
+                .remove("io.weight")
+                .map(|w| vec![format!("default {w}")])
+                .unwrap_or_default();
             all.extend(weights);
             f.insert("io.weight".into(), all.join("\n"));
         }
@@ -156,10 +181,16 @@ pub fn files(r: &LinuxResources) -> Result<BTreeMap<String, String>, ExecError> 
         }
     }
     for h in r.hugepage_limits().iter().flatten() {
-        f.insert(format!("hugetlb.{}.max", h.page_size()), h.limit().to_string());
+        f.insert(
+            format!("hugetlb.{}.max", h.page_size()),
+            h.limit().to_string(),
+        );
     }
     if r.network().is_some() {
-        return Err(refuse("network", "cgroup v2 has no net_cls/net_prio controllers"));
+        return Err(refuse(
+            "network",
+            "cgroup v2 has no net_cls/net_prio controllers",
+        ));
     }
     if let Some(rdma) = r.rdma() {
         let mut lines: Vec<String> = rdma
@@ -182,7 +213,10 @@ pub fn files(r: &LinuxResources) -> Result<BTreeMap<String, String>, ExecError> 
     }
     for (k, v) in r.unified().iter().flatten() {
         if k.is_empty() || k.contains('/') || k.starts_with('.') || !k.contains('.') {
-            return Err(refuse("unified", &format!("{k:?} is not a cgroup file name")));
+            return Err(refuse(
+                "unified",
+                &format!("{k:?} is not a cgroup file name"),
+            ));
         }
         f.insert(k.clone(), v.clone());
     }
@@ -199,7 +233,9 @@ mod tests {
     }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -282,7 +318,10 @@ mod tests {
     #[test]
     fn what_v2_has_no_file_for_is_refused_by_field() {
         for (json, field) in [
-            (r#"{"memory": {"limit": 10, "kernel": 10}}"#, "memory.kernel"),
+            (
+                r#"{"memory": {"limit": 10, "kernel": 10}}"#,
+                "memory.kernel",
+            ),
             (r#"{"cpu": {"realtimeRuntime": 10}}"#, "cpu.realtimeRuntime"),
             (r#"{"memory": {"swap": 10}}"#, "memory.swap"),
             (r#"{"network": {"classID": 1}}"#, "network"),
@@ -290,7 +329,10 @@ mod tests {
         ] {
             let r: LinuxResources = serde_json::from_str(json).unwrap();
             let e = files(&r).unwrap_err().to_string();
-            assert!(e.contains(&format!("linux.resources.{field}:")), "{json}: {e}");
+            assert!(
+                e.contains(&format!("linux.resources.{field}:")),
+                "{json}: {e}"
+            );
         }
     }
 }
