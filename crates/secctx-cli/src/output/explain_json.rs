@@ -1,6 +1,7 @@
 //! `secctx explain -o json`: the schema is documented in `docs/explain-json.md`.
 
 use secctx_core::load::{LoadError, Workload};
+use secctx_core::oci::resources::{PodResources, pod_resources};
 use secctx_core::resolve::ResolvedPod;
 use serde::Serialize;
 
@@ -22,6 +23,12 @@ struct PodDoc<'a> {
     object: ObjectDoc<'a>,
     #[serde(flatten)]
     resolved: &'a ResolvedPod,
+    /// The kubelet's cgroup values (QoS class, pod cgroup, per container), with sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<PodResources>,
+    /// Why `resources` could not be computed (a quantity that does not parse).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources_error: Option<String>,
 }
 
 /// Identity and location of an object in the input.
@@ -86,9 +93,15 @@ pub fn render(
         schema: SCHEMA,
         pods: pods
             .iter()
-            .map(|(w, r)| PodDoc {
-                object: ObjectDoc::of(w),
-                resolved: r,
+            .map(|(w, r)| {
+                let uid = w.pod_meta.uid.clone().unwrap_or_default();
+                let res = pod_resources(&w.spec, &uid);
+                PodDoc {
+                    object: ObjectDoc::of(w),
+                    resolved: r,
+                    resources_error: res.as_ref().err().map(|e| e.to_string()),
+                    resources: res.ok(),
+                }
             })
             .collect(),
         errors: errors.iter().map(ErrorDoc::of).collect(),

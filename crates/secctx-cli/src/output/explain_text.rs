@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use secctx_core::caps::CapSet;
 use secctx_core::load::Workload;
+use secctx_core::oci::resources::{NamedResources, QuantityError, pod_resources};
 use secctx_core::path::FieldPath;
 use secctx_core::resolve::{
     AppArmorChoice, Fact, Known, NonRootVerdict, ResolvedContainer, ResolvedPod, SeccompChoice,
@@ -111,8 +112,14 @@ pub fn render_pod(w: &Workload, pod: &ResolvedPod) -> String {
             r.reason, r.message
         );
     }
+    let uid = w.pod_meta.uid.clone().unwrap_or_default();
+    let resources = pod_resources(&w.spec, &uid);
     for c in &pod.containers {
-        render_container(&ctx, c, &mut out);
+        let res = match &resources {
+            Ok(r) => r.containers.iter().find(|n| n.name == c.name).map(Ok),
+            Err(e) => Some(Err(e)),
+        };
+        render_container(&ctx, c, res, &mut out);
     }
     for v in &pod.volumes {
         let what = v
@@ -148,6 +155,32 @@ pub fn render_pod(w: &Workload, pod: &ResolvedPod) -> String {
             "userns"
         );
     }
+    if let Ok(r) = &resources {
+        let pc = &r.pod_cgroup;
+        line(
+            &mut out,
+            2,
+            "qos",
+            &format!("{:?}", pc.qos),
+            "requests and limits of every container (GetPodQOS)",
+        );
+        let quota = pc.cpu_quota.map_or("no CFS quota".to_string(), |q| {
+            format!("cpu.cfs_quota_us {q}")
+        });
+        let memory = pc
+            .memory_limit
+            .map_or("no memory limit".to_string(), |m| format!("memory {m}"));
+        line(
+            &mut out,
+            2,
+            "pod cgroup",
+            &format!(
+                "{}: cpu.shares {}, {quota}, {memory}",
+                pc.path, pc.cpu_shares
+            ),
+            "the containers' summed requests and limits (ResourceConfigForPod)",
+        );
+    }
     for (name, value, src) in &pod.sysctls {
         line(
             &mut out,
@@ -160,7 +193,47 @@ pub fn render_pod(w: &Workload, pod: &ResolvedPod) -> String {
     out
 }
 
-fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
+/// cpu.shares, the CFS quota, the memory limit and oomScoreAdj, each with its source.
+fn render_resources(ctx: &Ctx<'_>, n: &NamedResources, out: &mut String) {
+    let r = &n.resources;
+    // A source naming a field gets the field's place in the file, as the other lines do.
+    let located = |source: &str| -> String {
+        if !source.starts_with("spec.") {
+            return source.to_string();
+        }
+        let end = source.find([':', ' ']).unwrap_or(source.len());
+        format!("{}{}", ctx.field(&source[..end]), &source[end..])
+    };
+    line(
+        out,
+        4,
+        "cpu.shares",
+        &r.cpu_shares.value.to_string(),
+        &located(&r.cpu_shares.source),
+    );
+    let quota = match r.cpu_quota.value {
+        Some(q) => format!("{q} per {} µs", r.cpu_period),
+        None => format!("none (period {})", r.cpu_period),
+    };
+    line(out, 4, "cpu quota", &quota, &located(&r.cpu_quota.source));
+    let memory = r
+        .memory_limit
+        .value
+        .map_or("unlimited".to_string(), |m| format!("{m} bytes"));
+    line(out, 4, "memory", &memory, &located(&r.memory_limit.source));
+    let oom = n
+        .oom_score_adj
+        .value
+        .map_or("node-dependent".to_string(), |v| v.to_string());
+    line(out, 4, "oomScoreAdj", &oom, &n.oom_score_adj.source);
+}
+
+fn render_container(
+    ctx: &Ctx<'_>,
+    c: &ResolvedContainer,
+    res: Option<Result<&NamedResources, &QuantityError>>,
+    out: &mut String,
+) {
     let kind = match c.kind {
         secctx_core::resolve::ContainerKind::Init => "init container",
         secctx_core::resolve::ContainerKind::Regular => "container",
@@ -343,6 +416,11 @@ fn render_container(ctx: &Ctx<'_>, c: &ResolvedContainer, out: &mut String) {
             ),
             "",
         );
+    }
+    match res {
+        Some(Ok(n)) => render_resources(ctx, n, out),
+        Some(Err(e)) => line(out, 4, "resources", &format!("unknown: {e}"), ""),
+        None => {}
     }
     for n in &c.notes {
         let _ = writeln!(out, "    note: {}", n.message);

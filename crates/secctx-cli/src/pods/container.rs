@@ -162,6 +162,13 @@ pub fn render_container(
     }
     opts.sandbox_pid = sandbox_pid;
     opts.cgroup_v2 = Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+    // The kubelet's swap check (`swapControllerAvailable`): v1 memsw, v2 memory.swap.max.
+    opts.swap_controller = if opts.cgroup_v2 {
+        Path::new("/sys/fs/cgroup/memory.swap.max").exists()
+            || Path::new("/sys/fs/cgroup/init.scope/memory.swap.max").exists()
+    } else {
+        Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists()
+    };
     opts.sandbox_id = pod.name.clone();
     let userns = userns_range(p, pod)?;
     if let Some(a) = &userns {

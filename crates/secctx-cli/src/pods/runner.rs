@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use secctx_core::oci::RenderOptions;
+use secctx_core::oci::qos::QosClass;
+use secctx_core::oci::resources::{MIN_SHARES, PodCgroup, pod_cgroup};
 use secctx_core::projection::volume_payload;
 use secctx_core::resolve::{ContainerKind, LinuxUser, ResolvedContainer};
 use secctx_core::status::{Phase, PodStatus};
@@ -98,6 +100,13 @@ impl<'a> Runner<'a> {
             self.save(false);
             return Ok(self.status.phase);
         }
+        if let Err(e) = self.create_pod_cgroup() {
+            let message = format!("pod cgroup: {e:#}");
+            diag(&format!("Warning  FailedCreatePodContainer  {message}"));
+            self.status.message = Some(message);
+            self.save(false);
+            return Ok(self.status.phase);
+        }
         if let Err(e) = self.start_sandbox() {
             diag(&format!("warning: pod sandbox: {e:#}"));
         }
@@ -181,21 +190,70 @@ impl<'a> Runner<'a> {
         secctx_runtime::private::share_with_group(dir, gid)
     }
 
-    /// An external runtime's default cgroup is named by the container id alone, which two
-    /// state directories running the same pod name share: give it the embedded executor's
-    /// per-state-root path, `/secctx/<root tag>_<id>` (the embedded executor derives the same
-    /// one itself).
-    fn cgroups_path(&self, spec: &mut oci_spec::runtime::Spec, id: &str) {
-        if self.record.runtime.is_none() {
-            return;
-        }
+    /// The pod cgroup, relative to each hierarchy: the kubelet's `kubepods/<qos>/pod<uid>`
+    /// under `secctx/<root tag>` (so two state directories never share one).
+    fn pod_cgroup(&self) -> anyhow::Result<(PathBuf, PodCgroup)> {
+        let uid = self.p.meta.uid.clone().unwrap_or_default();
+        let pc = pod_cgroup(&self.p.spec, &uid)?;
         let tag = secctx_runtime::executor::cgroup::root_tag(&self.record.executor_root);
-        if let Some(mut linux) = spec.linux().clone()
-            && linux.cgroups_path().is_none()
-        {
-            linux.set_cgroups_path(Some(format!("/secctx/{tag}_{id}").into()));
+        let rel = Path::new("secctx")
+            .join(tag)
+            .join(pc.path.trim_start_matches('/'));
+        Ok((rel, pc))
+    }
+
+    /// Every container (the sandbox too) goes into the pod cgroup, named by its id, with the
+    /// embedded executor and an external runtime alike (whose default cgroup would be named
+    /// by the id alone, shared by two state directories running the same pod name).
+    fn cgroups_path(&self, spec: &mut oci_spec::runtime::Spec, id: &str) {
+        let Ok((rel, _)) = self.pod_cgroup() else {
+            return;
+        };
+        if let Some(mut linux) = spec.linux().clone() {
+            linux.set_cgroups_path(Some(Path::new("/").join(rel).join(id)));
             spec.set_linux(Some(linux));
         }
+    }
+
+    /// Creates the pod cgroup with the pod's totals (`ResourceConfigForPod`), journalled first;
+    /// a BestEffort pod's QoS cgroup gets the kubelet's 2 shares.
+    fn create_pod_cgroup(&mut self) -> anyhow::Result<()> {
+        use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxResources};
+        use secctx_runtime::executor::cgroup;
+        let (rel, pc) = self.pod_cgroup()?;
+        self.journal.record(&Entry::Cgroup { path: rel.clone() })?;
+        if pc.qos == QosClass::BestEffort
+            && let Some(qos_dir) = rel.parent()
+        {
+            let mut cpu = LinuxCpu::default();
+            cpu.set_shares(Some(MIN_SHARES));
+            let mut r = LinuxResources::default();
+            r.set_cpu(Some(cpu));
+            cgroup::create_parent(qos_dir, &r)?;
+        }
+        let mut cpu = LinuxCpu::default();
+        cpu.set_shares(Some(pc.cpu_shares));
+        cpu.set_period(pc.cpu_period);
+        cpu.set_quota(pc.cpu_quota);
+        let mut r = LinuxResources::default();
+        r.set_cpu(Some(cpu));
+        if let Some(limit) = pc.memory_limit {
+            let mut m = LinuxMemory::default();
+            m.set_limit(Some(limit));
+            r.set_memory(Some(m));
+        }
+        cgroup::create_parent(&rel, &r)?;
+        Ok(())
+    }
+
+    /// Whether the kernel's OOM killer killed a process of container `id` (its memory
+    /// cgroup's `oom_kill` count), read before the container is deleted.
+    fn oom_killed(&self, id: &str) -> bool {
+        let Ok((rel, _)) = self.pod_cgroup() else {
+            return false;
+        };
+        let dirs = secctx_runtime::executor::cgroup::all_paths(&rel.join(id));
+        secctx_runtime::executor::cgroup::oom_kills(&dirs).is_some_and(|n| n > 0)
     }
 
     fn volumes(&mut self) -> Result<(), String> {
@@ -462,8 +520,12 @@ impl<'a> Runner<'a> {
                         std::thread::sleep(Duration::from_millis(2));
                     }
                     self.pump.close(name);
+                    let oom = self.oom_killed(id);
                     if let Some(s) = self.status.container_mut(name) {
                         s.set_terminated(code, &clock::now());
+                        if oom {
+                            s.set_oom_killed();
+                        }
                     }
                     self.save(false);
                     done.push(name.clone());

@@ -240,17 +240,25 @@ fn procs_of(needle: &str) -> BTreeSet<i32> {
     out
 }
 
-/// Cgroup directories (any controller) whose name contains `needle`.
+/// Cgroup directories (any controller, at any depth under `secctx/`: a pod's containers nest
+/// under its pod cgroup) whose name contains `needle`.
 fn cgroups_of(needle: &str) -> BTreeSet<PathBuf> {
-    let mut out = BTreeSet::new();
-    for c in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
-        if let Ok(rd) = std::fs::read_dir(c.path().join("secctx")) {
-            for e in rd.flatten() {
+    fn walk(dir: &Path, needle: &str, out: &mut BTreeSet<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
                 if e.file_name().to_string_lossy().contains(needle) {
                     out.insert(e.path());
                 }
+                walk(&e.path(), needle, out);
             }
         }
+    }
+    let mut out = BTreeSet::new();
+    for c in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
+        walk(&c.path().join("secctx"), needle, &mut out);
     }
     out
 }
@@ -301,7 +309,8 @@ spec:
         ),
     );
     let needle = file.display().to_string();
-    let tag_needle = format!("_{name}_");
+    // The container cgroups are named by the executor ids, `<pod>_<container>`.
+    let tag_needle = format!("{name}_");
     let before = (
         procs_of(&needle),
         cgroups_of(&tag_needle),

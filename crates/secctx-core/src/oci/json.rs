@@ -1,5 +1,6 @@
 //! The `config.json` text: runtime-spec's (Go) top-level key order, the exact capability
-//! lists and seccomp object containerd writes, and sorted `annotations` / `linux.sysctl`.
+//! lists and seccomp object containerd writes, and sorted `annotations` / `linux.sysctl` /
+//! `linux.resources.unified`.
 
 use serde_json::{Map, Value};
 
@@ -44,6 +45,9 @@ pub fn config_value(r: &Rendered) -> Value {
     if let Some(Value::Object(l)) = top.get_mut("linux") {
         if let Some(s) = l.get_mut("sysctl") {
             sorted(s);
+        }
+        if let Some(u) = l.get_mut("resources").and_then(|r| r.get_mut("unified")) {
+            sorted(u);
         }
         match &r.seccomp {
             Some(s) => {

@@ -18,11 +18,6 @@ pub fn apply(linux: &mut Linux, c: &ResolvedContainer, privileged: bool, notes: 
     res.set_devices(Some(vec![rule]));
     linux.set_resources(Some(res));
     linux.set_devices(None);
-    notes.push(
-        "linux.resources: only the device rule; the kubelet's cpu shares/quota and memory \
-         limit are not rendered"
-            .into(),
-    );
     if privileged {
         notes.push(
             "privileged: containerd also lists every host device in linux.devices \

@@ -6,7 +6,7 @@
 //! One concept per file: [`process`] (args, env, cwd, user), [`capabilities`], [`seccomp`],
 //! [`namespaces`], [`mounts`] (containerd's defaults and the CRI mounts), [`kubelet`] (the
 //! kubelet's mounts for a container), [`linux_paths`] (masked/read-only paths, devices),
-//! [`sysctls`], [`annotations`], [`qos`] (oomScoreAdj), [`lsm`] (AppArmor, SELinux) and [`json`] (the stable text).
+//! [`sysctls`], [`annotations`], [`qos`] (oomScoreAdj), [`resources`] (cpu, memory, the pod cgroup), [`quantity`], [`lsm`] (AppArmor, SELinux) and [`json`] (the stable text).
 
 pub mod annotations;
 pub mod capabilities;
@@ -19,6 +19,8 @@ pub mod namespaces;
 pub mod options;
 pub mod process;
 pub mod qos;
+pub mod quantity;
+pub mod resources;
 pub mod seccomp;
 pub mod subpath;
 pub mod sysctls;
@@ -108,6 +110,9 @@ pub enum RenderError {
     /// The resolved container is not in the pod spec given.
     #[error("container {0:?} is not in the pod spec")]
     NoSuchContainer(String),
+    /// A resource quantity does not parse (the API server would have refused the pod).
+    #[error(transparent)]
+    Quantity(#[from] resources::QuantityError),
     /// A volume mount names a volume the pod does not have.
     #[error(
         "container {container:?}: volumeMounts[{index}]: volume {volume:?} not found in spec.volumes"
@@ -165,8 +170,23 @@ pub fn render(
         linux.set_gid_mappings(Some(g.clone()));
     }
     linux_paths::apply(&mut linux, container, privileged, &mut notes);
+    let res = resources::container_resources(spec, cref.kind, cref.index)?;
+    let mut oci_res = res.to_oci(resources::NodeCgroups {
+        v2: opts.cgroup_v2,
+        swap: opts.swap_controller,
+    });
+    oci_res.set_devices(linux.resources().as_ref().and_then(|r| r.devices().clone()));
+    linux.set_resources(Some(oci_res));
     linux.set_sysctl(sysctls::sysctls(pod, opts, &mut notes));
-    linux.set_cgroups_path(opts.cgroups_path.clone().map(Into::into));
+    // containerd (cgroupfs driver): `<the pod cgroup the kubelet made>/<container id>`.
+    let cgroups_path = match &opts.cgroups_path {
+        Some(p) => p.clone(),
+        None => format!(
+            "{}/<container-id>",
+            resources::pod_cgroup(spec, &opts.pod_uid)?.path
+        ),
+    };
+    linux.set_cgroups_path(Some(cgroups_path.into()));
     lsm::apply_mount_label(&mut linux, pod, container);
 
     let mut spec_out = Spec::default();

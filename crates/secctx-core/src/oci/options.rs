@@ -70,12 +70,16 @@ pub struct RenderOptions {
     /// `shareProcessNamespace`) like containerd joins the pause sandbox; `None`: new
     /// namespaces. Host namespaces are omitted either way.
     pub sandbox_pid: Option<u32>,
-    /// `linux.cgroupsPath` (containerd: `<cgroupParent>/cri-containerd-<id>` or the systemd
-    /// `slice:cri-containerd:<id>` form).
+    /// `linux.cgroupsPath`; `None`: containerd's with the cgroupfs driver, the kubelet's pod
+    /// cgroup then the container id (`/kubepods/burstable/pod<uid>/<container-id>`).
     pub cgroups_path: Option<String>,
     /// The node uses cgroup v2 (containerd then adds a cgroup namespace to non-privileged
     /// containers).
     pub cgroup_v2: bool,
+    /// The node has a swap controller (`memory.memsw.limit_in_bytes` on v1, `memory.swap.max`
+    /// on v2): the kubelet then forbids swap (`memory.swap` = the limit; v2 `memory.swap.max`
+    /// 0).
+    pub swap_controller: bool,
     /// The GOARCH containerd was built for (the RuntimeDefault seccomp profile depends on it).
     pub arch: GoArch,
     /// The first host id of the pod's user namespace (`hostUsers: false`); the kubelet
@@ -108,6 +112,7 @@ impl Default for RenderOptions {
             sandbox_pid: None,
             cgroups_path: None,
             cgroup_v2: true,
+            swap_controller: true,
             arch: GoArch::Amd64,
             userns_host_id: 65536,
             sandbox_shm: None,

@@ -17,7 +17,7 @@ pub const GUARANTEED_OOM_SCORE_ADJ: i32 = -997;
 pub const BEST_EFFORT_OOM_SCORE_ADJ: i32 = 1000;
 
 /// A pod's QoS class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum QosClass {
     /// Requests equal limits for cpu and memory in every container.
     Guaranteed,
@@ -27,46 +27,12 @@ pub enum QosClass {
     BestEffort,
 }
 
-/// A Kubernetes quantity in thousandths (`500m` → 500, `1Ki` → 1_024_000), or `None` when it
-/// does not parse.
+/// A Kubernetes quantity in thousandths (`500m` → 500, `1Ki` → 1_024_000), rounded up as
+/// `Quantity.MilliValue()` does, or `None` when it does not parse.
 pub fn milli(q: &str) -> Option<i128> {
-    let q = q.trim();
-    let split = q
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-        .unwrap_or(q.len());
-    let (num, suffix) = q.split_at(split);
-    let (mult_num, mult_den): (i128, i128) = match suffix {
-        "" => (1000, 1),
-        "m" => (1, 1),
-        "k" => (1_000_000, 1),
-        "M" => (1_000_000_000, 1),
-        "G" => (1_000_000_000_000, 1),
-        "T" => (1_000_000_000_000_000, 1),
-        "P" => (1_000_000_000_000_000_000, 1),
-        "E" => (1_000_000_000_000_000_000_000, 1),
-        "Ki" => (1000 << 10, 1),
-        "Mi" => (1000 << 20, 1),
-        "Gi" => (1000 << 30, 1),
-        "Ti" => (1000 << 40, 1),
-        "Pi" => (1000 << 50, 1),
-        "Ei" => (1000 << 60, 1),
-        _ => return None,
-    };
-    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-    let negative = int.starts_with('-');
-    let int = int.trim_start_matches(['+', '-']);
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let digits = format!("{int}{frac}");
-    let mantissa: i128 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().ok()?
-    };
-    let scale = 10i128.checked_pow(u32::try_from(frac.len()).ok()?)?;
-    let v = mantissa.checked_mul(mult_num)? / (scale * mult_den);
-    Some(if negative { -v } else { v })
+    super::quantity::Quantity::parse(q)?
+        .milli_value()
+        .map(i128::from)
 }
 
 fn amounts(
@@ -122,6 +88,27 @@ pub fn qos_class(spec: &PodSpec) -> Option<QosClass> {
     } else {
         QosClass::Burstable
     })
+}
+
+/// `process.oomScoreAdj` and why (for `explain`); `None` for a Burstable pod, whose value
+/// depends on the node's memory.
+pub fn oom_score_adj_sourced(spec: &PodSpec) -> super::resources::Sourced<Option<i32>> {
+    let (value, source) = if spec.priority_class_name.as_deref() == Some("system-node-critical") {
+        (
+            Some(GUARANTEED_OOM_SCORE_ADJ),
+            "spec.priorityClassName system-node-critical: -997".to_string(),
+        )
+    } else {
+        match qos_class(spec) {
+            Some(QosClass::Guaranteed) => (Some(GUARANTEED_OOM_SCORE_ADJ), "Guaranteed pod: -997".into()),
+            Some(QosClass::BestEffort) => (Some(BEST_EFFORT_OOM_SCORE_ADJ), "BestEffort pod: 1000".into()),
+            _ => (
+                None,
+                "Burstable pod: 1000 - 1000 × memory request / node memory, clamped to 2..=999 (depends on the node)".into(),
+            ),
+        }
+    };
+    super::resources::Sourced { value, source }
 }
 
 /// `process.oomScoreAdj` when it does not depend on the node, with a note otherwise.

@@ -195,6 +195,14 @@ impl ContainerStatus {
         self.started = Some(false);
     }
 
+    /// The terminated container was killed by the kernel's OOM killer: reason `OOMKilled`
+    /// (containerd's, from the cgroup's OOM event), whatever the exit code.
+    pub fn set_oom_killed(&mut self) {
+        if let ContainerState::Terminated(t) = &mut self.state {
+            t.reason = "OOMKilled".into();
+        }
+    }
+
     /// The runtime failed to start the process (`StartError`, exit code 128, as containerd
     /// reports a failed exec of the entrypoint).
     pub fn set_start_error(&mut self, message: &str, finished_at: &str) {

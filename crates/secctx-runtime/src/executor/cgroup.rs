@@ -1,11 +1,19 @@
 //! Cgroups (v1 hierarchies, as on this host): one directory per controller, the devices
-//! allow-list and the limits we apply; everything else in `linux.resources` is refused.
+//! allow-list and every `linux.resources` field the host's controllers support, with runc's
+//! file names and order ([`v1`]); the cgroup v2 files are rendered by [`v2`] (pure: this host
+//! cannot run v2 controllers). What the host cannot apply is refused by field before any
+//! directory is created.
 //!
-//! Applied: `devices` (allow/deny list), `pids.limit`, `memory.limit`, `cpu.shares`,
-//! `cpu.quota`/`cpu.period`. Not applied (refused when set): memory reservation/swap/kernel
-//! limits, swappiness, cpusets, realtime cpu, blockIO, hugepages, network, rdma, unified.
-//! The cgroup v2 mount of the hybrid layout (`/sys/fs/cgroup/unified`) has no controllers and
-//! the container is not placed in it.
+//! A container always joins `devices`, `pids`, `memory`, `cpu`, `cpuacct` and `freezer`; it
+//! joins `cpuset`, `blkio`, `hugetlb`, `net_cls`, `net_prio` or `rdma` when its resources set
+//! something there. New `cpuset` directories get their parent's cpus and mems (the kernel
+//! leaves them empty, and an empty cpuset cannot be joined); a realtime runtime is granted to
+//! the ancestors first (a child's `cpu.rt_runtime_us` cannot exceed its parent's). Kernel
+//! memory limits are read back: kernels since 6.x accept and ignore them, and that is refused.
+//! The cgroup v2 mount of the hybrid layout (`/sys/fs/cgroup/unified`) is not used.
+
+pub mod v1;
+pub mod v2;
 
 use std::path::{Path, PathBuf};
 
@@ -14,8 +22,11 @@ use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType, LinuxResources};
 use super::ExecError;
 
 const BASE: &str = "/sys/fs/cgroup";
-/// The controllers a container is placed in (each must be mounted as its own hierarchy).
-const CONTROLLERS: [&str; 5] = ["devices", "pids", "memory", "cpu", "freezer"];
+/// The controllers every container is placed in (each mounted as its own hierarchy, or
+/// co-mounted with a symlink per name).
+const ALWAYS: [&str; 6] = ["devices", "pids", "memory", "cpu", "cpuacct", "freezer"];
+/// The controllers a container joins only when its resources use them.
+const ON_DEMAND: [&str; 6] = ["cpuset", "blkio", "hugetlb", "net_cls", "net_prio", "rdma"];
 
 /// Device rules added after `linux.resources.devices`.
 const DEFAULT_ALLOW: [&str; 12] = [
@@ -33,6 +44,21 @@ const DEFAULT_ALLOW: [&str; 12] = [
     "c 10:200 rwm",
 ];
 
+/// The host's v1 hierarchies under `/sys/fs/cgroup`.
+struct ThisHost;
+
+impl v1::Host for ThisHost {
+    fn has(&self, controller: &str, file: &str) -> bool {
+        let h = Path::new(BASE).join(controller);
+        h.join("cgroup.procs").exists() && (file.is_empty() || h.join(file).exists())
+    }
+}
+
+/// The v1 writes for `r` on this host, or the refusal naming the field.
+pub fn plan(r: &LinuxResources) -> Result<Vec<v1::Write>, ExecError> {
+    v1::writes(r, &ThisHost)
+}
+
 /// A short tag of an executor state root (the first 12 hex digits of the sha256 of its
 /// canonical path): the default cgroup of a container is `secctx/<tag>_<id>`, so two state
 /// roots running the same container id (the same pod name) never share a cgroup, and one's
@@ -44,10 +70,10 @@ pub fn root_tag(root: &Path) -> String {
     hex::encode(&digest[..6])
 }
 
-/// The directories (one per mounted controller) the container's cgroup will have: planned
-/// before any is created, so they can be recorded first and removed after a crash.
-pub fn paths(cgroups_path: Option<&Path>, tag: &str, id: &str) -> Result<Vec<PathBuf>, ExecError> {
-    let rel = match cgroups_path {
+/// The container's cgroup, relative to each hierarchy: `cgroupsPath` (plain components
+/// only), or `secctx/<tag>_<id>`.
+pub fn relative(cgroups_path: Option<&Path>, tag: &str, id: &str) -> Result<PathBuf, ExecError> {
+    Ok(match cgroups_path {
         Some(p) if !p.as_os_str().is_empty() => {
             let s = p.to_string_lossy();
             if s.contains(':') {
@@ -69,16 +95,181 @@ pub fn paths(cgroups_path: Option<&Path>, tag: &str, id: &str) -> Result<Vec<Pat
             rel
         }
         _ => PathBuf::from("secctx").join(format!("{tag}_{id}")),
+    })
+}
+
+/// The directories (one per mounted controller the container joins) the container's cgroup
+/// will have: planned before any is created, so they can be recorded first and removed after
+/// a crash. `resources` decides the on-demand controllers.
+pub fn paths(
+    cgroups_path: Option<&Path>,
+    tag: &str,
+    id: &str,
+    resources: Option<&LinuxResources>,
+) -> Result<Vec<PathBuf>, ExecError> {
+    let rel = relative(cgroups_path, tag, id)?;
+    let wanted: Vec<&str> = match resources {
+        Some(r) => plan(r)?.iter().map(|w| w.controller).collect(),
+        None => Vec::new(),
     };
-    Ok(CONTROLLERS
+    Ok(ALWAYS
         .iter()
+        .chain(ON_DEMAND.iter().filter(|c| wanted.contains(c)))
         .map(|c| Path::new(BASE).join(c))
         .filter(|h| h.join("cgroup.procs").exists())
         .map(|h| h.join(&rel))
         .collect())
 }
 
-/// Creates the container's cgroup directories `dirs` (from [`paths`]) and writes its limits.
+/// The directories of a cgroup `rel` in every mounted hierarchy a container may join (for a
+/// parent cgroup, such as a pod's, that containers nest under).
+pub fn all_paths(rel: &Path) -> Vec<PathBuf> {
+    ALWAYS
+        .iter()
+        .chain(ON_DEMAND.iter())
+        .map(|c| Path::new(BASE).join(c))
+        .filter(|h| h.join("cgroup.procs").exists())
+        .map(|h| h.join(rel))
+        .collect()
+}
+
+fn controller_of(dir: &Path) -> String {
+    dir.strip_prefix(BASE)
+        .ok()
+        .and_then(|p| p.components().next())
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Creates `dir` and its missing parents; in `cpuset`, each new directory gets its parent's
+/// `cpuset.cpus` and `cpuset.mems`.
+fn create_dir(dir: &Path) -> Result<(), ExecError> {
+    std::fs::create_dir_all(dir).map_err(|e| ExecError::io(dir.display().to_string(), e))?;
+    if controller_of(dir) != "cpuset" {
+        return Ok(());
+    }
+    let root = Path::new(BASE).join("cpuset");
+    let Ok(rel) = dir.strip_prefix(&root) else {
+        return Ok(());
+    };
+    let mut parent = root.clone();
+    for c in rel.components() {
+        let d = parent.join(c);
+        for f in ["cpuset.cpus", "cpuset.mems"] {
+            let mine = std::fs::read_to_string(d.join(f)).unwrap_or_default();
+            if mine.trim().is_empty() {
+                let theirs = std::fs::read_to_string(parent.join(f))
+                    .map_err(|e| ExecError::io(parent.join(f).display().to_string(), e))?;
+                write(&d, f, theirs.trim())?;
+            }
+        }
+        parent = d;
+    }
+    Ok(())
+}
+
+/// Writes the planned `writes` into `dirs` (each write goes to the directory of its
+/// controller).
+fn apply(dirs: &[PathBuf], writes: &[v1::Write]) -> Result<(), ExecError> {
+    for w in writes {
+        for dir in dirs.iter().filter(|d| controller_of(d) == w.controller) {
+            if w.file == "cpu.rt_runtime_us" {
+                grant_realtime(dir, &w.value)?;
+            }
+            write(dir, &w.file, &w.value)?;
+            if w.file.starts_with("memory.kmem.") {
+                let back = std::fs::read_to_string(dir.join(&w.file)).unwrap_or_default();
+                if back.trim() != w.value && !(w.value == "-1" && back.trim().len() > 15) {
+                    let field = if w.file.contains("tcp") {
+                        "kernelTCP"
+                    } else {
+                        "kernel"
+                    };
+                    return Err(ExecError::Unsupported(format!(
+                        "linux.resources.memory.{field}: this kernel accepts {} but does not apply it (read back {})",
+                        w.file,
+                        back.trim()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A child's realtime bandwidth (runtime / period) cannot exceed its parent's: raise each
+/// ancestor below the hierarchy root to at least the child's share of its own period, top
+/// down. `dir`'s period is already written.
+fn grant_realtime(dir: &Path, value: &str) -> Result<(), ExecError> {
+    let num = |d: &Path, f: &str| -> i64 {
+        std::fs::read_to_string(d.join(f))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let want: i64 = value.parse().unwrap_or(0);
+    let period = num(dir, "cpu.rt_period_us").max(1);
+    let root = Path::new(BASE).join("cpu");
+    let mut chain: Vec<&Path> = dir.ancestors().skip(1).take_while(|a| *a != root).collect();
+    chain.reverse();
+    for a in chain {
+        let theirs = num(a, "cpu.rt_period_us");
+        let need =
+            (i128::from(want) * i128::from(theirs) + i128::from(period) - 1) / i128::from(period);
+        let need = i64::try_from(need).unwrap_or(i64::MAX);
+        if num(a, "cpu.rt_runtime_us") < need {
+            write(a, "cpu.rt_runtime_us", &need.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates (or updates) a parent cgroup `rel`, such as a pod's, in every mounted hierarchy a
+/// container may join, and writes `resources` (no device rules: the container's own are the
+/// ones that count). Returns the directories.
+pub fn create_parent(rel: &Path, resources: &LinuxResources) -> Result<Vec<PathBuf>, ExecError> {
+    let writes = plan(resources)?;
+    let dirs = all_paths(rel);
+    for d in &dirs {
+        create_dir(d)?;
+    }
+    apply(&dirs, &writes)?;
+    Ok(dirs)
+}
+
+/// Removes `dir` and then each parent that is left empty, up to (not including) `stop`;
+/// a parent still holding children or processes stays.
+pub fn remove_up(dir: &Path, stop: &Path) -> Result<(), ExecError> {
+    match std::fs::remove_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(ExecError::io(dir.display().to_string(), e)),
+    }
+    for a in dir.ancestors().skip(1) {
+        if a == stop || !a.starts_with(stop) {
+            break;
+        }
+        if std::fs::remove_dir(a).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// How many processes the kernel's OOM killer killed in the cgroup (`oom_kill` of v1
+/// `memory.oom_control`, or of v2 `memory.events`); `None` without a memory directory.
+pub fn oom_kills(dirs: &[PathBuf]) -> Option<u64> {
+    let dir = dirs.iter().find(|d| controller_of(d) == "memory")?;
+    let text = std::fs::read_to_string(dir.join("memory.oom_control"))
+        .or_else(|_| std::fs::read_to_string(dir.join("memory.events")))
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("oom_kill "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Creates the container's cgroup directories `dirs` (from [`paths`]) and writes its limits;
+/// what the host cannot apply is refused before anything is created.
 pub fn create(
     dirs: &[PathBuf],
     resources: Option<&LinuxResources>,
@@ -94,106 +285,29 @@ pub fn create(
             format!("{t} {}:{} rwm", d.major(), d.minor())
         })
         .collect();
-    if let Some(r) = resources {
-        refuse_unsupported(r)?;
-    }
+    let writes = match resources {
+        Some(r) => plan(r)?,
+        None => Vec::new(),
+    };
     for dir in dirs {
-        std::fs::create_dir_all(dir).map_err(|e| ExecError::io(dir.display().to_string(), e))?;
+        create_dir(dir)?;
     }
-    let res = resources.cloned().unwrap_or_default();
-    for dir in dirs {
-        let controller = dir
-            .strip_prefix(BASE)
-            .ok()
-            .and_then(|p| p.components().next())
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match controller.as_str() {
-            "devices" => {
-                if let Some(rules) = res.devices() {
-                    for rule in rules {
-                        write(dir, device_file(rule), &device_rule(rule))?;
-                    }
-                }
-                // After the spec's rules, the devices every container gets (the nodes the
-                // executor creates in /dev, mknod of any node, ptys), as runc and crun add.
-                for rule in DEFAULT_ALLOW {
-                    write(dir, "devices.allow", rule)?;
-                }
-                for d in &extra_devices {
-                    write(dir, "devices.allow", d)?;
-                }
+    if let Some(dir) = dirs.iter().find(|d| controller_of(d) == "devices") {
+        if let Some(rules) = resources.and_then(|r| r.devices().as_ref()) {
+            for rule in rules {
+                write(dir, device_file(rule), &device_rule(rule))?;
             }
-            "pids" => {
-                if let Some(p) = res.pids() {
-                    let limit = p.limit();
-                    let v = if limit > 0 {
-                        limit.to_string()
-                    } else {
-                        "max".into()
-                    };
-                    write(dir, "pids.max", &v)?;
-                }
-            }
-            "memory" => {
-                if let Some(limit) = res.memory().as_ref().and_then(|m| m.limit()) {
-                    write(dir, "memory.limit_in_bytes", &limit.to_string())?;
-                }
-            }
-            "cpu" => {
-                if let Some(cpu) = res.cpu() {
-                    if let Some(s) = cpu.shares() {
-                        write(dir, "cpu.shares", &s.to_string())?;
-                    }
-                    if let Some(p) = cpu.period() {
-                        write(dir, "cpu.cfs_period_us", &p.to_string())?;
-                    }
-                    if let Some(q) = cpu.quota() {
-                        write(dir, "cpu.cfs_quota_us", &q.to_string())?;
-                    }
-                }
-            }
-            _ => {}
+        }
+        // After the spec's rules, the devices every container gets (the nodes the
+        // executor creates in /dev, mknod of any node, ptys), as runc and crun add.
+        for rule in DEFAULT_ALLOW {
+            write(dir, "devices.allow", rule)?;
+        }
+        for d in &extra_devices {
+            write(dir, "devices.allow", d)?;
         }
     }
-    Ok(())
-}
-
-fn refuse_unsupported(r: &LinuxResources) -> Result<(), ExecError> {
-    let mut unsupported = Vec::new();
-    if let Some(m) = r.memory()
-        && (m.reservation().is_some() || m.swap().is_some() || m.kernel().is_some())
-    {
-        unsupported.push("memory reservation/swap/kernel");
-    }
-    if let Some(c) = r.cpu()
-        && (c.cpus().is_some() || c.mems().is_some() || c.realtime_runtime().is_some())
-    {
-        unsupported.push("cpuset/realtime");
-    }
-    if r.block_io().is_some() {
-        unsupported.push("blockIO");
-    }
-    if r.hugepage_limits().as_ref().is_some_and(|h| !h.is_empty()) {
-        unsupported.push("hugepageLimits");
-    }
-    if r.network().is_some() {
-        unsupported.push("network");
-    }
-    if r.rdma().as_ref().is_some_and(|h| !h.is_empty()) {
-        unsupported.push("rdma");
-    }
-    if r.unified().as_ref().is_some_and(|h| !h.is_empty()) {
-        unsupported.push("unified");
-    }
-    if unsupported.is_empty() {
-        Ok(())
-    } else {
-        Err(ExecError::Unsupported(format!(
-            "linux.resources: {}",
-            unsupported.join(", ")
-        )))
-    }
+    apply(dirs, &writes)
 }
 
 fn device_file(rule: &LinuxDeviceCgroup) -> &'static str {

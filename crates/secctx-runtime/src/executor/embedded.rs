@@ -335,6 +335,7 @@ impl Embedded {
             linux.cgroups_path().as_deref(),
             &cgroup::root_tag(&self.root),
             id,
+            linux.resources().as_ref(),
         )?;
         let oci_version = spec.version().clone();
         let mut state = State {

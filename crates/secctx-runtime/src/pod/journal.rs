@@ -33,6 +33,13 @@ pub enum Entry {
         /// The executor's state root.
         root: PathBuf,
     },
+    /// A cgroup a container nests under (the pod cgroup), relative to each v1 hierarchy:
+    /// `secctx/<root tag>/kubepods/...` (removed from every hierarchy, with the parents it
+    /// leaves empty, once its containers are gone).
+    Cgroup {
+        /// The relative path.
+        path: PathBuf,
+    },
     /// A process (killed when it is still this process).
     Process {
         /// Which.
@@ -190,12 +197,28 @@ impl Scope<'_> {
         }
     }
 
+    /// Whether `path` is a plain relative path under `secctx/<this root's tag>/kubepods`.
+    pub fn owns_cgroup(&self, path: &Path) -> bool {
+        use std::path::Component;
+        let base = Path::new("secctx")
+            .join(crate::executor::cgroup::root_tag(self.executor_root))
+            .join("kubepods");
+        path.components().all(|c| matches!(c, Component::Normal(_)))
+            && path.starts_with(&base)
+            && path != base
+    }
+
     fn allows(&self, e: &Entry) -> Result<(), String> {
         match e {
             Entry::Dir { path } | Entry::Mount { path } if !self.contains(path) => Err(format!(
                 "journal entry refused: {} is outside the pod's directory {}",
                 path.display(),
                 self.pod_dir.display()
+            )),
+            Entry::Cgroup { path } if !self.owns_cgroup(path) => Err(format!(
+                "journal entry refused: cgroup {} is not under this state directory's secctx/{}/kubepods",
+                path.display(),
+                crate::executor::cgroup::root_tag(self.executor_root)
             )),
             Entry::Container { root, id, .. } if root != self.executor_root => Err(format!(
                 "journal entry refused: container {id} in {} (this state directory's executor root is {})",
@@ -205,6 +228,24 @@ impl Scope<'_> {
             _ => Ok(()),
         }
     }
+}
+
+/// Removes cgroup `rel` from every hierarchy, then its parents left empty up to `secctx`.
+fn remove_cgroup(rel: &Path) -> Result<(), String> {
+    use crate::executor::cgroup;
+    let mut r = Ok(());
+    for dir in cgroup::all_paths(rel) {
+        let Some(hierarchy) = dir
+            .ancestors()
+            .find(|a| a.parent() == Some(Path::new("/sys/fs/cgroup")))
+        else {
+            continue;
+        };
+        if let Err(e) = cgroup::remove_up(&dir, &hierarchy.join("secctx")) {
+            r = Err(format!("remove cgroup {}: {e}", dir.display()));
+        }
+    }
+    r
 }
 
 /// Undoes every entry [`Scope`] allows: processes first, then the rest in reverse order.
@@ -233,6 +274,7 @@ pub fn undo(entries: &[Entry], undoer: &dyn Undoer, scope: Scope<'_>) -> Vec<Str
                 undoer.delete_container(id, runtime.as_deref(), root)
             }
             Entry::Mount { path } => detach(path),
+            Entry::Cgroup { path } => remove_cgroup(path),
             Entry::Dir { path } => {
                 let mut r = Ok(());
                 for m in mounts_under(path) {

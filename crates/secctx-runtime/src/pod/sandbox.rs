@@ -82,6 +82,12 @@ pub fn sandbox_spec(base: &Spec, rootfs: &Path) -> Spec {
     if let Some(mut linux) = spec.linux().clone() {
         linux.set_seccomp(None);
         linux.set_mount_label(None);
+        // The container's cpu and memory limits are its own: the pause process only sits in
+        // the pod cgroup, under the pod's totals (as the kubelet's sandbox gets no limits).
+        let devices = linux.resources().as_ref().and_then(|r| r.devices().clone());
+        let mut res = oci_spec::runtime::LinuxResources::default();
+        res.set_devices(devices);
+        linux.set_resources(Some(res));
         spec.set_linux(Some(linux));
     }
     spec.set_annotations(None);
