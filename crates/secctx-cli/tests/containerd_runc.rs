@@ -157,11 +157,23 @@ fn image(dir: &Path) -> (PathBuf, PathBuf) {
     let out = common::secctx()
         .args(["image", "build", "--rootfs"])
         .arg(&rootfs)
-        .args(["--tag", IMAGE, "--cmd", "sh", "--format", "docker-archive", "--output"])
+        .args([
+            "--tag",
+            IMAGE,
+            "--cmd",
+            "sh",
+            "--format",
+            "docker-archive",
+            "--output",
+        ])
         .arg(&tar)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (rootfs, tar)
 }
 
@@ -336,7 +348,11 @@ fn containerd_runs_secctx_as_its_runc() {
                 "ctr run --read-only: the root was writable:\n{out}"
             );
         }
-        assert_eq!(leftovers(&ctd, id), Vec::<String>::new(), "after ctr run --rm {id}");
+        assert_eq!(
+            leftovers(&ctd, id),
+            Vec::<String>::new(),
+            "after ctr run --rm {id}"
+        );
     }
 
     // --user 1000:1000: a detached container, a process exec'd into it as that user (the
@@ -396,7 +412,11 @@ fn containerd_runs_secctx_as_its_runc() {
         String::from_utf8_lossy(&ps.stderr)
     );
     let kill = ctd.ctr(&["task", "kill", "-s", "SIGKILL", "user"]);
-    assert!(kill.status.success(), "{}", String::from_utf8_lossy(&kill.stderr));
+    assert!(
+        kill.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kill.stderr)
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let del = ctd.ctr(&["task", "delete", "user"]);
@@ -411,8 +431,16 @@ fn containerd_runs_secctx_as_its_runc() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let del = ctd.ctr(&["container", "delete", "user"]);
-    assert!(del.status.success(), "{}", String::from_utf8_lossy(&del.stderr));
-    assert_eq!(leftovers(&ctd, "user"), Vec::<String>::new(), "after kill + delete");
+    assert!(
+        del.status.success(),
+        "{}",
+        String::from_utf8_lossy(&del.stderr)
+    );
+    assert_eq!(
+        leftovers(&ctd, "user"),
+        Vec::<String>::new(),
+        "after kill + delete"
+    );
     // And no secctx process (a monitor) is left behind.
     let me = std::process::id().to_string();
     let stray: Vec<String> = std::fs::read_dir("/proc")
