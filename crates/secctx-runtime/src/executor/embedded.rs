@@ -215,13 +215,17 @@ impl Executor for Embedded {
         result?;
         // The environment exists (namespaces, mounts, cgroups); init waits for `start`.
         // A failing hook here fails `create` and destroys the container.
-        let pid = self.state(id)?.pid;
-        let state = hooks::state_json(&oci_version, id, "created", pid, &bundle, &annotations);
-        for point in [
+        let points = [
             hooks::Point::Prestart,
             hooks::Point::CreateRuntime,
             hooks::Point::CreateContainer,
-        ] {
+        ];
+        if points.iter().all(|p| p.of(&hooks).is_empty()) {
+            return Ok(());
+        }
+        let pid = self.state(id)?.pid;
+        let state = hooks::state_json(&oci_version, id, "created", pid, &bundle, &annotations);
+        for point in points {
             if let Err(message) = hooks::run(point, &point.of(&hooks), &state) {
                 let _ = self.delete(id, true);
                 return Err(ExecError::Init {
@@ -379,10 +383,8 @@ impl Executor for Embedded {
         }
         // A container without a mount namespace of its own left its mounts on the host,
         // under its rootfs.
-        if let Ok(spec) = Spec::load(state.bundle.join("config.json"))
-            && let Some(linux) = spec.linux()
-            && let Ok(ns) = namespaces::plan(linux)
-            && !ns.own_mount
+        if state.host_mounts
+            && let Ok(spec) = Spec::load(state.bundle.join("config.json"))
             && let Some(root) = spec.root()
         {
             let rootfs = state.bundle.join(root.path());
@@ -427,6 +429,9 @@ impl Embedded {
 
     /// `poststart` and `poststop`: failures only warn (runtime-spec).
     fn hooks_after(&self, state: &State, point: hooks::Point, status: &str) {
+        if !state.late_hooks {
+            return;
+        }
         let Ok(spec) = Spec::load(state.bundle.join("config.json")) else {
             return;
         };
@@ -481,6 +486,11 @@ impl Embedded {
             cgroups: cgroups.clone(),
             creating: true,
             monitor_start: 0,
+            host_mounts: !ns.own_mount,
+            late_hooks: spec.hooks().as_ref().is_some_and(|h| {
+                !hooks::Point::Poststart.of(h).is_empty()
+                    || !hooks::Point::Poststop.of(h).is_empty()
+            }),
         };
         // 1. The intent first, naming the cgroups before they exist: a crash (kill -9) at any
         //    later point leaves a state.json from which `delete` removes everything.
