@@ -1,6 +1,6 @@
 # System packages the build and the tests need; installed with apt-get when missing (needs root).
 # shellcheck shell=bash
-SECCTX_PACKAGES=(libseccomp-dev pkg-config busybox-static crun runc skopeo umoci docker-registry hyperfine gcc libc6-dev util-linux openssl time python3-venv)
+SECCTX_PACKAGES=(libseccomp-dev pkg-config busybox-static crun runc skopeo umoci docker-registry hyperfine gcc libc6-dev util-linux openssl time python3-venv containerd)
 
 ensure_packages() {
   local missing=()

@@ -49,6 +49,14 @@ pub enum Command {
     Inspect(crate::commands::inspect::InspectArgs),
     /// Stop pods and remove everything they created.
     Rm(crate::commands::rm::RmArgs),
+    /// runc's command line on secctx's executor (also as `secctx-runc`), for containerd's
+    /// runc shim: create, start, state, kill, delete, exec, run, ps, list, features.
+    #[command(disable_help_flag = true)]
+    Runc {
+        /// runc's global options, command and arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// The pod sandbox's process (internal).
     #[command(name = "__pause", hide = true)]
     Pause,

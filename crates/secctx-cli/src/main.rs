@@ -41,6 +41,17 @@ fn joins_containers(command: &cli::Command) -> bool {
 }
 
 fn main() -> ExitCode {
+    // Invoked as `secctx-runc` (a link, containerd's BinaryName): runc's command line.
+    let mut args = std::env::args();
+    if args
+        .next()
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "secctx-runc")
+    {
+        return commands::runc::main(args.collect());
+    }
     let cli = cli::Cli::parse();
     // First, while single-threaded: non-dumpable, and re-executed from a sealed copy of the
     // binary unless already running from one (then this returns at once).

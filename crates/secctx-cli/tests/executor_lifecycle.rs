@@ -132,13 +132,15 @@ fn bad_bundle_exits_2_and_starts_nothing() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!root.join("bad-json").exists());
 
+    // Hooks are supported (docs/executor.md); a failing prestart hook fails the container
+    // before its process runs, and nothing is left.
     let mut config = base_config(&["true"]);
-    config["hooks"] = json!({"prestart": [{"path": "/bin/true"}]});
+    config["hooks"] = json!({"prestart": [{"path": "/bin/false"}]});
     let b = bundle("bad-hooks", &config);
     let out = secctx(&["run", "--id", "bad-hooks", b.to_str().unwrap()], &root);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not supported: hooks"),
+        String::from_utf8_lossy(&out.stderr).contains("hooks.prestart[0] \"/bin/false\""),
         "{}",
         text(&out)
     );

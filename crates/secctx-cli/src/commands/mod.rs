@@ -15,6 +15,7 @@ pub mod pause;
 pub mod ps;
 pub mod rm;
 pub mod run;
+pub mod runc;
 pub mod volume;
 
 use std::process::ExitCode;
@@ -38,6 +39,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Namespace(cmd) => namespace::run(cmd),
         Command::Inspect(args) => inspect::run(args),
         Command::Rm(args) => rm::run(args),
+        Command::Runc { args } => Ok(runc::main(args)),
         Command::Pause => pause::run(),
     }
 }

@@ -9,7 +9,7 @@ use oci_spec::runtime::{Process, Spec};
 
 use super::init::{self, Context};
 use super::state::{State, StateDir, Status, pid_alive};
-use super::{ExecError, Executor, Stdio, cgroup, namespaces, seccomp, support, sys};
+use super::{ExecError, Executor, Stdio, cgroup, hooks, namespaces, seccomp, support, sys};
 
 /// secctx's own executor; state under `root` (default [`Embedded::DEFAULT_ROOT`]).
 ///
@@ -18,6 +18,14 @@ use super::{ExecError, Executor, Stdio, cgroup, namespaces, seccomp, support, sy
 #[derive(Clone, Debug)]
 pub struct Embedded {
     root: PathBuf,
+    handoff: bool,
+    warn: fn(&str),
+}
+
+/// The default warning sink: one line on stderr.
+fn warn_stderr(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "warning: {message}");
 }
 
 impl Embedded {
@@ -26,7 +34,53 @@ impl Embedded {
 
     /// An executor keeping container state under `root`.
     pub fn new(root: PathBuf) -> Embedded {
-        Embedded { root }
+        Embedded {
+            root,
+            handoff: false,
+            warn: warn_stderr,
+        }
+    }
+
+    /// Where warnings go (default: stderr): fields accepted but not applied on this host
+    /// (SELinux labels without SELinux), failed poststart and poststop hooks.
+    pub fn warning_sink(mut self, warn: fn(&str)) -> Embedded {
+        self.warn = warn;
+        self
+    }
+
+    /// The runc command line's mode: the caller of `create` is (a child of) a subreaper that
+    /// reaps the container's init itself, as containerd's runc shim does. The monitor then
+    /// leaves as soon as init has exec'd (or failed), so init is reparented to that subreaper;
+    /// no `exit` file is written and a stopped container's exit code is unknown to `wait`.
+    pub fn handing_off(mut self) -> Embedded {
+        self.handoff = true;
+        self
+    }
+
+    /// Starts `process` in running container `id` without waiting for it; its host pid
+    /// (`runc exec --detach`).
+    pub fn exec_detached(
+        &self,
+        id: &str,
+        process: &Process,
+        stdio: Stdio,
+    ) -> Result<i32, ExecError> {
+        super::exec::exec_detached(self, id, process, stdio)
+    }
+
+    /// Sends `signal` to every process of container `id` (its cgroups; init when they are
+    /// empty): `runc kill --all`.
+    pub fn kill_all(&self, id: &str, signal: i32) -> Result<(), ExecError> {
+        let state = self.state(id)?;
+        let mut pids = cgroup::procs(&state.cgroups);
+        if pids.is_empty() && state.status != Status::Stopped {
+            pids.push(state.pid);
+        }
+        for p in pids {
+            // A process may exit between the listing and the signal.
+            let _ = sys::kill(p, signal);
+        }
+        Ok(())
     }
 
     /// The state root.
@@ -62,9 +116,16 @@ impl Embedded {
 
 fn load_spec(bundle: &Path) -> Result<Spec, ExecError> {
     let path = bundle.join("config.json");
-    Spec::load(&path).map_err(|e| ExecError::Bundle {
-        path,
-        message: e.to_string(),
+    Spec::load(&path).map_err(|e| {
+        // oci-spec's error does not say which field: name it when it is a capability.
+        let named = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| super::caps::unknown_in_json(&v));
+        ExecError::Bundle {
+            path,
+            message: named.unwrap_or_else(|| e.to_string()),
+        }
     })
 }
 
@@ -109,7 +170,9 @@ impl Executor for Embedded {
             .map_err(|e| ExecError::io(bundle.display().to_string(), e))?;
         let spec = load_spec(&bundle)?;
         let host = crate::host::probe();
-        support::check(&spec, host.apparmor, host.selinux)?;
+        for w in support::check(&spec, host.apparmor, host.selinux)? {
+            (self.warn)(&w);
+        }
         let root_path = spec
             .root()
             .as_ref()
@@ -140,13 +203,38 @@ impl Executor for Embedded {
             }
             Err(e) => return Err(ExecError::io(sd.dir.display().to_string(), e)),
         }
+        let hooks = spec.hooks().clone().unwrap_or_default();
+        let annotations = spec.annotations().clone().unwrap_or_default();
+        let oci_version = spec.version().clone();
         let result = self.spawn(
             id, &sd, &bundle, spec, rootfs, ns, join, seccomp, stdio, idmapped,
         );
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&sd.dir);
         }
-        result
+        result?;
+        // The environment exists (namespaces, mounts, cgroups); init waits for `start`.
+        // A failing hook here fails `create` and destroys the container.
+        let points = [
+            hooks::Point::Prestart,
+            hooks::Point::CreateRuntime,
+            hooks::Point::CreateContainer,
+        ];
+        if points.iter().all(|p| p.of(&hooks).is_empty()) {
+            return Ok(());
+        }
+        let pid = self.state(id)?.pid;
+        let state = hooks::state_json(&oci_version, id, "created", pid, &bundle, &annotations);
+        for point in points {
+            if let Err(message) = hooks::run(point, &point.of(&hooks), &state) {
+                let _ = self.delete(id, true);
+                return Err(ExecError::Init {
+                    id: id.into(),
+                    message,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn start(&self, id: &str) -> Result<(), ExecError> {
@@ -171,7 +259,11 @@ impl Executor for Embedded {
         let mut b = [0u8; 1];
         loop {
             match fifo.read(&mut b) {
-                Ok(1) => return started(id, &sd, &state),
+                Ok(1) => {
+                    started(id, &sd, &state)?;
+                    self.poststart(&state);
+                    return Ok(());
+                }
                 Ok(_) | Err(_) if !pid_alive(state.pid) => {
                     return Err(ExecError::Init {
                         id: id.into(),
@@ -231,6 +323,8 @@ impl Executor for Embedded {
                 return std::fs::remove_dir_all(&sd.dir)
                     .map_err(|e| ExecError::io(sd.dir.display().to_string(), e));
             }
+            // runc and crun: `delete --force` of an id that does not exist succeeds.
+            Err(ExecError::NotFound(_)) if force => return Ok(()),
             Err(e) => return Err(e),
         };
         if state.creating && !force {
@@ -287,6 +381,17 @@ impl Executor for Embedded {
             // Reap it when it is ours; give it a moment to record the exit status.
             let _ = sys::waitpid(state.monitor_pid, true);
         }
+        // A container without a mount namespace of its own left its mounts on the host,
+        // under its rootfs.
+        if state.host_mounts
+            && let Ok(spec) = Spec::load(state.bundle.join("config.json"))
+            && let Some(root) = spec.root()
+        {
+            let rootfs = state.bundle.join(root.path());
+            let rootfs = std::fs::canonicalize(&rootfs).unwrap_or(rootfs);
+            super::rootfs::unmount_under(&rootfs)
+                .map_err(|e| ExecError::io(format!("unmount {}", rootfs.display()), e))?;
+        }
         let mut tries = 0;
         while let Err(e) = cgroup::remove(&state.cgroups) {
             tries += 1;
@@ -295,7 +400,10 @@ impl Executor for Embedded {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        std::fs::remove_dir_all(&sd.dir).map_err(|e| ExecError::io(sd.dir.display().to_string(), e))
+        std::fs::remove_dir_all(&sd.dir)
+            .map_err(|e| ExecError::io(sd.dir.display().to_string(), e))?;
+        self.hooks_after(&state, hooks::Point::Poststop, "stopped");
+        Ok(())
     }
 
     fn exec(&self, id: &str, process: &Process, stdio: Stdio) -> Result<i32, ExecError> {
@@ -315,6 +423,36 @@ impl Executor for Embedded {
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 impl Embedded {
+    fn poststart(&self, state: &State) {
+        self.hooks_after(state, hooks::Point::Poststart, "running");
+    }
+
+    /// `poststart` and `poststop`: failures only warn (runtime-spec).
+    fn hooks_after(&self, state: &State, point: hooks::Point, status: &str) {
+        if !state.late_hooks {
+            return;
+        }
+        let Ok(spec) = Spec::load(state.bundle.join("config.json")) else {
+            return;
+        };
+        let Some(h) = spec.hooks() else { return };
+        let list = point.of(h);
+        if list.is_empty() {
+            return;
+        }
+        let annotations = spec.annotations().clone().unwrap_or_default();
+        let pid = if status == "stopped" { 0 } else { state.pid };
+        let json = hooks::state_json(
+            &state.oci_version,
+            &state.id,
+            status,
+            pid,
+            &state.bundle,
+            &annotations,
+        );
+        hooks::run_warning(point, &list, &json, self.warn);
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn spawn(
         &self,
@@ -349,6 +487,11 @@ impl Embedded {
             cgroups: cgroups.clone(),
             creating: true,
             monitor_start: 0,
+            host_mounts: !ns.own_mount,
+            late_hooks: spec.hooks().as_ref().is_some_and(|h| {
+                !hooks::Point::Poststart.of(h).is_empty()
+                    || !hooks::Point::Poststop.of(h).is_empty()
+            }),
         };
         // 1. The intent first, naming the cgroups before they exist: a crash (kill -9) at any
         //    later point leaves a state.json from which `delete` removes everything.
@@ -384,11 +527,13 @@ impl Embedded {
             report: report_w,
             stdio,
             idmapped,
+            id: id.to_string(),
+            bundle: bundle.to_path_buf(),
         };
         let monitor = match sys::fork() {
             Ok(sys::Forked::Child) => {
                 drop(report_r);
-                init::monitor(ctx, sd.exit_file())
+                init::monitor(ctx, sd.exit_file(), self.handoff)
             }
             Ok(sys::Forked::Parent(pid)) => pid,
             Err(e) => return Err(fail(ExecError::io("fork", e))),

@@ -22,6 +22,28 @@ const ORDER: [(&str, i32); 7] = [
 
 /// Runs `process` in container `id`; returns its exit code.
 pub fn exec(ex: &Embedded, id: &str, process: &Process, stdio: Stdio) -> Result<i32, ExecError> {
+    join(ex, id, process, stdio, false)
+}
+
+/// Starts `process` in container `id` and returns its pid (host pid namespace) once it has
+/// exec'd, without waiting for it: it is reparented to the nearest subreaper above the caller
+/// (containerd's shim, for `runc exec --detach`), which reaps it.
+pub fn exec_detached(
+    ex: &Embedded,
+    id: &str,
+    process: &Process,
+    stdio: Stdio,
+) -> Result<i32, ExecError> {
+    join(ex, id, process, stdio, true)
+}
+
+fn join(
+    ex: &Embedded,
+    id: &str,
+    process: &Process,
+    stdio: Stdio,
+    detach: bool,
+) -> Result<i32, ExecError> {
     let state = ex.state(id)?;
     if state.status != Status::Running {
         return Err(ExecError::WrongState {
@@ -64,7 +86,14 @@ pub fn exec(ex: &Embedded, id: &str, process: &Process, stdio: Stdio) -> Result<
                 super::init::send(&report_w, &format!("E{msg}"));
                 sys::exit(127);
             }
-            let msg = child(&state.cgroups, joins, process, seccomp.as_ref(), stdio);
+            let msg = child(
+                &state.cgroups,
+                joins,
+                process,
+                seccomp.as_ref(),
+                stdio,
+                detach.then_some(&report_w),
+            );
             super::init::send(&report_w, &format!("E{msg}"));
             sys::exit(127);
         }
@@ -82,6 +111,15 @@ pub fn exec(ex: &Embedded, id: &str, process: &Process, stdio: Stdio) -> Result<
             id: id.into(),
             message: format!("exec: {msg}"),
         });
+    }
+    if detach {
+        return text
+            .lines()
+            .find_map(|l| l.strip_prefix('P')?.parse().ok())
+            .ok_or_else(|| ExecError::Init {
+                id: id.into(),
+                message: "exec: the process was not started".into(),
+            });
     }
     Ok(sys::exit_code(status))
 }
@@ -120,6 +158,7 @@ fn child(
     process: &Process,
     seccomp: Option<&seccomp::Program>,
     stdio: Option<[OwnedFd; 3]>,
+    detached: Option<&OwnedFd>,
 ) -> String {
     if let Err(e) = super::cgroup::join_self(cgroups) {
         return format!("join cgroup: {e}");
@@ -134,9 +173,14 @@ fn child(
     }
     // The namespace descriptors are not handed over either.
     drop(joins);
-    // The pid namespace applies to children: fork once more, and pass the exit status on.
+    // The pid namespace applies to children: fork once more, and pass the exit status on
+    // (detached: report the pid and leave; the process is reparented to a subreaper).
     match sys::fork() {
         Ok(sys::Forked::Parent(pid)) => {
+            if let Some(report) = detached {
+                super::init::send(report, &format!("P{pid}"));
+                sys::exit(0);
+            }
             let code = match sys::waitpid(pid, false) {
                 Ok(Some(s)) => sys::exit_code(s),
                 _ => 127,

@@ -190,6 +190,8 @@ impl Executor for External {
                 .and_then(|s| s.trim().parse().ok()),
             creating: false,
             monitor_start: 0,
+            host_mounts: false,
+            late_hooks: false,
         })
     }
 

@@ -25,7 +25,7 @@ use oci_spec::runtime::Spec;
 
 use super::namespaces::Namespaces;
 use super::seccomp::Program;
-use super::{cgroup, process, rootfs, sys};
+use super::{cgroup, hooks, process, rootfs, sys};
 
 /// Everything the child processes need, prepared by secctx before the first fork.
 pub struct Context {
@@ -52,6 +52,10 @@ pub struct Context {
     pub start_error: sys::SharedPage,
     /// Detached id-mapped trees (rootfs, mounts with mappings), moved into place by stage 1.
     pub idmapped: super::idmap::Trees,
+    /// The container id (for the state the `startContainer` hooks read).
+    pub id: String,
+    /// The bundle directory (same).
+    pub bundle: PathBuf,
 }
 
 /// Writes one message line to a pipe (a single write: atomic below PIPE_BUF).
@@ -78,7 +82,8 @@ fn read_line(fd: &OwnedFd) -> Option<String> {
 }
 
 /// The monitor: runs in the child of secctx's fork. Never returns.
-pub fn monitor(ctx: Context, exit_file: PathBuf) -> ! {
+/// `handoff`: leave once init has exec'd (see [`super::Embedded::handing_off`]).
+pub fn monitor(ctx: Context, exit_file: PathBuf, handoff: bool) -> ! {
     // Before stage 1 and init inherit anything from us: nothing of secctx may be reachable
     // from the container they join (CVE-2019-5736, CVE-2016-9962). Init is visible in the pid
     // namespace it creates or joins (a pod's shared one) from `create` until its execve.
@@ -144,6 +149,11 @@ pub fn monitor(ctx: Context, exit_file: PathBuf) -> ! {
     // for `start`, before the exit status.
     started(&ctx, &exit_file);
     drop(ctx);
+    if handoff {
+        // Init (exec'd, or already a zombie) is reparented to the nearest subreaper above
+        // us, which reaps it and learns its exit status.
+        sys::exit(0);
+    }
     let mut code = 1;
     while let Ok(Some((pid, status))) = sys::wait_any() {
         if pid == init_pid {
@@ -293,11 +303,22 @@ fn init_inner(ctx: &Context, to_mon: &OwnedFd) -> Result<(), String> {
     if ctx.ns.new_net {
         sys::loopback_up().map_err(|e| format!("loopback up: {e}"))?;
     }
+    // Our pid as the host sees it, for the startContainer hooks' state: the first NSpid
+    // entry of the host's /proc, still reachable before pivot_root.
+    let has_start_hooks = spec
+        .hooks()
+        .as_ref()
+        .is_some_and(|h| !hooks::Point::StartContainer.of(h).is_empty());
+    let host_pid = if has_start_hooks { host_pid() } else { 0 };
     let in_userns = ctx.ns.new_user || ctx.join.iter().any(|(f, _)| *f == libc::CLONE_NEWUSER);
-    rootfs::prepare(spec, &ctx.rootfs, in_userns)?;
+    rootfs::prepare(spec, &ctx.rootfs, in_userns, ctx.ns.own_mount)?;
     rootfs::paths(spec, &ctx.rootfs)?;
-    rootfs::pivot(&ctx.rootfs)?;
-    rootfs::finish(spec)?;
+    if ctx.ns.own_mount {
+        rootfs::pivot(&ctx.rootfs)?;
+    } else {
+        rootfs::chroot(&ctx.rootfs)?;
+    }
+    rootfs::finish(spec, ctx.ns.own_mount)?;
     if let Some(h) = spec.hostname().as_deref().filter(|h| !h.is_empty()) {
         sys::sethostname(h).map_err(|e| format!("sethostname: {e}"))?;
     }
@@ -318,9 +339,44 @@ fn init_inner(ctx: &Context, to_mon: &OwnedFd) -> Result<(), String> {
         .map_err(|e| format!("write exec fifo: {e}"))?;
     drop(f);
     // From here, errors go to the container's stderr (secctx has returned from create).
-    let msg = process::finalize(&process, &prepared, ctx.seccomp.as_ref());
+    // startContainer hooks: in the container, after start, before the user process; their
+    // paths resolve in the container. A failure fails `start`.
+    let start_hooks = spec
+        .hooks()
+        .as_ref()
+        .map(|h| hooks::Point::StartContainer.of(h))
+        .unwrap_or_default();
+    let msg = if start_hooks.is_empty() {
+        process::finalize(&process, &prepared, ctx.seccomp.as_ref())
+    } else {
+        let state = hooks::state_json(
+            spec.version(),
+            &ctx.id,
+            "created",
+            host_pid,
+            &ctx.bundle,
+            &spec.annotations().clone().unwrap_or_default(),
+        );
+        match hooks::run(hooks::Point::StartContainer, &start_hooks, &state) {
+            Ok(()) => process::finalize(&process, &prepared, ctx.seccomp.as_ref()),
+            Err(e) => e,
+        }
+    };
     // Memory first: under a filter that denies everything, the write below fails.
     ctx.start_error.write(msg.as_bytes());
     let _ = writeln!(std::io::stderr(), "secctx init: {msg}");
     sys::exit(127);
+}
+
+/// This process's pid in the host's pid namespace (the first `NSpid` entry of
+/// `/proc/self/status` while `/proc` is still the host's); 0 when unknown.
+fn host_pid() -> i32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("NSpid:"))
+                .and_then(|v| v.split_whitespace().next().and_then(|p| p.parse().ok()))
+        })
+        .unwrap_or(0)
 }

@@ -12,6 +12,7 @@ mod embedded;
 mod error;
 mod exec;
 mod external;
+pub mod hooks;
 pub mod idmap;
 pub mod in_root;
 mod init;

@@ -20,6 +20,10 @@ pub struct Namespaces {
     pub new_net: bool,
     /// A new pid namespace.
     pub new_pid: bool,
+    /// The container has a mount namespace of its own (new or joined). Without one it shares
+    /// the runtime's: its mounts are made on the host under the rootfs (removed by
+    /// `delete`) and it is `chroot`ed, as runc and crun do.
+    pub own_mount: bool,
 }
 
 /// The `CLONE_NEW*` flag of a namespace type.
@@ -38,14 +42,13 @@ pub fn flag(typ: LinuxNamespaceType) -> Result<i32, ExecError> {
     })
 }
 
-/// Reads the namespace list. A container without its own mount namespace is refused: every
-/// rootfs step would change the host.
+/// Reads the namespace list. A type left out is inherited from the runtime (runtime-spec),
+/// the mount namespace included.
 pub fn plan(linux: &Linux) -> Result<Namespaces, ExecError> {
     let mut ns = Namespaces::default();
-    let mut has_mount = false;
     for n in linux.namespaces().iter().flatten() {
         let f = flag(n.typ())?;
-        has_mount |= f == libc::CLONE_NEWNS;
+        ns.own_mount |= f == libc::CLONE_NEWNS;
         match n.path() {
             Some(path) if !path.as_os_str().is_empty() => {
                 if f == libc::CLONE_NEWUSER {
@@ -61,11 +64,6 @@ pub fn plan(linux: &Linux) -> Result<Namespaces, ExecError> {
                 ns.new_pid |= f == libc::CLONE_NEWPID;
             }
         }
-    }
-    if !has_mount {
-        return Err(ExecError::Unsupported(
-            "a container without a mount namespace".into(),
-        ));
     }
     Ok(ns)
 }

@@ -233,6 +233,14 @@ fn finalize_inner(
             .map_err(e(&format!("raise ambient {}", caps::NAMES[bit as usize])))?;
         }
     }
+    // 9b. The SELinux label of the process, applied by the execve below; only on a kernel with
+    //     SELinux (create warned that it is not applied elsewhere).
+    if let Some(label) = process.selinux_label().as_deref().filter(|l| !l.is_empty())
+        && std::path::Path::new("/sys/fs/selinux/enforce").exists()
+    {
+        std::fs::write("/proc/thread-self/attr/exec", label)
+            .map_err(e(&format!("selinuxLabel {label:?}")))?;
+    }
     // 10. no_new_privs, then the filter as the very last step before execve, so that as few
     //     of our own syscalls as possible have to pass it.
     if nnp {

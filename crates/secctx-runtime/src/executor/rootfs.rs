@@ -105,24 +105,28 @@ pub fn parse_options(options: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-/// Everything before `pivot_root` but the paths: runs in the container's new mount namespace.
-pub fn prepare(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
-    // 1. Nothing we mount may propagate to the host: make the whole tree private (or slave,
-    //    per rootfsPropagation) first. This must precede every other mount.
+/// Everything before `pivot_root` but the paths: runs in the container's new mount namespace
+/// (`own_mount`), or in the runtime's when the config has none (then the host's propagation
+/// is left alone and the mounts land on the host, under the rootfs).
+pub fn prepare(spec: &Spec, rootfs: &Path, in_userns: bool, own_mount: bool) -> StepResult {
+    // 1. Nothing we mount may propagate to the host: make the whole tree private (slave for
+    //    slave and shared, whose own peer group is made after pivot_root) first. This must
+    //    precede every other mount. rootfsPropagation itself is applied to "/" by `finish`.
     let propagation = spec
         .linux()
         .as_ref()
         .and_then(|l| l.rootfs_propagation().clone())
         .unwrap_or_default();
     let root_flag = match propagation.as_str() {
-        "slave" | "rslave" => libc::MS_SLAVE,
-        "shared" | "rshared" => libc::MS_SLAVE, // shared is re-applied after pivot_root
+        "slave" | "rslave" | "shared" | "rshared" => libc::MS_SLAVE,
         _ => libc::MS_PRIVATE,
     };
-    ctx(
-        sys::mount(None, Path::new("/"), None, libc::MS_REC | root_flag, None),
-        || "make / private".into(),
-    )?;
+    if own_mount {
+        ctx(
+            sys::mount(None, Path::new("/"), None, libc::MS_REC | root_flag, None),
+            || "make / private".into(),
+        )?;
+    }
     // 2. pivot_root needs the new root to be a mount point: bind the rootfs onto itself.
     ctx(
         sys::mount(
@@ -142,10 +146,14 @@ pub fn prepare(spec: &Spec, rootfs: &Path, in_userns: bool) -> StepResult {
     })?;
     // 4. The mounts, in the order given (later ones may land inside earlier ones).
     let mut dev_is_tmpfs = false;
+    let label = spec.linux().as_ref().and_then(|l| l.mount_label().clone());
+    let mount_label = label
+        .as_deref()
+        .filter(|l| !l.is_empty() && Path::new("/sys/fs/selinux/enforce").exists());
     for m in spec.mounts().iter().flatten() {
         let is_dev = m.destination() == Path::new("/dev");
         let typ = m.typ().clone().unwrap_or_default();
-        mount_one(&root, m, in_userns)?;
+        mount_one(&root, m, in_userns, mount_label)?;
         if is_dev && typ == "tmpfs" {
             dev_is_tmpfs = true;
         }
@@ -172,7 +180,9 @@ fn mount_point(root: &Root, m: &Mount, file: bool) -> Result<OwnedFd, String> {
     }
 }
 
-fn mount_one(root: &Root, m: &Mount, in_userns: bool) -> StepResult {
+/// `mount_label`: `linux.mountLabel` on a kernel with SELinux, given to every filesystem
+/// that takes a `context=` option (runc's and crun's rule: not binds, not proc/sysfs/cgroup).
+fn mount_one(root: &Root, m: &Mount, in_userns: bool, mount_label: Option<&str>) -> StepResult {
     // A mount with uidMappings/gidMappings: its source is already the id-mapped mount that
     // stage 1 moved over it (executor/idmap.rs), so the bind below takes the mapping.
     let typ = m.typ().clone().unwrap_or_default();
@@ -201,7 +211,16 @@ fn mount_one(root: &Root, m: &Mount, in_userns: bool) -> StepResult {
         // "ro" on a filesystem mount is a per-mount flag (fsmount's attributes), leaving
         // the superblock writable, as crun does.
         let flags = opts.flags & !libc::MS_REMOUNT;
-        match mount_fd::filesystem(&typ, &src, &opts.data, flags, target.as_fd()) {
+        let mut data = opts.data.clone();
+        if let Some(label) = mount_label
+            && !matches!(typ.as_str(), "proc" | "sysfs" | "mqueue")
+        {
+            if !data.is_empty() {
+                data.push(',');
+            }
+            data.push_str(&format!("context=\"{label}\""));
+        }
+        match mount_fd::filesystem(&typ, &src, &data, flags, target.as_fd()) {
             Ok(fd) => fd,
             // sysfs cannot be mounted in a user namespace that does not own the network
             // namespace: bind the host's read-only instead, as runc does.
@@ -469,24 +488,48 @@ pub fn paths(spec: &Spec, rootfs: &Path) -> StepResult {
     Ok(())
 }
 
-/// After `pivot_root`: propagation of "/" and the read-only root.
-pub fn finish(spec: &Spec) -> StepResult {
-    if spec
+/// The `MS_*` propagation flags of a `rootfsPropagation` value (`r*`: recursive).
+pub fn propagation_flags(value: &str) -> Result<libc::c_ulong, String> {
+    let (rec, base) = match value {
+        "rshared" | "rslave" | "rprivate" | "runbindable" => (libc::MS_REC, &value[1..]),
+        _ => (0, value),
+    };
+    let flag = match base {
+        "shared" => libc::MS_SHARED,
+        "slave" => libc::MS_SLAVE,
+        "private" => libc::MS_PRIVATE,
+        "unbindable" => libc::MS_UNBINDABLE,
+        _ => {
+            return Err(format!(
+                "linux.rootfsPropagation {value:?}: use shared, slave, private, unbindable or their r* forms"
+            ));
+        }
+    };
+    Ok(flag | rec)
+}
+
+/// A container without a mount namespace: `chroot` into the rootfs (the bind of `prepare`),
+/// as runc and crun do; `pivot_root` would change the runtime's own root.
+pub fn chroot(rootfs: &Path) -> StepResult {
+    ctx(sys::chdir(rootfs), || format!("chdir {}", rootfs.display()))?;
+    ctx(sys::chroot(Path::new(".")), || "chroot".into())?;
+    ctx(sys::chdir(Path::new("/")), || "chdir /".into())
+}
+
+/// After `pivot_root`: `rootfsPropagation` on "/" (every value, as runc applies it after
+/// pivot_root; shared gets a peer group of its own, not the host's) and the read-only root.
+pub fn finish(spec: &Spec, own_mount: bool) -> StepResult {
+    if let Some(p) = spec
         .linux()
         .as_ref()
         .and_then(|l| l.rootfs_propagation().clone())
-        .is_some_and(|p| p == "shared" || p == "rshared")
+        .filter(|p| !p.is_empty())
+        && own_mount
     {
-        ctx(
-            sys::mount(
-                None,
-                Path::new("/"),
-                None,
-                libc::MS_SHARED | libc::MS_REC,
-                None,
-            ),
-            || "make / shared".into(),
-        )?;
+        let flags = propagation_flags(&p)?;
+        ctx(sys::mount(None, Path::new("/"), None, flags, None), || {
+            format!("rootfsPropagation {p}")
+        })?;
     }
     if spec.root().as_ref().and_then(|r| r.readonly()) == Some(true) {
         // Last: every mount point the steps above needed has been created by now.
@@ -538,4 +581,44 @@ fn mask_path(root: &Root, path: &Path) -> StepResult {
         ctx(mount_fd::bind(null, libc::MS_RDONLY, fd.as_fd()), what)?;
     }
     Ok(())
+}
+
+/// Detaches every mount at or below `dir` in our mount namespace, deepest first: what a
+/// container without a mount namespace of its own left on the host (its rootfs bind and the
+/// config's mounts). Returns the mount points detached.
+pub fn unmount_under(dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo")?;
+    let mut points: Vec<std::path::PathBuf> = info
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(|p| std::path::PathBuf::from(unescape_mountinfo(p)))
+        .filter(|p| p.starts_with(dir))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    points.dedup();
+    for p in &points {
+        // A mount may be stacked several times on one point: detach until none is left.
+        while sys::umount2(p, libc::MNT_DETACH).is_ok() {}
+    }
+    Ok(points)
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for a space, `\011`, `\012`, `\134`).
+fn unescape_mountinfo(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

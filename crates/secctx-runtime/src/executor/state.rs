@@ -67,6 +67,14 @@ pub struct State {
     /// left by an unfinished `create` only when it is still this very process.
     #[serde(default)]
     pub monitor_start: u64,
+    /// The container has no mount namespace of its own: its mounts were made on the host
+    /// under its rootfs, and `delete` detaches them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub host_mounts: bool,
+    /// The config has `poststart` or `poststop` hooks (so `start` and `delete` read it again
+    /// only then).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late_hooks: bool,
 }
 
 /// Paths of one container's state directory.

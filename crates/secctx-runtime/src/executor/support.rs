@@ -4,8 +4,11 @@ use oci_spec::runtime::Spec;
 
 use super::ExecError;
 
-/// Checks the config for fields this executor cannot honour on this host.
-pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError> {
+/// Checks the config for fields this executor cannot honour on this host, and everything
+/// else that can be checked before a process exists (capabilities). Returns the warnings to
+/// report for fields accepted but not applied (SELinux labels on a kernel without SELinux).
+pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<Vec<String>, ExecError> {
+    let mut warnings = Vec::new();
     let refuse = |what: String| Err(ExecError::Unsupported(what));
     if spec.root().is_none() {
         return refuse("config.json has no root".into());
@@ -27,13 +30,16 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError
             format!("apparmorProfile {p:?}: AppArmor is not enabled in this kernel")
         });
     }
-    if let Some(l) = process.selinux_label().as_deref().filter(|p| !p.is_empty()) {
-        return refuse(if selinux {
-            format!("selinuxLabel {l:?}: applying SELinux labels is not implemented")
-        } else {
-            format!("selinuxLabel {l:?}: SELinux is not enabled in this kernel")
-        });
+    if let Some(l) = process.selinux_label().as_deref().filter(|p| !p.is_empty())
+        && !selinux
+    {
+        // As crun and runc do on such a host: accepted, and said so (never silently).
+        warnings.push(format!(
+            "process.selinuxLabel {l:?} not applied: SELinux is not enabled in this kernel"
+        ));
     }
+    super::caps::check_names(process)?;
+    super::caps::check_bounding(process)?;
     if process.scheduler().is_some()
         || process.io_priority().is_some()
         || process.exec_cpu_affinity().is_some()
@@ -52,16 +58,16 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError
         .iter()
         .any(|v| v.as_ref().is_some_and(|v| !v.is_empty()));
         if any {
-            return refuse("hooks".into());
+            super::hooks::check(h)?;
         }
     }
     if let Some(linux) = spec.linux() {
-        if linux
-            .mount_label()
-            .as_deref()
-            .is_some_and(|l| !l.is_empty())
+        if let Some(l) = linux.mount_label().as_deref().filter(|l| !l.is_empty())
+            && !selinux
         {
-            return refuse("linux.mountLabel (SELinux)".into());
+            warnings.push(format!(
+                "linux.mountLabel {l:?} not applied: SELinux is not enabled in this kernel"
+            ));
         }
         if linux.intel_rdt().is_some()
             || linux.personality().is_some()
@@ -73,6 +79,13 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError
                 "linux.intelRdt / personality / memoryPolicy / netDevices / timeOffsets".into(),
             );
         }
+        if let Some(p) = linux
+            .rootfs_propagation()
+            .as_deref()
+            .filter(|p| !p.is_empty())
+        {
+            super::rootfs::propagation_flags(p).map_err(ExecError::Unsupported)?;
+        }
         if let Some(s) = linux.seccomp()
             && s.listener_path().is_some()
         {
@@ -81,5 +94,5 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<(), ExecError
     } else {
         return refuse("config.json has no linux section".into());
     }
-    Ok(())
+    Ok(warnings)
 }

@@ -155,6 +155,13 @@ pub fn umount2(target: &Path, flags: i32) -> io::Result<()> {
     check(unsafe { libc::umount2(target.as_ptr(), flags) } as libc::c_long).map(drop)
 }
 
+/// `chroot(2)`.
+pub fn chroot(path: &Path) -> io::Result<()> {
+    let path = cstr(path)?;
+    // SAFETY: path is a valid C string.
+    check(unsafe { libc::chroot(path.as_ptr()) } as libc::c_long).map(drop)
+}
+
 /// `pivot_root(2)` (no libc wrapper: raw syscall).
 pub fn pivot_root(new_root: &Path, put_old: &Path) -> io::Result<()> {
     let new_root = cstr(new_root)?;
