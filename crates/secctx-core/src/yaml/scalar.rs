@@ -78,7 +78,7 @@ fn decode_binary(text: &str) -> Result<String, String> {
         .bytes()
         .filter(|b| !matches!(b, b'\r' | b'\n'))
         .collect();
-    if digits.len() % 4 != 0 {
+    if !digits.len().is_multiple_of(4) {
         return Err(INVALID.into());
     }
     let value = |b: u8| -> Option<u32> {
