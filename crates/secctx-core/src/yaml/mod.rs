@@ -1,9 +1,12 @@
-//! YAML as Kubernetes reads it: YAML 1.1 scalars (go-yaml v2), duplicate keys rejected, merge
-//! keys and anchors resolved, every value with its line and column.
+//! YAML as kubectl reads it: libyaml's syntax (go-yaml v2 is a port of libyaml), YAML 1.1
+//! scalars (go-yaml v2's rules), `sigs.k8s.io/yaml`'s keys, merge keys and anchors resolved,
+//! duplicate keys rejected, every value with its line and column.
 
+mod build;
 mod node;
 mod parse;
 pub mod resolve;
+mod scalar;
 
 pub use node::{JsonError, Key, Node, Pos, Value};
 pub use parse::{Document, MAX_DEPTH, MAX_NODES, YamlError, parse_stream};

@@ -122,14 +122,21 @@ impl Node {
         (pos, true)
     }
 
-    /// Converts the tree to JSON, the way `sigs.k8s.io/yaml` hands YAML to the JSON decoder:
-    /// integral floats become integers (Go prints `8.0` as `8`), NaN and infinities are errors.
+    /// Converts the tree to JSON, the numbers as kubectl's decoder ends up with them: Go's JSON
+    /// prints a float below 1e21 without exponent (`8.0` as `8`) and the decoder reads a number
+    /// that fits `int64` as an integer, anything else as a float (so an integer above
+    /// `i64::MAX` becomes a float). NaN and infinities are errors, as in Go's JSON.
     pub fn to_json(&self) -> Result<Json, JsonError> {
         Ok(match &self.value {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Int(i) => Json::Number((*i).into()),
-            Value::UInt(u) => Json::Number((*u).into()),
+            Value::UInt(u) => {
+                Json::Number(float_to_number(*u as f64).ok_or_else(|| JsonError {
+                    pos: self.pos,
+                    message: format!("unsupported value: {u}"),
+                })?)
+            }
             Value::Float(f) => Json::Number(float_to_number(*f).ok_or_else(|| JsonError {
                 pos: self.pos,
                 message: format!("unsupported value: {f} (JSON has no NaN or infinity)"),
@@ -153,8 +160,9 @@ fn float_to_number(f: f64) -> Option<Number> {
     if !f.is_finite() {
         return None;
     }
-    // 2^53: above it an f64 no longer holds every integer, and Go would print an exponent.
-    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+    // Integral and within int64 (2^63 is the first f64 outside): kubectl reads an integer.
+    if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)
+    {
         return Some(Number::from(f as i64));
     }
     Number::from_f64(f)

@@ -188,6 +188,12 @@ fn parse_go_float(s: &str) -> Option<f64> {
     s.parse::<f64>().ok()
 }
 
+/// Whether a plain scalar has one of go-yaml v2's timestamp shapes (such values stay strings
+/// when untagged; `!!timestamp` requires one).
+pub fn is_timestamp(s: &str) -> bool {
+    looks_like_timestamp(s)
+}
+
 /// go-yaml v2's timestamp formats: `2006-1-2T15:4:5.999999999Z07:00`, `2006-1-2t15:4:5...`,
 /// `2006-1-2 15:4:5.999999999`, `2006-1-2`. Only the shape matters here: a match stays a string.
 fn looks_like_timestamp(s: &str) -> bool {

@@ -122,3 +122,60 @@ fn multibyte_after_leading_digit_is_a_string() {
     let root = one("a: 0\u{e9}\n");
     assert_eq!(root.to_json().unwrap()["a"], "0\u{e9}");
 }
+
+/// Issue 16: kubectl (go-yaml v2, a libyaml port) accepts both; saphyr's YAML 1.2 scanner did not.
+#[test]
+fn flow_sequence_at_parent_indentation_and_tab_after_colon() {
+    let root = one("c:\n  args: [\n  \"a\", \"b\",\n  ]\n  name:\tp\n");
+    let json = root.to_json().unwrap();
+    assert_eq!(json["c"]["args"], serde_json::json!(["a", "b"]));
+    assert_eq!(json["c"]["name"], "p");
+}
+
+#[test]
+fn separator_with_content_is_an_error_at_its_line() {
+    let docs = parse_stream("a: 1\n--- {b: 2}\nc: 3\n");
+    assert_eq!(docs.len(), 3, "{docs:?}");
+    let err = docs[1].as_ref().unwrap_err();
+    assert_eq!(err.pos, Pos { line: 2, column: 1 });
+    assert_eq!(err.message, "invalid Yaml document separator: {b: 2}");
+    assert_eq!(docs[2].as_ref().unwrap().root.to_json().unwrap()["c"], 3);
+}
+
+#[test]
+fn content_after_document_end_is_not_read() {
+    let docs = parse_stream("a: 1\n...\nb: [\n");
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    assert_eq!(docs[0].as_ref().unwrap().root.to_json().unwrap()["a"], 1);
+}
+
+#[test]
+fn escaped_slash_is_refused_in_yaml_at_the_backslash() {
+    let docs = parse_stream("a: x\nb: \"one\\/two\"\n");
+    let err = docs[0].as_ref().unwrap_err();
+    assert_eq!(err.pos, Pos { line: 2, column: 8 });
+    assert_eq!(err.message, "found unknown escape character");
+    // A JSON stream is decoded by kubectl's JSON decoder, which takes it.
+    let root = one("{\"a\": \"one\\/two\"}");
+    assert_eq!(root.to_json().unwrap()["a"], "one/two");
+}
+
+#[test]
+fn merge_keys_overwrite_what_was_set_before_them() {
+    let root = one("b: &b {x: 1, z: 2}\np:\n  x: 9\n  <<: *b\nq:\n  <<: *b\n  x: 9\n");
+    let json = root.to_json().unwrap();
+    assert_eq!(json["p"]["x"], 1);
+    assert_eq!(json["q"]["x"], 9);
+    assert_eq!(json["q"]["z"], 2);
+}
+
+#[test]
+fn numbers_reach_json_as_kubectl_reads_them() {
+    let root = one("a: 9223372036854775808\nb: 1e18\nc: !!binary aGk=\n1.5: f\n");
+    let json = root.to_json().unwrap();
+    assert_eq!(json["a"].as_f64(), Some(9_223_372_036_854_775_808.0));
+    assert!(json["a"].is_f64());
+    assert_eq!(json["b"].as_i64(), Some(1_000_000_000_000_000_000));
+    assert_eq!(json["c"], "hi");
+    assert_eq!(json["1.5"], "f");
+}
