@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::containers::containers;
+use super::containers::{ContainerRef, containers};
 use super::fielderr::{Errors, FieldError, GoValue, Path, Root};
 use super::provider::{Provider, UidRule};
 use super::scc::IdRange;
@@ -33,6 +33,8 @@ pub struct View<'a> {
     pub spec: &'a PodSpec,
     /// The containers' security contexts in admission order; `None`: those of `spec`.
     pub containers: Option<&'a [Option<SecurityContext>]>,
+    /// `containers(spec)`, when the caller has it already.
+    pub refs: Option<&'a [ContainerRef<'a>]>,
 }
 
 impl<'a> View<'a> {
@@ -47,6 +49,7 @@ impl<'a> View<'a> {
             psc: spec.security_context.as_ref(),
             spec,
             containers: None,
+            refs: None,
         }
     }
 }
@@ -198,7 +201,14 @@ pub fn validate_view(p: &Provider, v: &View, errs: &mut Errors) {
         }
     }
 
-    let all = containers(spec);
+    let owned;
+    let all: &[ContainerRef] = match v.refs {
+        Some(r) => r,
+        None => {
+            owned = containers(spec);
+            &owned
+        }
+    };
     let default_csc = SecurityContext::default();
     for (k, c) in all.iter().enumerate() {
         let path = root.child(c.list).index(c.index);
@@ -252,7 +262,7 @@ pub fn validate_view(p: &Provider, v: &View, errs: &mut Errors) {
         }
         if !s.allow_host_ports {
             // Upstream visits every container of the pod under this container's path.
-            for other in &all {
+            for other in all {
                 for port in other.ports {
                     if port.host_port.unwrap_or(0) > 0 {
                         errs.add(|| {

@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::authz::{Grant, Subject, UserInfo};
 use super::checks::{View, validate_view};
-use super::containers::{ContainerMut, containers, split_mut};
+use super::containers::{ContainerMut, ContainerRef, containers, split_mut};
 use super::decide::{
     Decision, Operation, PassedOver, REQUIRED_SCC_ANNOTATION, SCC_ANNOTATION, SUBJECT_ANNOTATION,
     aggregate, forbidden,
@@ -109,10 +109,10 @@ impl Trial {
         }
     }
 
-    /// Copies the pod's security contexts and mutates them under `p`.
-    fn run(&mut self, p: &Provider, meta: &ObjectMeta, spec: &PodSpec) {
+    /// Copies the pod's security contexts and mutates them under `p`; `all` is
+    /// `containers(spec)`.
+    fn run(&mut self, p: &Provider, meta: &ObjectMeta, spec: &PodSpec, all: &[ContainerRef]) {
         self.psc.clone_from(&spec.security_context);
-        let all = containers(spec);
         self.containers.clear();
         self.containers
             .extend(all.iter().map(|c| c.sc.cloned()));
@@ -138,7 +138,12 @@ impl Trial {
     }
 
     /// The pod as the trial left it.
-    fn view<'v>(&'v self, meta: &'v ObjectMeta, spec: &'v PodSpec) -> View<'v> {
+    fn view<'v>(
+        &'v self,
+        meta: &'v ObjectMeta,
+        spec: &'v PodSpec,
+        all: &'v [ContainerRef<'v>],
+    ) -> View<'v> {
         let annotations = meta.annotations.as_ref();
         View {
             annotations,
@@ -150,13 +155,14 @@ impl Trial {
             psc: self.psc.as_ref(),
             spec,
             containers: Some(&self.containers),
+            refs: Some(all),
         }
     }
 
     /// Whether the trial changed the pod's spec.
-    fn changed(&self, spec: &PodSpec) -> bool {
+    fn changed(&self, spec: &PodSpec, all: &[ContainerRef]) -> bool {
         self.psc != spec.security_context
-            || containers(spec)
+            || all
                 .iter()
                 .zip(&self.containers)
                 .any(|(c, sc)| c.sc != sc.as_ref())
@@ -294,6 +300,7 @@ impl<'a> ProviderSet<'a> {
             .unwrap_or("default");
         let mut denied = Vec::new();
         let mut trial = Trial::new();
+        let all = containers(req.spec);
         for i in candidates.clone() {
             let e = &self.entries[i];
             let Some(subject) = e.subject(sa, req.user) else {
@@ -314,10 +321,13 @@ impl<'a> ProviderSet<'a> {
                     continue;
                 }
             };
-            trial.run(provider, req.meta, req.spec);
+            trial.run(provider, req.meta, req.spec, &all);
             let mut errs = Errors::collect();
-            validate_view(provider, &trial.view(req.meta, req.spec), &mut errs);
-            if errs.count == 0 && req.operation == Operation::Update && trial.changed(req.spec) {
+            validate_view(provider, &trial.view(req.meta, req.spec, &all), &mut errs);
+            if errs.count == 0
+                && req.operation == Operation::Update
+                && trial.changed(req.spec, &all)
+            {
                 d.passed_over.push(PassedOver {
                     scc: e.scc.name.clone(),
                     errors: vec![format!(
@@ -355,7 +365,7 @@ impl<'a> ProviderSet<'a> {
             && candidates.len() == self.entries.len()
             && denied.contains(&r)
             && !denied.contains(&v2)
-            && self.would_validate(r, req)
+            && self.would_validate(r, req, &all)
         {
             hint = Some("no access to scc/restricted: Forbidden: the pod fails to validate against the `restricted-v2` security context constraint, but would validate successfully against the `restricted` security context constraint");
         }
@@ -419,14 +429,14 @@ impl<'a> ProviderSet<'a> {
     }
 
     /// Whether the pod would validate under entry `i`, whoever may use it.
-    fn would_validate(&self, i: usize, req: &PodRequest) -> bool {
+    fn would_validate(&self, i: usize, req: &PodRequest, all: &[ContainerRef]) -> bool {
         let Ok(p) = &self.entries[i].provider else {
             return false;
         };
         let mut trial = Trial::new();
-        trial.run(p, req.meta, req.spec);
+        trial.run(p, req.meta, req.spec, all);
         let mut errs = Errors::count_only();
-        validate_view(p, &trial.view(req.meta, req.spec), &mut errs);
+        validate_view(p, &trial.view(req.meta, req.spec, all), &mut errs);
         errs.count == 0
     }
 

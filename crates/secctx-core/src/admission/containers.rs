@@ -54,6 +54,7 @@ pub fn split_mut(
 }
 
 /// A container of any kind, read-only.
+#[derive(Clone, Copy, Debug)]
 pub struct ContainerRef<'a> {
     /// `initContainers`, `containers` or `ephemeralContainers`.
     pub list: &'static str,

@@ -99,7 +99,16 @@ pub fn aggregate<'e>(errors: impl IntoIterator<Item = &'e str>) -> String {
     let mut distinct: Vec<&str> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for e in errors {
-        if seen.insert(e) {
+        // A denial lists a few dozen errors at most: a scan beats hashing them.
+        let new = if distinct.len() < 64 {
+            !distinct.contains(&e)
+        } else {
+            if seen.is_empty() {
+                seen.extend(distinct.iter().copied());
+            }
+            seen.insert(e)
+        };
+        if new {
             distinct.push(e);
         }
     }

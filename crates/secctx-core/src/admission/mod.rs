@@ -16,6 +16,7 @@ pub mod mutate;
 pub mod order;
 pub mod patch;
 pub mod provider;
+pub mod rbac;
 pub mod reference;
 pub mod scc;
 pub mod seccomp;
