@@ -81,7 +81,7 @@ fn is_manifest(p: &Path) -> bool {
     )
 }
 
-fn collect(
+pub(crate) fn collect(
     path: &Path,
     out: &mut Vec<PathBuf>,
     errors: &mut Vec<LoadError>,
@@ -126,7 +126,7 @@ fn io_error(path: &Path, e: &std::io::Error) -> LoadError {
 /// Opens `path` for reading only if it is a regular file. The open itself does not block
 /// (`O_NONBLOCK`: a FIFO with no writer would otherwise hang the run), and a FIFO, device or
 /// socket is refused before a byte is read.
-fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let file = std::fs::OpenOptions::new()
         .read(true)

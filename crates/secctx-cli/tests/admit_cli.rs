@@ -179,3 +179,34 @@ fn denial_exits_1_with_a_forbidden_status() {
     let msg = resp["status"]["message"].as_str().unwrap();
     assert!(msg.starts_with("pods \"adm-cli-root\" is forbidden: unable to validate against any security context constraint: [provider \"anyuid\": Forbidden: not usable by user or serviceaccount, provider restricted-v2: .containers[0].privileged: Invalid value: true: Privileged containers are not allowed"), "{msg}");
 }
+
+/// Use case 3's storage-admin service account is granted its SCC by a RoleBinding of
+/// tenant-68 (RBAC verb `use`): the same binding in another namespace grants nothing there.
+#[test]
+fn rbac_role_binding_grants_only_in_its_namespace() {
+    let (code, out, err) = run_example("3-paas", &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Pod tenant-68/fix-ownership: admitted by SCC tenant-storage-admin (usable by the pod's service account)"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let sccs = std::fs::read_to_string(root().join("examples/admission/3-paas/sccs.yaml")).unwrap();
+    let moved = sccs.replace(
+        "name: storage-admin-uses-tenant-storage-admin\n  namespace: tenant-68",
+        "name: storage-admin-uses-tenant-storage-admin\n  namespace: elsewhere",
+    );
+    assert_ne!(moved, sccs, "the example's RoleBinding is in tenant-68");
+    let file = dir.path().join("sccs.yaml");
+    std::fs::write(&file, moved).unwrap();
+    let (code, out, _) = admit(&[
+        "examples/admission/3-paas/pods.yaml",
+        "--namespace-file",
+        "examples/admission/3-paas/namespace.yaml",
+        "--scc",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("passed over tenant-storage-admin:\n    provider \"tenant-storage-admin\": Forbidden: not usable by user or serviceaccount"), "{out}");
+    assert!(
+        !out.contains("fix-ownership: admitted by SCC tenant-storage-admin"),
+        "{out}"
+    );
+}

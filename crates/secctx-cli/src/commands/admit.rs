@@ -2,7 +2,7 @@
 //! pod template, before it is deployed; then the Pod Security verdict of the admitted pod.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -11,20 +11,23 @@ use k8s_openapi::api::core::v1::Pod;
 use secctx_core::admission::allocation::{
     AllocatorConfig, Decision as Alloc, NamespaceState, allocate,
 };
-use secctx_core::admission::authz::{Grant, UserInfo};
-use secctx_core::admission::decide::{Decision, Operation, Request, admit};
+use secctx_core::admission::authz::UserInfo;
+use secctx_core::admission::compiled::{PodRequest, ProviderSet};
+use secctx_core::admission::decide::{Decision, Operation};
 use secctx_core::admission::patch::diff;
 use secctx_core::admission::provider::NamespaceInfo;
+use secctx_core::admission::rbac::{self, RbacObject, parse_rbac};
 use secctx_core::admission::scc::{Scc, parse_sccs};
 use secctx_core::admission::standard::{standard_grants, standard_sccs};
 use secctx_core::check::{CheckOptions, check};
 use secctx_core::load::{
-    FieldValidation, LoadOptions, Loaded, Object, WorkloadKind, load_text_with,
+    FieldValidation, LoadOptions, Loaded, MAX_OBJECT_BYTES, Object, WorkloadKind, load_text_with,
+    read_bounded,
 };
 use secctx_core::pss::{Level, Version};
 use serde_json::Value as Json;
 
-use crate::input::{FieldArgs, print_warnings, read_inputs};
+use crate::input::{FieldArgs, InputFilter, collect, open_regular, print_warnings, read_inputs};
 use crate::output::{admit_json, admit_text, admit_yaml, diag, emit};
 
 /// Output formats of `admit`.
@@ -122,7 +125,11 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     let ns_inputs = read_inputs(&args.namespace_files, &load);
     print_warnings(&ns_inputs.loaded);
     errors.extend(ns_inputs.loaded.errors.iter().map(|e| e.to_string()));
-    let (sccs, grants) = load_sccs(&args.scc, &mut errors)?;
+    let (sccs, mut rbac) = load_sccs(&args.scc, &mut errors)?;
+    rbac.extend(rbac_objects(&args.files, &mut errors));
+    rbac.extend(rbac_objects(&args.namespace_files, &mut errors));
+    let mut grants = standard_grants();
+    grants.extend(rbac::grants(&rbac, &args.namespace));
     let user = match &args.user {
         Some(u) => {
             let mut groups = args.group.clone();
@@ -138,29 +145,31 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     for n in &notes {
         diag(&format!("note: {n}"));
     }
+    // The SCCs compiled once per namespace, as a server holds them.
+    let sets: BTreeMap<&str, ProviderSet> = namespaces
+        .iter()
+        .map(|(name, ns)| (name.as_str(), ProviderSet::new(&sccs, ns, &grants)))
+        .collect();
     let mut results = Vec::new();
     for w in inputs.loaded.workloads() {
         let ns_name = w.namespace().unwrap_or(&args.namespace).to_string();
-        let ns = &namespaces[&ns_name];
         let mut meta = w.pod_meta.clone();
         if w.kind != WorkloadKind::Pod && meta.name.is_none() && meta.generate_name.is_none() {
             // Controllers create pods with generateName `<object name>-`.
             meta.generate_name = Some(format!("{}-", w.name()));
         }
-        let decision = admit(&Request {
+        let decision = sets[ns_name.as_str()].admit(&PodRequest {
             operation: Operation::Create,
             meta: &meta,
             spec: &w.spec,
             old_meta: None,
-            namespace: ns,
             user: &user,
-            sccs: &sccs,
-            grants: &grants,
         });
-        let before = pod_json(&meta, &w.spec);
-        let after = pod_json(&decision.meta, &decision.spec);
         let patch = if decision.denied.is_none() {
-            diff(&before, &after)
+            diff(
+                &pod_json(&meta, &w.spec),
+                &pod_json(&decision.meta, &decision.spec),
+            )
         } else {
             Vec::new()
         };
@@ -279,13 +288,13 @@ fn item_json(doc: &Json, prefix: &str) -> Option<Json> {
     doc.get("items")?.get(i).cloned()
 }
 
+/// The SCCs of `--scc` (the standard set without it), and the RBAC objects in those files.
 fn load_sccs(
     paths: &[PathBuf],
     errors: &mut Vec<String>,
-) -> anyhow::Result<(Vec<Scc>, Vec<Grant>)> {
-    let grants = standard_grants();
+) -> anyhow::Result<(Vec<Scc>, Vec<RbacObject>)> {
     if paths.is_empty() {
-        return Ok((standard_sccs().to_vec(), grants));
+        return Ok((standard_sccs().to_vec(), Vec::new()));
     }
     let mut files = Vec::new();
     for p in paths {
@@ -306,7 +315,7 @@ fn load_sccs(
             files.push(p.clone());
         }
     }
-    let mut sccs = Vec::new();
+    let (mut sccs, mut rbac) = (Vec::new(), Vec::new());
     for f in files {
         let text = match std::fs::read_to_string(&f) {
             Ok(t) => t,
@@ -321,8 +330,53 @@ fn load_sccs(
                 Err(e) => errors.push(format!("{}:{}", f.display(), e)),
             }
         }
+        rbac.extend(parse_rbac_file(&f, &text, errors));
     }
-    Ok((sccs, grants))
+    Ok((sccs, rbac))
+}
+
+fn parse_rbac_file(f: &Path, text: &str, errors: &mut Vec<String>) -> Vec<RbacObject> {
+    let mut out = Vec::new();
+    for r in parse_rbac(text) {
+        match r {
+            Ok(o) => out.push(o),
+            Err(e) => errors.push(format!("{}:{}", f.display(), e)),
+        }
+    }
+    out
+}
+
+/// The Roles, ClusterRoles and their bindings in the manifest files and directories (read
+/// again as text: the workload loader does not keep them). Standard input is read once, for
+/// the workloads, so RBAC objects piped in are not seen; pass them as files.
+fn rbac_objects(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<RbacObject> {
+    // Unreadable inputs were reported when the workloads were read; they are skipped here.
+    let mut files = Vec::new();
+    let mut ignored = Vec::new();
+    let mut excluded = 0;
+    for p in paths {
+        if p.as_os_str() == "-" {
+            continue;
+        } else if p.is_dir() {
+            collect(
+                p,
+                &mut files,
+                &mut ignored,
+                &InputFilter::default(),
+                &mut excluded,
+            );
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let Ok(file) = open_regular(&f) else { continue };
+        if let Ok(bounded) = read_bounded(file, MAX_OBJECT_BYTES) {
+            out.extend(parse_rbac_file(&f, &bounded.text, errors));
+        }
+    }
+    out
 }
 
 /// Every namespace a workload names, with its annotations; those lacking a uid range are

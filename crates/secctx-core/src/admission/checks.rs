@@ -1,103 +1,156 @@
 //! Whether a pod satisfies an SCC (`provider.go` Validate*SecurityContext and the strategies'
 //! Validate, spec §3.6), with upstream's field paths, values and details, in upstream's order:
-//! the pod first, then each container.
+//! the pod first, then each container. Validation reads a [`View`]: the submitted pod with the
+//! security contexts a provider's mutation would leave, so that no pod is copied to try an
+//! SCC; field paths and messages are rendered only for the errors found.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::Bound;
 
-use k8s_openapi::api::core::v1::{PodSecurityContext, PodSpec, SELinuxOptions, Volume};
+use k8s_openapi::api::core::v1::{
+    PodSecurityContext, PodSpec, SELinuxOptions, SecurityContext, Volume,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::containers::containers;
-use super::fielderr::{FieldError, GoValue, Path};
+use super::containers::{ContainerRef, containers};
+use super::fielderr::{Errors, FieldError, GoValue, Path, Root};
 use super::provider::{Provider, UidRule};
 use super::scc::IdRange;
 use super::seccomp;
 
+/// A pod as validation reads it: the pod's own fields, and its security contexts and pod
+/// seccomp annotation as mutation left them.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    /// The pod's annotations (the per-container seccomp annotations are read here).
+    pub annotations: Option<&'a BTreeMap<String, String>>,
+    /// The pod seccomp annotation.
+    pub pod_seccomp: Option<&'a str>,
+    /// The pod security context.
+    pub psc: Option<&'a PodSecurityContext>,
+    /// The rest of the pod (host namespaces, volumes, containers' names and ports).
+    pub spec: &'a PodSpec,
+    /// The containers' security contexts in admission order; `None`: those of `spec`.
+    pub containers: Option<&'a [Option<SecurityContext>]>,
+    /// `containers(spec)`, when the caller has it already.
+    pub refs: Option<&'a [ContainerRef<'a>]>,
+}
+
+impl<'a> View<'a> {
+    /// A whole pod as it is.
+    pub fn of(meta: &'a ObjectMeta, spec: &'a PodSpec) -> View<'a> {
+        let annotations = meta.annotations.as_ref();
+        View {
+            annotations,
+            pod_seccomp: annotations
+                .and_then(|a| a.get(seccomp::POD_ANNOTATION))
+                .map(String::as_str),
+            psc: spec.security_context.as_ref(),
+            spec,
+            containers: None,
+            refs: None,
+        }
+    }
+}
+
+/// The container seccomp annotation of container `name`, without building its key.
+pub fn container_annotation<'a>(
+    annotations: Option<&'a BTreeMap<String, String>>,
+    name: &str,
+) -> Option<&'a str> {
+    annotations?
+        .range::<str, _>((
+            Bound::Included(seccomp::CONTAINER_ANNOTATION_PREFIX),
+            Bound::Unbounded,
+        ))
+        .take_while(|(k, _)| k.starts_with(seccomp::CONTAINER_ANNOTATION_PREFIX))
+        .find(|(k, _)| &k[seccomp::CONTAINER_ANNOTATION_PREFIX.len()..] == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// Every violation of `p` by the pod.
 pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldError> {
-    let mut errs = Vec::new();
+    let mut errs = Errors::collect();
+    validate_view(p, &View::of(meta, spec), &mut errs);
+    errs.list
+}
+
+/// Every violation of `p` by the pod `v`, into `errs`.
+pub fn validate_view(p: &Provider, v: &View, errs: &mut Errors) {
+    let spec = v.spec;
     let root = Path::provider(&p.scc.name);
     let default_psc = PodSecurityContext::default();
-    let psc = spec.security_context.as_ref().unwrap_or(&default_psc);
+    let psc = v.psc.unwrap_or(&default_psc);
     let spec_path = root.child("spec");
     let sc_path = spec_path.child("securityContext");
 
-    let fs: Vec<i64> = psc.fs_group.into_iter().collect();
-    groups(&p.fs_group, &sc_path.child("fsGroup"), &fs, &mut errs);
-    if let Some(sup) = &psc.supplemental_groups {
-        groups(
-            &p.supplemental_groups,
-            &sc_path.child("supplementalGroups"),
-            sup,
-            &mut errs,
-        );
-    } else {
-        groups(
-            &p.supplemental_groups,
-            &sc_path.child("supplementalGroups"),
-            &[],
-            &mut errs,
-        );
-    }
-    let no_annotations = std::collections::BTreeMap::new();
-    let annotations = meta.annotations.as_ref().unwrap_or(&no_annotations);
-    let pod_profile = annotations
-        .get(seccomp::POD_ANNOTATION)
-        .cloned()
-        .or_else(|| {
-            psc.seccomp_profile
-                .as_ref()
-                .map(seccomp::annotation_for_field)
-        })
-        .unwrap_or_default();
+    groups(
+        &p.fs_group,
+        sc_path.child("fsGroup"),
+        psc.fs_group.as_slice(),
+        errs,
+    );
+    groups(
+        &p.supplemental_groups,
+        sc_path.child("supplementalGroups"),
+        psc.supplemental_groups.as_deref().unwrap_or(&[]),
+        errs,
+    );
+    let pod_profile: Cow<str> = match v.pod_seccomp {
+        Some(a) => Cow::Borrowed(a),
+        None => psc
+            .seccomp_profile
+            .as_ref()
+            .map_or(Cow::Borrowed(""), seccomp::annotation_for_field),
+    };
     seccomp_check(
         &p.scc.seccomp_profiles,
         &pod_profile,
-        &Path(format!(
-            "pod.metadata.annotations[{}]",
-            seccomp::POD_ANNOTATION
-        )),
-        &mut errs,
+        Path::at(Root::PodSeccompAnnotation),
+        errs,
     );
     selinux(
         p,
-        &sc_path.child("seLinuxOptions"),
+        sc_path.child("seLinuxOptions"),
         psc.se_linux_options.as_ref(),
-        &mut errs,
+        errs,
     );
     let s = p.scc;
     let host_net = spec.host_network == Some(true);
     let host_pid = spec.host_pid == Some(true);
     let host_ipc = spec.host_ipc == Some(true);
     if !s.allow_host_network && host_net {
-        errs.push(spec_path.child("hostNetwork").invalid(
-            GoValue::Bool(true),
-            "Host network is not allowed to be used",
-        ));
+        errs.add(|| {
+            spec_path.child("hostNetwork").invalid(
+                GoValue::Bool(true),
+                "Host network is not allowed to be used",
+            )
+        });
     }
     if !s.allow_host_pid && host_pid {
-        errs.push(
+        errs.add(|| {
             spec_path
                 .child("hostPID")
-                .invalid(GoValue::Bool(true), "Host PID is not allowed to be used"),
-        );
+                .invalid(GoValue::Bool(true), "Host PID is not allowed to be used")
+        });
     }
     if !s.allow_host_ipc && host_ipc {
-        errs.push(
+        errs.add(|| {
             spec_path
                 .child("hostIPC")
-                .invalid(GoValue::Bool(true), "Host IPC is not allowed to be used"),
-        );
+                .invalid(GoValue::Bool(true), "Host IPC is not allowed to be used")
+        });
     }
     if s.user_namespace_level == super::scc::UserNamespaceLevel::RequirePodLevel
         && spec.host_users != Some(false)
     {
         let v = spec.host_users.map_or(GoValue::Null, GoValue::Bool);
-        errs.push(
+        errs.add(|| {
             spec_path
                 .child("hostUsers")
-                .invalid(v, "Host Users must be set to false"),
-        );
+                .invalid(v, "Host Users must be set to false")
+        });
     }
     for (i, sysctl) in psc.sysctls.iter().flatten().enumerate() {
         if !sysctl_allowed(
@@ -105,12 +158,12 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
             &s.forbidden_sysctls,
             &sysctl.name,
         ) {
-            errs.push(
+            errs.add(|| {
                 sc_path
                     .child("sysctls")
                     .index(i)
-                    .forbidden(format!("sysctl {:?} is not allowed", sysctl.name)),
-            );
+                    .forbidden(format!("sysctl {:?} is not allowed", sysctl.name))
+            });
         }
     }
     if !s.volumes.iter().any(|v| v == "*") {
@@ -119,10 +172,12 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
             let ok = s.allows_volume(fs)
                 || (fs == "projected" && s.allows_volume("secret") && only_sa_token(v));
             if !ok {
-                errs.push(spec_path.child("volumes").index(i).invalid(
-                    GoValue::Str(fs.into()),
-                    format!("{fs} volumes are not allowed to be used"),
-                ));
+                errs.add(|| {
+                    spec_path.child("volumes").index(i).invalid(
+                        GoValue::Str(fs.into()),
+                        format!("{fs} volumes are not allowed to be used"),
+                    )
+                });
             }
         }
     }
@@ -131,7 +186,7 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
             if let Some(f) = &v.flex_volume
                 && !s.allowed_flex_volumes.iter().any(|a| a.driver == f.driver)
             {
-                errs.push(
+                errs.add(|| {
                     spec_path
                         .child("volumes")
                         .index(i)
@@ -140,172 +195,193 @@ pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldErr
                         .invalid(
                             GoValue::Str(f.driver.clone()),
                             "Flexvolume driver is not allowed to be used",
-                        ),
-                );
+                        )
+                });
             }
         }
     }
 
-    let all = containers(spec);
-    let default_csc = k8s_openapi::api::core::v1::SecurityContext::default();
-    for c in &all {
+    let owned;
+    let all: &[ContainerRef] = match v.refs {
+        Some(r) => r,
+        None => {
+            owned = containers(spec);
+            &owned
+        }
+    };
+    let default_csc = SecurityContext::default();
+    for (k, c) in all.iter().enumerate() {
         let path = root.child(c.list).index(c.index);
-        let csc = c.sc.unwrap_or(&default_csc);
+        let sc = match v.containers {
+            Some(overlay) => overlay[k].as_ref(),
+            None => c.sc,
+        };
+        let csc = sc.unwrap_or(&default_csc);
         let run_as_user = csc.run_as_user.or(psc.run_as_user);
         let run_as_non_root = csc.run_as_non_root.or(psc.run_as_non_root);
-        user(p.uid, &path, run_as_non_root, run_as_user, &mut errs);
+        user(p.uid, path, run_as_non_root, run_as_user, errs);
         let se = csc
             .se_linux_options
             .as_ref()
             .or(psc.se_linux_options.as_ref());
-        selinux(p, &path.child("seLinuxOptions"), se, &mut errs);
-        let key = format!("{}{}", seccomp::CONTAINER_ANNOTATION_PREFIX, c.name);
-        let cprof = annotations.get(&key).cloned().or_else(|| {
-            csc.seccomp_profile
+        selinux(p, path.child("seLinuxOptions"), se, errs);
+        let cprof: Option<Cow<str>> = match container_annotation(v.annotations, c.name) {
+            Some(a) => Some(Cow::Borrowed(a)),
+            None => csc
+                .seccomp_profile
                 .as_ref()
-                .map(seccomp::annotation_for_field)
-        });
+                .map(seccomp::annotation_for_field),
+        };
         if let Some(cp) = cprof {
             seccomp_check(
                 &s.seccomp_profiles,
                 &cp,
-                &Path(format!("pod.metadata.annotations[{key}]")),
-                &mut errs,
+                Path::at(Root::ContainerSeccompAnnotation(c.name)),
+                errs,
             );
         }
         if !s.allow_privileged_container && csc.privileged == Some(true) {
-            errs.push(
+            errs.add(|| {
                 path.child("privileged")
-                    .invalid(GoValue::Bool(true), "Privileged containers are not allowed"),
-            );
+                    .invalid(GoValue::Bool(true), "Privileged containers are not allowed")
+            });
         }
         capabilities(
             p,
-            &path.child("capabilities"),
+            path.child("capabilities"),
             csc.capabilities.as_ref(),
-            &mut errs,
+            errs,
         );
         if !s.allow_host_network && host_net {
-            errs.push(path.child("hostNetwork").invalid(
-                GoValue::Bool(true),
-                "Host network is not allowed to be used",
-            ));
+            errs.add(|| {
+                path.child("hostNetwork").invalid(
+                    GoValue::Bool(true),
+                    "Host network is not allowed to be used",
+                )
+            });
         }
         if !s.allow_host_ports {
             // Upstream visits every container of the pod under this container's path.
-            for other in &all {
+            for other in all {
                 for port in other.ports {
                     if port.host_port.unwrap_or(0) > 0 {
-                        errs.push(
+                        errs.add(|| {
                             path.child(other.list)
                                 .index(other.index)
                                 .child("hostPort")
                                 .invalid(
                                     GoValue::Int(port.host_port.unwrap_or(0).into()),
                                     "Host ports are not allowed to be used",
-                                ),
-                        );
+                                )
+                        });
                     }
                 }
             }
         }
         if !s.allow_host_pid && host_pid {
-            errs.push(
+            errs.add(|| {
                 path.child("hostPID")
-                    .invalid(GoValue::Bool(true), "Host PID is not allowed to be used"),
-            );
+                    .invalid(GoValue::Bool(true), "Host PID is not allowed to be used")
+            });
         }
         if !s.allow_host_ipc && host_ipc {
-            errs.push(
+            errs.add(|| {
                 path.child("hostIPC")
-                    .invalid(GoValue::Bool(true), "Host IPC is not allowed to be used"),
-            );
+                    .invalid(GoValue::Bool(true), "Host IPC is not allowed to be used")
+            });
         }
         if s.read_only_root_filesystem {
             match csc.read_only_root_filesystem {
-                None => errs.push(path.child("readOnlyRootFilesystem").invalid(
-                    GoValue::Null,
-                    "ReadOnlyRootFilesystem may not be nil and must be set to true",
-                )),
-                Some(false) => errs.push(path.child("readOnlyRootFilesystem").invalid(
-                    GoValue::Bool(false),
-                    "ReadOnlyRootFilesystem must be set to true",
-                )),
+                None => errs.add(|| {
+                    path.child("readOnlyRootFilesystem").invalid(
+                        GoValue::Null,
+                        "ReadOnlyRootFilesystem may not be nil and must be set to true",
+                    )
+                }),
+                Some(false) => errs.add(|| {
+                    path.child("readOnlyRootFilesystem").invalid(
+                        GoValue::Bool(false),
+                        "ReadOnlyRootFilesystem must be set to true",
+                    )
+                }),
                 Some(true) => {}
             }
         }
         if !s.allow_privilege_escalation {
             match csc.allow_privilege_escalation {
-                None => errs.push(path.child("allowPrivilegeEscalation").invalid(
-                    GoValue::Null,
-                    "Allowing privilege escalation for containers is not allowed",
-                )),
-                Some(true) => errs.push(path.child("allowPrivilegeEscalation").invalid(
-                    GoValue::Bool(true),
-                    "Allowing privilege escalation for containers is not allowed",
-                )),
+                None => errs.add(|| {
+                    path.child("allowPrivilegeEscalation").invalid(
+                        GoValue::Null,
+                        "Allowing privilege escalation for containers is not allowed",
+                    )
+                }),
+                Some(true) => errs.add(|| {
+                    path.child("allowPrivilegeEscalation").invalid(
+                        GoValue::Bool(true),
+                        "Allowing privilege escalation for containers is not allowed",
+                    )
+                }),
                 Some(false) => {}
             }
         }
     }
-    errs
 }
 
-fn groups(ranges: &Option<Vec<IdRange>>, path: &Path, groups: &[i64], errs: &mut Vec<FieldError>) {
+fn groups(ranges: &Option<Vec<IdRange>>, path: Path, groups: &[i64], errs: &mut Errors) {
     let Some(ranges) = ranges else { return };
     if groups.is_empty() && !ranges.is_empty() {
-        errs.push(path.invalid(
-            GoValue::Int64s(vec![]),
-            "unable to validate empty groups against required ranges",
-        ));
+        errs.add(|| {
+            path.invalid(
+                GoValue::Int64s(vec![]),
+                "unable to validate empty groups against required ranges",
+            )
+        });
     }
     for g in groups {
         if !ranges.iter().any(|r| r.min <= *g && *g <= r.max) {
-            errs.push(path.invalid(
-                GoValue::Int64s(groups.to_vec()),
-                format!("{g} is not an allowed group"),
-            ));
+            errs.add(|| {
+                path.invalid(
+                    GoValue::Int64s(groups.to_vec()),
+                    format!("{g} is not an allowed group"),
+                )
+            });
         }
     }
 }
 
-fn user(
-    rule: UidRule,
-    path: &Path,
-    non_root: Option<bool>,
-    uid: Option<i64>,
-    errs: &mut Vec<FieldError>,
-) {
+fn user(rule: UidRule, path: Path, non_root: Option<bool>, uid: Option<i64>, errs: &mut Errors) {
     let p = path.child("runAsUser");
     match rule {
         UidRule::Any => {}
         UidRule::Exact(want) => match uid {
-            None => errs.push(p.required("")),
+            None => errs.add(|| p.required("")),
             Some(u) if u != want => {
-                errs.push(p.invalid(GoValue::Int(u), format!("must be: {want}")))
+                errs.add(|| p.invalid(GoValue::Int(u), format!("must be: {want}")))
             }
             _ => {}
         },
         UidRule::Range(min, max) => match uid {
-            None => errs.push(p.required("")),
-            Some(u) if u < min || u > max => errs.push(p.invalid(
-                GoValue::Int(u),
-                format!("must be in the ranges: [{min}, {max}]"),
-            )),
+            None => errs.add(|| p.required("")),
+            Some(u) if u < min || u > max => errs.add(|| {
+                p.invalid(
+                    GoValue::Int(u),
+                    format!("must be in the ranges: [{min}, {max}]"),
+                )
+            }),
             _ => {}
         },
         UidRule::NonRoot => {
             if non_root.is_none() && uid.is_none() {
-                errs.push(path.child("runAsNonRoot").required("must be true"));
+                errs.add(|| path.child("runAsNonRoot").required("must be true"));
             }
             if non_root == Some(false) {
-                errs.push(
+                errs.add(|| {
                     path.child("runAsNonRoot")
-                        .invalid(GoValue::Bool(false), "must be true"),
-                );
+                        .invalid(GoValue::Bool(false), "must be true")
+                });
             }
             if uid == Some(0) {
-                errs.push(p.invalid(GoValue::Int(0), "running with the root UID is forbidden"));
+                errs.add(|| p.invalid(GoValue::Int(0), "running with the root UID is forbidden"));
             }
         }
     }
@@ -316,7 +392,7 @@ fn equal_levels(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    let split = |l: &str| -> Option<(String, BTreeSet<String>)> {
+    let split = |l: &str| -> Option<(String, std::collections::BTreeSet<String>)> {
         let (sens, cats) = l.split_once(':')?;
         Some((
             sens.to_string(),
@@ -326,53 +402,53 @@ fn equal_levels(a: &str, b: &str) -> bool {
     matches!((split(a), split(b)), (Some(x), Some(y)) if x == y)
 }
 
-fn selinux(p: &Provider, path: &Path, got: Option<&SELinuxOptions>, errs: &mut Vec<FieldError>) {
+fn selinux(p: &Provider, path: Path, got: Option<&SELinuxOptions>, errs: &mut Errors) {
     let Some(want) = &p.selinux else { return };
     let Some(got) = got else {
-        errs.push(path.required(""));
+        errs.add(|| path.required(""));
         return;
     };
-    let w = |s: &Option<String>| s.clone().unwrap_or_default();
-    let g = |s: &Option<String>| s.clone().unwrap_or_default();
-    if !equal_levels(&w(&want.level), &g(&got.level)) {
-        errs.push(path.child("level").invalid(
-            GoValue::Str(g(&got.level)),
-            format!("must be {}", w(&want.level)),
-        ));
+    fn s(s: &Option<String>) -> &str {
+        s.as_deref().unwrap_or("")
     }
-    if w(&want.role) != g(&got.role) {
-        errs.push(path.child("role").invalid(
-            GoValue::Str(g(&got.role)),
-            format!("must be {}", w(&want.role)),
-        ));
+    let (want_level, got_level) = (s(&want.level), s(&got.level));
+    if !equal_levels(want_level, got_level) {
+        errs.add(|| {
+            path.child("level").invalid(
+                GoValue::Str(got_level.to_string()),
+                format!("must be {want_level}"),
+            )
+        });
     }
-    if w(&want.type_) != g(&got.type_) {
-        errs.push(path.child("type").invalid(
-            GoValue::Str(g(&got.type_)),
-            format!("must be {}", w(&want.type_)),
-        ));
-    }
-    if w(&want.user) != g(&got.user) {
-        errs.push(path.child("user").invalid(
-            GoValue::Str(g(&got.user)),
-            format!("must be {}", w(&want.user)),
-        ));
+    for (field, w, g) in [
+        ("role", &want.role, &got.role),
+        ("type", &want.type_, &got.type_),
+        ("user", &want.user, &got.user),
+    ] {
+        if s(w) != s(g) {
+            errs.add(|| {
+                path.child(field)
+                    .invalid(GoValue::Str(s(g).to_string()), format!("must be {}", s(w)))
+            });
+        }
     }
 }
 
 fn capabilities(
     p: &Provider,
-    path: &Path,
+    path: Path,
     caps: Option<&k8s_openapi::api::core::v1::Capabilities>,
-    errs: &mut Vec<FieldError>,
+    errs: &mut Errors,
 ) {
     let s = p.scc;
     let Some(caps) = caps else {
         if !s.default_add_capabilities.is_empty() || !s.required_drop_capabilities.is_empty() {
-            errs.push(path.invalid(
-                GoValue::Null,
-                "required capabilities are not set on the securityContext",
-            ));
+            errs.add(|| {
+                path.invalid(
+                    GoValue::Null,
+                    "required capabilities are not set on the securityContext",
+                )
+            });
         }
         return;
     };
@@ -381,35 +457,39 @@ fn capabilities(
     }
     for c in caps.add.iter().flatten() {
         if !s.default_add_capabilities.contains(c) && !s.allowed_capabilities.contains(c) {
-            errs.push(
+            errs.add(|| {
                 path.child("add")
-                    .invalid(GoValue::Str(c.clone()), "capability may not be added"),
-            );
+                    .invalid(GoValue::Str(c.clone()), "capability may not be added")
+            });
         }
     }
-    let drops = caps.drop.clone().unwrap_or_default();
+    let drops = caps.drop.as_deref().unwrap_or(&[]);
     for r in &s.required_drop_capabilities {
         if !drops.contains(r) {
-            errs.push(path.child("drop").invalid(
-                GoValue::Caps(caps.drop.clone()),
-                format!("{r} is required to be dropped but was not found"),
-            ));
+            errs.add(|| {
+                path.child("drop").invalid(
+                    GoValue::Caps(caps.drop.clone()),
+                    format!("{r} is required to be dropped but was not found"),
+                )
+            });
         }
     }
 }
 
-fn seccomp_check(allowed: &[String], profile: &str, path: &Path, errs: &mut Vec<FieldError>) {
+fn seccomp_check(allowed: &[String], profile: &str, path: Path, errs: &mut Errors) {
     if allowed.is_empty() {
         if !profile.is_empty() {
-            errs.push(path.forbidden("seccomp may not be set"));
+            errs.add(|| path.forbidden("seccomp may not be set"));
         }
         return;
     }
     if !seccomp::allowed(allowed, profile) {
-        errs.push(path.forbidden(format!(
-            "{profile} is not an allowed seccomp profile. Valid values are [{}]",
-            allowed.join(" ")
-        )));
+        errs.add(|| {
+            path.forbidden(format!(
+                "{profile} is not an allowed seccomp profile. Valid values are [{}]",
+                allowed.join(" ")
+            ))
+        });
     }
 }
 

@@ -2,7 +2,7 @@
 //! writes, with the path each kind renders (`initContainers[i]`, `containers[i]`,
 //! `ephemeralContainers[i]`), in the order admission visits them.
 
-use k8s_openapi::api::core::v1::{ContainerPort, PodSpec, SecurityContext};
+use k8s_openapi::api::core::v1::{ContainerPort, PodSecurityContext, PodSpec, SecurityContext};
 
 /// A container of any kind, mutable.
 pub struct ContainerMut<'a> {
@@ -18,6 +18,11 @@ pub struct ContainerMut<'a> {
 
 /// Every container, init first, then regular, then ephemeral.
 pub fn containers_mut(spec: &mut PodSpec) -> Vec<ContainerMut<'_>> {
+    split_mut(spec).1
+}
+
+/// The pod security context and every container, init first, then regular, then ephemeral.
+pub fn split_mut(spec: &mut PodSpec) -> (&mut Option<PodSecurityContext>, Vec<ContainerMut<'_>>) {
     let mut out = Vec::new();
     for (i, c) in spec.init_containers.iter_mut().flatten().enumerate() {
         out.push(ContainerMut {
@@ -43,10 +48,11 @@ pub fn containers_mut(spec: &mut PodSpec) -> Vec<ContainerMut<'_>> {
             sc: &mut c.security_context,
         });
     }
-    out
+    (&mut spec.security_context, out)
 }
 
 /// A container of any kind, read-only.
+#[derive(Clone, Copy, Debug)]
 pub struct ContainerRef<'a> {
     /// `initContainers`, `containers` or `ephemeralContainers`.
     pub list: &'static str,

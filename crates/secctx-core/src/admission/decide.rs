@@ -1,15 +1,16 @@
 //! The admission decision (`sccadmission/admission.go`, spec §3.4 steps 3–7 and §3.7): try
-//! the SCCs in order, skip those nobody may use, mutate a copy of the pod under each and take
-//! the first that validates; on UPDATE the pod may not change.
+//! the SCCs in order, skip those nobody may use, mutate the pod under each and take the first
+//! that validates; on UPDATE the pod may not change. The work is done by
+//! [`ProviderSet::admit`](super::compiled::ProviderSet::admit); [`admit`] compiles the set
+//! for one request.
 
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::authz::{Grant, Subject, UserInfo, allowed_for};
-use super::checks::validate;
-use super::mutate::{Change, mutate};
-use super::order::{sorted, why_first};
-use super::provider::{NamespaceInfo, Provider};
+use super::authz::{Grant, Subject, UserInfo};
+use super::compiled::{PodRequest, ProviderSet};
+use super::mutate::Change;
+use super::provider::NamespaceInfo;
 use super::scc::Scc;
 
 /// Pod annotation: the SCC that admitted the pod.
@@ -59,15 +60,16 @@ pub struct PassedOver {
 }
 
 /// The outcome.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
     /// The chosen SCC and for whom it was usable; `None` when denied or ignored.
     pub chosen: Option<(String, Subject)>,
     /// SCCs tried before it (or all, when denied), with why they failed.
     pub passed_over: Vec<PassedOver>,
-    /// The admitted pod's metadata (annotations added).
+    /// The admitted pod's metadata (annotations added); empty when denied (nothing was
+    /// admitted, and the caller holds the submitted pod).
     pub meta: ObjectMeta,
-    /// The admitted pod's spec.
+    /// The admitted pod's spec; empty when denied.
     pub spec: PodSpec,
     /// Every field admission set, in order.
     pub changes: Vec<Change>,
@@ -79,219 +81,37 @@ pub struct Decision {
     pub audit: Vec<(String, String)>,
 }
 
-/// Decides one pod.
+/// Decides one pod: compiles the provider set for this request's SCCs, namespace and grants,
+/// then decides. A server deciding many pods compiles the set once per namespace and calls
+/// [`ProviderSet::admit`].
 pub fn admit(req: &Request) -> Decision {
-    // The pod is copied only once the outcome is known (a copy per SCC tried is the cost).
-    let mut d = Decision {
-        chosen: None,
-        passed_over: Vec::new(),
-        meta: ObjectMeta::default(),
-        spec: PodSpec::default(),
-        changes: Vec::new(),
-        denied: None,
-        ignored: None,
-        audit: Vec::new(),
-    };
-    if req.spec.os.as_ref().is_some_and(|o| o.name == "windows") {
-        d.ignored = Some("Windows pods are not handled by SCC admission");
-        d.meta = req.meta.clone();
-        d.spec = req.spec.clone();
-        return d;
-    }
-    let annotations = req.meta.annotations.as_ref();
-    let required = annotations.and_then(|a| a.get(REQUIRED_SCC_ANNOTATION));
-    if req.operation == Operation::Update {
-        let old = req
-            .old_meta
-            .and_then(|m| m.annotations.as_ref())
-            .and_then(|a| a.get(REQUIRED_SCC_ANNOTATION));
-        if old != required {
-            return deny_with(
-                d,
-                req,
-                format!(
-                    "invalid change of required security context constraint annotation: {REQUIRED_SCC_ANNOTATION}"
-                ),
-            );
-        }
-    }
-    let candidates: Vec<&Scc> = match required {
-        Some(name) => match req.sccs.iter().find(|s| &s.name == name) {
-            Some(s) => vec![s],
-            None => {
-                let msg = format!(
-                    "failed to retrieve the required SCC \"{name}\": securitycontextconstraints.security.openshift.io \"{name}\" not found"
-                );
-                return deny_with(d, req, msg);
-            }
-        },
-        None => sorted(req.sccs),
-    };
-    if candidates.is_empty() {
-        return deny_with(
-            d,
-            req,
-            "no SecurityContextConstraints found in cluster".into(),
-        );
-    }
-    let ns = req.namespace;
-    let sa_name = req
-        .spec
-        .service_account_name
-        .as_deref()
-        .unwrap_or("default");
-    let sa = UserInfo::service_account(&ns.name, sa_name);
-    let mut all_errors: Vec<String> = Vec::new();
-    let mut denied_names: Vec<&str> = Vec::new();
-    for (k, scc) in candidates.iter().enumerate() {
-        let Some(subject) = allowed_for(scc, req.grants, &ns.name, &sa, req.user) else {
-            let e = format!(
-                "provider {:?}: Forbidden: not usable by user or serviceaccount",
-                scc.name
-            );
-            all_errors.push(e.clone());
-            denied_names.push(&scc.name);
-            d.passed_over.push(PassedOver {
-                scc: scc.name.clone(),
-                errors: vec![e],
-            });
-            continue;
-        };
-        let provider = match Provider::new(scc, ns) {
-            Ok(p) => p,
-            Err(e) => {
-                all_errors.push(e.clone());
-                d.passed_over.push(PassedOver {
-                    scc: scc.name.clone(),
-                    errors: vec![e],
-                });
-                continue;
-            }
-        };
-        let mut meta = req.meta.clone();
-        let mut spec = req.spec.clone();
-        let mut changes = Vec::new();
-        mutate(&provider, &mut meta, &mut spec, &mut changes);
-        let errs: Vec<String> = validate(&provider, &meta, &spec)
-            .into_iter()
-            .map(|e| e.to_string())
-            .collect();
-        if errs.is_empty() && req.operation == Operation::Update && spec != *req.spec {
-            let e = format!(
-                "provider {}: Forbidden: the pod would be changed, and admission may not change a pod's spec on update",
-                scc.name
-            );
-            all_errors.push(e.clone());
-            d.passed_over.push(PassedOver {
-                scc: scc.name.clone(),
-                errors: vec![e],
-            });
-            continue;
-        }
-        if !errs.is_empty() {
-            all_errors.extend(errs.iter().cloned());
-            d.audit.push((
-                format!(
-                    "securitycontextconstraints.admission.openshift.io/too-restrictive-{}",
-                    scc.name
-                ),
-                errs.join(", "),
-            ));
-            d.passed_over.push(PassedOver {
-                scc: scc.name.clone(),
-                errors: errs,
-            });
-            continue;
-        }
-        // Chosen: annotate and record why.
-        let a = meta.annotations.get_or_insert_with(Default::default);
-        for (key, value) in [
-            (SCC_ANNOTATION, scc.name.as_str()),
-            (SUBJECT_ANNOTATION, subject.as_str()),
-        ] {
-            if a.get(key).map(String::as_str) != Some(value) {
-                a.insert(key.into(), value.into());
-                changes.push(Change {
-                    path: format!("metadata.annotations[{key}]"),
-                    value: value.into(),
-                    source: "SCC admission".into(),
-                });
-            }
-        }
-        let reason = match candidates.get(k + 1) {
-            Some(next) => format!(
-                "{:?} is most restrictive, not denied, and chosen over {:?} because {:?} {}",
-                scc.name,
-                next.name,
-                scc.name,
-                why_first(scc, next)
-            ),
-            None => format!(
-                "{:?} is the only one not too restrictive and not denied",
-                scc.name
-            ),
-        };
-        if !denied_names.is_empty() {
-            d.audit.push((
-                "securityserviceconstraints.admission.openshift.io/denied".into(),
-                denied_names.join(","),
-            ));
-        }
-        d.audit.push((
-            "securitycontextconstraints.admission.openshift.io/reason".into(),
-            reason,
-        ));
-        d.chosen = Some((scc.name.clone(), subject));
-        d.meta = meta;
-        d.spec = spec;
-        d.changes = changes;
-        return d;
-    }
-    // Nothing validated: the hint for restricted-v2 vs restricted, then the message.
-    if let (Some(v2), Some(r)) = (
-        candidates.iter().position(|s| s.name == "restricted-v2"),
-        candidates.iter().find(|s| s.name == "restricted"),
-    ) && denied_names.contains(&"restricted")
-        && !denied_names.contains(&"restricted-v2")
-        && d.passed_over.iter().any(|p| p.scc == candidates[v2].name)
-        && would_validate(r, req)
-    {
-        all_errors.push("no access to scc/restricted: Forbidden: the pod fails to validate against the `restricted-v2` security context constraint, but would validate successfully against the `restricted` security context constraint".into());
-    }
-    d.audit.push((
-        "securityserviceconstraints.admission.openshift.io/denied".into(),
-        denied_names.join(","),
-    ));
-    d.audit.push((
-        "securitycontextconstraints.admission.openshift.io/reason".into(),
-        if denied_names.len() == candidates.len() {
-            "all denied".into()
-        } else {
-            "all too restrictive or denied".into()
-        },
-    ));
-    let list = aggregate(&all_errors);
-    let msg = format!("unable to validate against any security context constraint: {list}");
-    deny_with(d, req, msg)
-}
-
-fn would_validate(scc: &Scc, req: &Request) -> bool {
-    let Ok(p) = Provider::new(scc, req.namespace) else {
-        return false;
-    };
-    let (mut meta, mut spec) = (req.meta.clone(), req.spec.clone());
-    mutate(&p, &mut meta, &mut spec, &mut Vec::new());
-    validate(&p, &meta, &spec).is_empty()
+    ProviderSet::new(req.sccs, req.namespace, req.grants).admit(&PodRequest {
+        operation: req.operation,
+        meta: req.meta,
+        spec: req.spec,
+        old_meta: req.old_meta,
+        user: req.user,
+    })
 }
 
 /// `utilerrors.NewAggregate(...).Error()`: distinct messages, bracketed when more than one.
-pub fn aggregate(errors: &[String]) -> String {
+pub fn aggregate<'e>(errors: impl IntoIterator<Item = &'e str>) -> String {
+    let mut distinct: Vec<&str> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let distinct: Vec<&str> = errors
-        .iter()
-        .filter(|e| seen.insert(e.as_str()))
-        .map(String::as_str)
-        .collect();
+    for e in errors {
+        // A denial lists a few dozen errors at most: a scan beats hashing them.
+        let new = if distinct.len() < 64 {
+            !distinct.contains(&e)
+        } else {
+            if seen.is_empty() {
+                seen.extend(distinct.iter().copied());
+            }
+            seen.insert(e)
+        };
+        if new {
+            distinct.push(e);
+        }
+    }
     match distinct.len() {
         1 => distinct[0].to_string(),
         _ => format!("[{}]", distinct.join(", ")),
@@ -299,17 +119,12 @@ pub fn aggregate(errors: &[String]) -> String {
 }
 
 /// `pods "<name>" is forbidden: <msg>`, the name falling back to generateName, then `Unknown`.
-fn deny_with(mut d: Decision, req: &Request, msg: String) -> Decision {
-    let name = req
-        .meta
+pub fn forbidden(meta: &ObjectMeta, msg: &str) -> String {
+    let name = meta
         .name
         .as_deref()
         .filter(|n| !n.is_empty())
-        .or(req.meta.generate_name.as_deref().filter(|n| !n.is_empty()))
+        .or(meta.generate_name.as_deref().filter(|n| !n.is_empty()))
         .unwrap_or("Unknown");
-    d.meta = req.meta.clone();
-    d.spec = req.spec.clone();
-    d.changes.clear();
-    d.denied = Some(format!("pods {name:?} is forbidden: {msg}"));
-    d
+    format!("pods {name:?} is forbidden: {msg}")
 }

@@ -76,50 +76,149 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// A path under `provider <scc>: ` (`.spec.securityContext`, `.containers[0]`).
-#[derive(Clone, Debug)]
-pub struct Path(pub String);
+/// Where a path starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Root<'a> {
+    /// `provider <scc>: `.
+    Provider(&'a str),
+    /// `pod.metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]`.
+    PodSeccompAnnotation,
+    /// `pod.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/<container>]`.
+    ContainerSeccompAnnotation(&'a str),
+}
 
-impl Path {
+#[derive(Clone, Copy, Debug)]
+enum Seg {
+    Field(&'static str),
+    Index(usize),
+}
+
+/// The deepest path validation builds (`.spec.volumes[i].flexVolume.driver`) has 5 segments.
+const MAX_SEGMENTS: usize = 6;
+
+/// A path under a [`Root`] (`.spec.securityContext`, `.containers[0]`), built without
+/// allocating: it is rendered only when an error is reported at it.
+#[derive(Clone, Copy, Debug)]
+pub struct Path<'a> {
+    root: Root<'a>,
+    segs: [Seg; MAX_SEGMENTS],
+    len: usize,
+}
+
+impl<'a> Path<'a> {
+    /// A path at `root`.
+    pub fn at(root: Root<'a>) -> Path<'a> {
+        Path {
+            root,
+            segs: [Seg::Index(0); MAX_SEGMENTS],
+            len: 0,
+        }
+    }
+
     /// The root for one SCC: `provider <name>: `.
-    pub fn provider(scc: &str) -> Path {
-        Path(format!("provider {scc}: "))
+    pub fn provider(scc: &'a str) -> Path<'a> {
+        Path::at(Root::Provider(scc))
+    }
+
+    fn push(mut self, s: Seg) -> Path<'a> {
+        assert!(
+            self.len < MAX_SEGMENTS,
+            "field path deeper than {MAX_SEGMENTS}"
+        );
+        self.segs[self.len] = s;
+        self.len += 1;
+        self
     }
 
     /// `<self>.<name>`.
-    pub fn child(&self, name: &str) -> Path {
-        Path(format!("{}.{name}", self.0))
+    pub fn child(self, name: &'static str) -> Path<'a> {
+        self.push(Seg::Field(name))
     }
 
     /// `<self>[<i>]`.
-    pub fn index(&self, i: usize) -> Path {
-        Path(format!("{}[{i}]", self.0))
+    pub fn index(self, i: usize) -> Path<'a> {
+        self.push(Seg::Index(i))
     }
 
     /// An Invalid error here.
     pub fn invalid(&self, v: GoValue, detail: impl Into<String>) -> FieldError {
-        FieldError {
-            path: self.0.clone(),
-            kind: Kind::Invalid(v),
-            detail: detail.into(),
-        }
+        self.error(Kind::Invalid(v), detail.into())
     }
 
     /// A Required error here.
     pub fn required(&self, detail: impl Into<String>) -> FieldError {
-        FieldError {
-            path: self.0.clone(),
-            kind: Kind::Required,
-            detail: detail.into(),
-        }
+        self.error(Kind::Required, detail.into())
     }
 
     /// A Forbidden error here.
     pub fn forbidden(&self, detail: impl Into<String>) -> FieldError {
+        self.error(Kind::Forbidden, detail.into())
+    }
+
+    fn error(&self, kind: Kind, detail: String) -> FieldError {
         FieldError {
-            path: self.0.clone(),
-            kind: Kind::Forbidden,
-            detail: detail.into(),
+            path: self.to_string(),
+            kind,
+            detail,
+        }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.root {
+            Root::Provider(scc) => write!(f, "provider {scc}: ")?,
+            Root::PodSeccompAnnotation => write!(
+                f,
+                "pod.metadata.annotations[{}]",
+                super::seccomp::POD_ANNOTATION
+            )?,
+            Root::ContainerSeccompAnnotation(c) => write!(
+                f,
+                "pod.metadata.annotations[{}{c}]",
+                super::seccomp::CONTAINER_ANNOTATION_PREFIX
+            )?,
+        }
+        for s in &self.segs[..self.len] {
+            match s {
+                Seg::Field(name) => write!(f, ".{name}")?,
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where validation's errors go: collected, or only counted (to learn whether a pod would
+/// validate without rendering a message nobody reads).
+#[derive(Debug, Default)]
+pub struct Errors {
+    /// The errors, in order (empty when counting).
+    pub list: Vec<FieldError>,
+    /// How many were reported.
+    pub count: usize,
+    counting: bool,
+}
+
+impl Errors {
+    /// A collector that keeps every error.
+    pub fn collect() -> Errors {
+        Errors::default()
+    }
+
+    /// A collector that only counts.
+    pub fn count_only() -> Errors {
+        Errors {
+            counting: true,
+            ..Errors::default()
+        }
+    }
+
+    /// Reports one error; `e` runs only when errors are kept.
+    pub fn add(&mut self, e: impl FnOnce() -> FieldError) {
+        self.count += 1;
+        if !self.counting {
+            self.list.push(e());
         }
     }
 }

@@ -2,13 +2,16 @@
 //! fields, plus capability lists augmented with the SCC's default adds and required drops.
 //! Every field set is recorded with where its value came from.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{Capabilities, PodSpec, SELinuxOptions, SecurityContext};
+use k8s_openapi::api::core::v1::{
+    Capabilities, PodSecurityContext, PodSpec, SELinuxOptions, SeccompProfile, SecurityContext,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::allocation::{MCS_ANNOTATION, SUPPLEMENTAL_GROUPS_ANNOTATION, UID_RANGE_ANNOTATION};
-use super::containers::containers_mut;
+use super::containers::{ContainerMut, split_mut};
 use super::provider::{Provider, UidRule};
 use super::seccomp;
 
@@ -27,18 +30,74 @@ fn ns_source(annotation: &str) -> String {
     format!("namespace annotation {annotation}")
 }
 
+/// Where mutation records the fields it sets: nowhere while an SCC is only being tried.
+struct Recorder<'c>(Option<&'c mut Vec<Change>>);
+
+impl Recorder<'_> {
+    /// Records a change; `c` runs only when recording.
+    fn push(&mut self, c: impl FnOnce() -> Change) {
+        if let Some(v) = self.0.as_mut() {
+            v.push(c());
+        }
+    }
+}
+
+/// The parts of a pod that admission changes, borrowed from a whole pod or from the copies of
+/// its security contexts an SCC is tried on.
+pub struct Parts<'a, 'm> {
+    /// The pod's annotations as submitted (the seccomp annotations are read here).
+    pub annotations: Option<&'a BTreeMap<String, String>>,
+    /// The pod security context.
+    pub psc: &'m mut Option<PodSecurityContext>,
+    /// Every container, in admission order.
+    pub containers: Vec<ContainerMut<'m>>,
+}
+
 /// Fills the pod's unset fields from the provider. `meta` and `spec` are a copy of the pod.
 pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: &mut Vec<Change>) {
+    let original = meta.annotations.clone();
+    let (psc, containers) = split_mut(spec);
+    let pod_seccomp = mutate_parts(
+        p,
+        Parts {
+            annotations: original.as_ref(),
+            psc,
+            containers,
+        },
+        Some(changes),
+    );
+    let annotations = meta.annotations.get_or_insert_with(Default::default);
+    if let Some(profile) = pod_seccomp {
+        annotations.insert(seccomp::POD_ANNOTATION.into(), profile);
+    }
+    if annotations.is_empty() {
+        meta.annotations = None;
+    }
+}
+
+/// Fills the unset fields of `parts` from the provider, recording each into `changes` when
+/// given. Returns the pod seccomp annotation when it is to be set (the caller writes it).
+pub fn mutate_parts(
+    p: &Provider,
+    parts: Parts,
+    changes: Option<&mut Vec<Change>>,
+) -> Option<String> {
+    let mut rec = Recorder(changes);
     let scc = p.scc;
     let name = &scc.name;
-    let had_psc = spec.security_context.is_some();
-    let psc = spec.security_context.get_or_insert_with(Default::default);
+    let Parts {
+        annotations,
+        psc: psc_slot,
+        containers,
+    } = parts;
+    let had_psc = psc_slot.is_some();
+    let psc = psc_slot.get_or_insert_with(Default::default);
 
     if psc.supplemental_groups.is_none()
         && let Some(r) = &p.supplemental_groups
     {
         psc.supplemental_groups = Some(vec![r[0].min]);
-        changes.push(Change {
+        rec.push(|| Change {
             path: "spec.securityContext.supplementalGroups".into(),
             value: format!("[{}]", r[0].min),
             source: if p.groups_from_namespace.1 {
@@ -52,7 +111,7 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
         && let Some(r) = &p.fs_group
     {
         psc.fs_group = Some(r[0].min);
-        changes.push(Change {
+        rec.push(|| Change {
             path: "spec.securityContext.fsGroup".into(),
             value: r[0].min.to_string(),
             source: if p.groups_from_namespace.0 {
@@ -66,7 +125,7 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
         && let Some(o) = &p.selinux
     {
         psc.se_linux_options = Some(selinux_options(o));
-        changes.push(Change {
+        rec.push(|| Change {
             path: "spec.securityContext.seLinuxOptions".into(),
             value: render_selinux(o),
             source: if p.selinux_from_namespace {
@@ -78,35 +137,40 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
     }
     // Seccomp is generated at pod level only: the annotation wins, then the field, then the
     // SCC's default; the result is written as both annotation and field.
-    let annotations = meta.annotations.get_or_insert_with(Default::default);
-    let existing = annotations.get(seccomp::POD_ANNOTATION).cloned();
-    let (profile, source) = match (&existing, &psc.seccomp_profile) {
-        (Some(a), _) => (
-            Some(a.clone()),
-            format!("annotation {}", seccomp::POD_ANNOTATION),
-        ),
-        (None, Some(f)) => (
-            Some(seccomp::annotation_for_field(f)),
-            "spec.securityContext.seccompProfile".to_string(),
-        ),
+    let existing = annotations
+        .and_then(|a| a.get(seccomp::POD_ANNOTATION))
+        .map(String::as_str);
+    enum From {
+        Annotation,
+        Field,
+        Scc,
+    }
+    let (profile, from): (Option<Cow<str>>, From) = match (existing, &psc.seccomp_profile) {
+        (Some(a), _) => (Some(Cow::Borrowed(a)), From::Annotation),
+        (None, Some(f)) => (Some(seccomp::annotation_for_field(f)), From::Field),
         (None, None) => (
-            seccomp::default_profile(&scc.seccomp_profiles).map(str::to_string),
-            format!("SCC {name} seccompProfiles"),
+            seccomp::default_profile(&scc.seccomp_profiles).map(Cow::Borrowed),
+            From::Scc,
         ),
     };
+    let source = || match from {
+        From::Annotation => format!("annotation {}", seccomp::POD_ANNOTATION),
+        From::Field => "spec.securityContext.seccompProfile".to_string(),
+        From::Scc => format!("SCC {name} seccompProfiles"),
+    };
+    let mut pod_seccomp = None;
     if let Some(profile) = profile {
-        if existing.as_deref() != Some(profile.as_str()) {
-            annotations.insert(seccomp::POD_ANNOTATION.into(), profile.clone());
-            changes.push(Change {
+        let set_annotation = existing != Some(&*profile);
+        if set_annotation {
+            rec.push(|| Change {
                 path: format!("metadata.annotations[{}]", seccomp::POD_ANNOTATION),
-                value: profile.clone(),
-                source: source.clone(),
+                value: profile.to_string(),
+                source: source(),
             });
         }
-        let field = seccomp::field_for_annotation(&profile);
-        if psc.seccomp_profile != field {
-            psc.seccomp_profile = field;
-            changes.push(Change {
+        if !same_profile(psc.seccomp_profile.as_ref(), &profile) {
+            psc.seccomp_profile = seccomp::field_for_annotation(&profile);
+            rec.push(|| Change {
                 path: "spec.securityContext.seccompProfile".into(),
                 value: format!(
                     "{{type: {}}}",
@@ -114,53 +178,43 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
                         .as_ref()
                         .map_or("null", |s| s.type_.as_str())
                 ),
-                source,
+                source: source(),
             });
         }
+        if set_annotation {
+            pod_seccomp = Some(profile.into_owned());
+        }
     }
-    if annotations.is_empty() {
-        meta.annotations = None;
-    }
-    if !had_psc && spec.security_context.as_ref() == Some(&Default::default()) {
-        spec.security_context = None;
+    if !had_psc && *psc == PodSecurityContext::default() {
+        *psc_slot = None;
     }
 
-    let pod_sc = spec.security_context.clone().unwrap_or_default();
-    // Only the per-container seccomp annotations matter below; most pods have none.
-    let container_annotations: std::collections::BTreeMap<String, String> = meta
-        .annotations
-        .iter()
-        .flatten()
-        .filter(|(k, _)| k.starts_with(seccomp::CONTAINER_ANNOTATION_PREFIX))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for c in containers_mut(spec) {
+    let default_psc = PodSecurityContext::default();
+    let pod_sc: &PodSecurityContext = psc_slot.as_ref().unwrap_or(&default_psc);
+    for c in containers {
         let (list, index) = (c.list, c.index);
         let sc = c.sc.get_or_insert_with(SecurityContext::default);
         let was_empty = *sc == SecurityContext::default();
-        let mut push = |field: &str, value: String, source: String| {
-            changes.push(Change {
-                path: format!("spec.{list}[{index}].securityContext.{field}"),
-                value,
-                source,
-            })
-        };
+        let path = |field: &str| format!("spec.{list}[{index}].securityContext.{field}");
         if sc.run_as_user.is_none() && pod_sc.run_as_user.is_none() {
             let uid = match p.uid {
-                UidRule::Exact(u) => Some((u, format!("SCC {name} runAsUser.uid"))),
-                UidRule::Range(min, _) => Some((
-                    min,
-                    if p.uid_from_namespace {
-                        ns_source(UID_RANGE_ANNOTATION)
-                    } else {
-                        format!("SCC {name} runAsUser.uidRangeMin")
-                    },
-                )),
+                UidRule::Exact(u) => Some(u),
+                UidRule::Range(min, _) => Some(min),
                 UidRule::NonRoot | UidRule::Any => None,
             };
-            if let Some((u, src)) = uid {
+            if let Some(u) = uid {
                 sc.run_as_user = Some(u);
-                push("runAsUser", u.to_string(), src);
+                rec.push(|| Change {
+                    path: path("runAsUser"),
+                    value: u.to_string(),
+                    source: match p.uid {
+                        UidRule::Range(..) if p.uid_from_namespace => {
+                            ns_source(UID_RANGE_ANNOTATION)
+                        }
+                        UidRule::Range(..) => format!("SCC {name} runAsUser.uidRangeMin"),
+                        _ => format!("SCC {name} runAsUser.uid"),
+                    },
+                });
             }
         }
         if sc.se_linux_options.is_none()
@@ -168,11 +222,11 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
             && let Some(o) = &p.selinux
         {
             sc.se_linux_options = Some(selinux_options(o));
-            push(
-                "seLinuxOptions",
-                render_selinux(o),
-                format!("SCC {name} seLinuxContext"),
-            );
+            rec.push(|| Change {
+                path: path("seLinuxOptions"),
+                value: render_selinux(o),
+                source: format!("SCC {name} seLinuxContext"),
+            });
         }
         if sc.run_as_non_root.is_none() && pod_sc.run_as_non_root.is_none() {
             let uid = sc.run_as_user.or(pod_sc.run_as_user);
@@ -182,59 +236,59 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
             };
             if non_root {
                 sc.run_as_non_root = Some(true);
-                let why = match uid {
-                    None => format!("SCC {name} runAsUser MustRunAsNonRoot"),
-                    Some(u) => format!("runAsUser {u} is not root"),
-                };
-                push("runAsNonRoot", "true".into(), why);
+                rec.push(|| Change {
+                    path: path("runAsNonRoot"),
+                    value: "true".into(),
+                    source: match uid {
+                        None => format!("SCC {name} runAsUser MustRunAsNonRoot"),
+                        Some(u) => format!("runAsUser {u} is not root"),
+                    },
+                });
             }
         }
         // Capabilities: default adds the container does not drop, plus its own adds; the
-        // required drops plus its own drops; replaced only when a set grows.
-        let cadd: BTreeSet<String> = sc
-            .capabilities
-            .as_ref()
-            .and_then(|c| c.add.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        let cdrop: BTreeSet<String> = sc
-            .capabilities
-            .as_ref()
-            .and_then(|c| c.drop.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        let add: BTreeSet<String> = scc
+        // required drops plus its own drops; replaced, as sorted sets, only when a set grows.
+        let (cadd, cdrop) = match &sc.capabilities {
+            Some(c) => (
+                c.add.as_deref().unwrap_or(&[]),
+                c.drop.as_deref().unwrap_or(&[]),
+            ),
+            None => (&[][..], &[][..]),
+        };
+        let add_grows = scc
             .default_add_capabilities
             .iter()
-            .filter(|c| !cdrop.contains(*c))
-            .cloned()
-            .chain(cadd.iter().cloned())
-            .collect();
-        let drop: BTreeSet<String> = scc
+            .any(|d| !cdrop.contains(d) && !cadd.contains(d));
+        let drop_grows = scc
             .required_drop_capabilities
             .iter()
-            .cloned()
-            .chain(cdrop.iter().cloned())
-            .collect();
-        if add.len() != cadd.len() || drop.len() != cdrop.len() {
-            let list =
-                |s: BTreeSet<String>| (!s.is_empty()).then(|| s.into_iter().collect::<Vec<_>>());
+            .any(|r| !cdrop.contains(r));
+        if add_grows || drop_grows {
+            let add: BTreeSet<&String> = scc
+                .default_add_capabilities
+                .iter()
+                .filter(|c| !cdrop.contains(*c))
+                .chain(cadd)
+                .collect();
+            let drop: BTreeSet<&String> =
+                scc.required_drop_capabilities.iter().chain(cdrop).collect();
+            let list = |s: BTreeSet<&String>| {
+                (!s.is_empty()).then(|| s.into_iter().cloned().collect::<Vec<String>>())
+            };
             let (add_l, drop_l) = (list(add), list(drop));
-            if add_l.as_ref().map_or(0, Vec::len) != cadd.len() {
-                push(
-                    "capabilities.add",
-                    format!("{:?}", add_l.clone().unwrap_or_default()),
-                    format!("SCC {name} defaultAddCapabilities"),
-                );
+            if add_grows {
+                rec.push(|| Change {
+                    path: path("capabilities.add"),
+                    value: format!("{:?}", add_l.clone().unwrap_or_default()),
+                    source: format!("SCC {name} defaultAddCapabilities"),
+                });
             }
-            if drop_l.as_ref().map_or(0, Vec::len) != cdrop.len() {
-                push(
-                    "capabilities.drop",
-                    format!("{:?}", drop_l.clone().unwrap_or_default()),
-                    format!("SCC {name} requiredDropCapabilities"),
-                );
+            if drop_grows {
+                rec.push(|| Change {
+                    path: path("capabilities.drop"),
+                    value: format!("{:?}", drop_l.clone().unwrap_or_default()),
+                    source: format!("SCC {name} requiredDropCapabilities"),
+                });
             }
             sc.capabilities = Some(Capabilities {
                 add: add_l,
@@ -243,19 +297,25 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
         }
         if scc.read_only_root_filesystem && sc.read_only_root_filesystem.is_none() {
             sc.read_only_root_filesystem = Some(true);
-            push(
-                "readOnlyRootFilesystem",
-                "true".into(),
-                format!("SCC {name} readOnlyRootFilesystem"),
-            );
+            rec.push(|| Change {
+                path: path("readOnlyRootFilesystem"),
+                value: "true".into(),
+                source: format!("SCC {name} readOnlyRootFilesystem"),
+            });
         }
-        let key = format!("{}{}", seccomp::CONTAINER_ANNOTATION_PREFIX, c.name);
-        if let Some(a) = container_annotations.get(&key) {
-            let f = seccomp::field_for_annotation(a);
-            if sc.seccomp_profile != f {
-                sc.seccomp_profile = f;
-                push("seccompProfile", a.clone(), format!("annotation {key}"));
-            }
+        if let Some(a) = super::checks::container_annotation(annotations, c.name)
+            && !same_profile(sc.seccomp_profile.as_ref(), a)
+        {
+            sc.seccomp_profile = seccomp::field_for_annotation(a);
+            rec.push(|| Change {
+                path: path("seccompProfile"),
+                value: a.to_string(),
+                source: format!(
+                    "annotation {}{}",
+                    seccomp::CONTAINER_ANNOTATION_PREFIX,
+                    c.name
+                ),
+            });
         }
         let privileged = sc.privileged == Some(true);
         let sys_admin = sc
@@ -269,24 +329,43 @@ pub fn mutate(p: &Provider, meta: &mut ObjectMeta, spec: &mut PodSpec, changes: 
             && !sys_admin
         {
             sc.allow_privilege_escalation = Some(d);
-            push(
-                "allowPrivilegeEscalation",
-                d.to_string(),
-                format!("SCC {name} defaultAllowPrivilegeEscalation"),
-            );
+            rec.push(|| Change {
+                path: path("allowPrivilegeEscalation"),
+                value: d.to_string(),
+                source: format!("SCC {name} defaultAllowPrivilegeEscalation"),
+            });
         }
         if !scc.allow_privilege_escalation && sc.allow_privilege_escalation.is_none() {
             sc.allow_privilege_escalation = Some(false);
-            push(
-                "allowPrivilegeEscalation",
-                "false".into(),
-                format!("SCC {name} allowPrivilegeEscalation: false"),
-            );
+            rec.push(|| Change {
+                path: path("allowPrivilegeEscalation"),
+                value: "false".into(),
+                source: format!("SCC {name} allowPrivilegeEscalation: false"),
+            });
         }
         // A security context admission created but left empty is not written.
         if was_empty && *sc == SecurityContext::default() {
             *c.sc = None;
         }
+    }
+    pod_seccomp
+}
+
+/// Whether `field` is what the annotation `a` reads as (`field_for_annotation(a)`), without
+/// building the field.
+fn same_profile(field: Option<&SeccompProfile>, a: &str) -> bool {
+    let want: Option<(&str, Option<&str>)> = match a {
+        "unconfined" => Some(("Unconfined", None)),
+        "runtime/default" | "docker/default" => Some(("RuntimeDefault", None)),
+        _ => a
+            .strip_prefix("localhost/")
+            .filter(|p| !p.is_empty())
+            .map(|p| ("Localhost", Some(p))),
+    };
+    match (field, want) {
+        (None, None) => true,
+        (Some(f), Some((t, l))) => f.type_ == t && f.localhost_profile.as_deref() == l,
+        _ => false,
     }
 }
 

@@ -2,6 +2,8 @@
 //! (`runtime/default`, `localhost/<p>`, `unconfined`), the pod annotation and field kept in
 //! step, and the allowed-profile list.
 
+use std::borrow::Cow;
+
 use k8s_openapi::api::core::v1::SeccompProfile;
 
 /// The legacy pod annotation.
@@ -10,12 +12,15 @@ pub const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 pub const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
 
 /// A field value in annotation form.
-pub fn annotation_for_field(p: &SeccompProfile) -> String {
+pub fn annotation_for_field(p: &SeccompProfile) -> Cow<'static, str> {
     match p.type_.as_str() {
-        "RuntimeDefault" => "runtime/default".into(),
-        "Unconfined" => "unconfined".into(),
-        "Localhost" => format!("localhost/{}", p.localhost_profile.as_deref().unwrap_or("")),
-        other => other.to_string(),
+        "RuntimeDefault" => Cow::Borrowed("runtime/default"),
+        "Unconfined" => Cow::Borrowed("unconfined"),
+        "Localhost" => Cow::Owned(format!(
+            "localhost/{}",
+            p.localhost_profile.as_deref().unwrap_or("")
+        )),
+        other => Cow::Owned(other.to_string()),
     }
 }
 
@@ -45,12 +50,12 @@ pub fn allowed(allowed: &[String], profile: &str) -> bool {
     if allowed.is_empty() {
         return profile.is_empty();
     }
-    let norm = |p: &str| {
+    fn norm(p: &str) -> &str {
         if p == "docker/default" {
-            "runtime/default".to_string()
+            "runtime/default"
         } else {
-            p.to_string()
+            p
         }
-    };
+    }
     allowed.iter().any(|a| a == "*" || norm(a) == norm(profile))
 }
