@@ -178,6 +178,45 @@ spec:
     env.rm("oom");
 }
 
+/// `metadata.uid` names the pod cgroup (`pod<uid>`), and a manifest may set it: a uid that
+/// climbs (`x/../../../../name`) must not create or write a cgroup outside secctx's hierarchy.
+#[test]
+fn a_pod_uid_that_climbs_out_of_the_pod_cgroup_is_refused() {
+    let env = Env::new();
+    let escape = "secctx-test-uid-escape";
+    let f = env.write(
+        "climb.yaml",
+        &format!(
+            "apiVersion: v1
+kind: Pod
+metadata: {{name: climb, uid: 'x/../../../../{escape}'}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: busybox:1.28
+    command: ['true']
+    resources:
+      limits: {{cpu: 100m, memory: 16Mi}}
+"
+        ),
+    );
+    let o = env.run(&f, &[]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("metadata.uid"), "{t}");
+    for controller in [
+        "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids",
+    ] {
+        let outside = Path::new("/sys/fs/cgroup").join(controller).join(escape);
+        assert!(!outside.exists(), "{} was created", outside.display());
+    }
+    // A failed run leaves no pod behind (or one `rm` removes).
+    if env.pods().iter().any(|p| p == "climb") {
+        env.rm("climb");
+    }
+}
+
 /// A bundle whose process prints the container's own cgroup files, through a read-only bind
 /// of the host's `/sys/fs/cgroup`.
 fn resources_bundle(name: &str, cgroups_path: &str, resources: Value, files: &[&str]) -> PathBuf {

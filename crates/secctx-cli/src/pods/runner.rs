@@ -194,6 +194,13 @@ impl<'a> Runner<'a> {
     /// under `secctx/<root tag>` (so two state directories never share one).
     fn pod_cgroup(&self) -> anyhow::Result<(PathBuf, PodCgroup)> {
         let uid = self.p.meta.uid.clone().unwrap_or_default();
+        // The uid may come from the manifest (`metadata.uid`) and names a directory: a `/`
+        // would add components, and `pod..` + `/..` would climb out of the pod hierarchy.
+        if uid.contains('/') || uid.contains('\0') {
+            anyhow::bail!(
+                "metadata.uid {uid:?}: names the pod cgroup directory, so it may not contain '/' or NUL"
+            );
+        }
         let pc = pod_cgroup(&self.p.spec, &uid)?;
         let tag = secctx_runtime::executor::cgroup::root_tag(&self.record.executor_root);
         let rel = Path::new("secctx")

@@ -228,6 +228,17 @@ fn grant_realtime(dir: &Path, value: &str) -> Result<(), ExecError> {
 /// container may join, and writes `resources` (no device rules: the container's own are the
 /// ones that count). Returns the directories.
 pub fn create_parent(rel: &Path, resources: &LinuxResources) -> Result<Vec<PathBuf>, ExecError> {
+    // Only plain components: `..` would create (and write limits into) a cgroup outside the
+    // hierarchy, as for a container's cgroupsPath in [`paths`].
+    if !rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(ExecError::Unsupported(format!(
+            "cgroup {}: only plain path components",
+            rel.display()
+        )));
+    }
     let writes = plan(resources)?;
     let dirs = all_paths(rel);
     for d in &dirs {
