@@ -2,18 +2,29 @@
 
 use secctx_core::check::{CheckReport, FieldFinding, ObjectResult, Suppression};
 use secctx_core::load::{LoadError, Loaded};
+use secctx_core::pss::Policy;
 use serde_json::{Value, json};
 
 /// The version of the JSON document.
 pub const SCHEMA: &str = "secctx.check/v1";
 
-fn field(f: &FieldFinding) -> Value {
+/// A field finding (`path`, `reported`, position, `present`), as `check` and `--suggest` print it.
+pub(crate) fn field(f: &FieldFinding) -> Value {
     json!({
         "path": f.path,
         "reported": f.reported,
         "line": f.pos.line,
         "column": f.pos.column,
         "present": f.present,
+    })
+}
+
+/// A namespace policy as its three modes.
+pub(crate) fn policy(p: &Policy) -> Value {
+    json!({
+        "enforce": p.enforce.to_string(),
+        "audit": p.audit.to_string(),
+        "warn": p.warn.to_string(),
     })
 }
 
@@ -34,11 +45,7 @@ fn object(o: &ObjectResult) -> Value {
         "line": o.pos.line,
         "column": o.pos.column,
         "template": o.template,
-        "policy": o.policy.map(|p| json!({
-            "enforce": p.enforce.to_string(),
-            "audit": p.audit.to_string(),
-            "warn": p.warn.to_string(),
-        })),
+        "policy": o.policy.as_ref().map(policy),
         "mode": o.mode.map(|m| m.as_str()),
         "level": o.level_version.map(|lv| lv.level.as_str()),
         "version": o.level_version.map(|lv| lv.version.to_string()),

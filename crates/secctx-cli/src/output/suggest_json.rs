@@ -1,36 +1,17 @@
 //! `secctx check --suggest -o json`: the schema is documented in `docs/check.md`.
 
-use secctx_core::check::FieldFinding;
 use secctx_core::check::suggest::{NamespaceSuggestion, SuggestReport};
 use secctx_core::load::Loaded;
-use secctx_core::pss::{Level, LevelVersion, Policy};
+use secctx_core::pss::{Level, LevelVersion};
 use serde_json::{Map, Value, json};
 
-use super::check_json::error;
+use super::check_json::{error, field, policy};
 
 /// The version of the JSON document.
 pub const SCHEMA: &str = "secctx.suggest/v1";
 
 fn lv(l: LevelVersion) -> Value {
     json!({"level": l.level.as_str(), "version": l.version.to_string()})
-}
-
-fn policy(p: &Policy) -> Value {
-    json!({
-        "enforce": p.enforce.to_string(),
-        "audit": p.audit.to_string(),
-        "warn": p.warn.to_string(),
-    })
-}
-
-fn field(f: &FieldFinding) -> Value {
-    json!({
-        "path": f.path,
-        "reported": f.reported,
-        "line": f.pos.line,
-        "column": f.pos.column,
-        "present": f.present,
-    })
 }
 
 fn namespace(n: &NamespaceSuggestion) -> Value {
