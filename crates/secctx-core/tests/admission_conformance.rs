@@ -4,8 +4,6 @@
 //! implementation (the json-patch crate) and yields the admitted pod, admitting the result
 //! again changes nothing, every admitted pod passes API validation, every denial has a message.
 
-use std::path::{Path, PathBuf};
-
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use secctx_core::admission::allocation::{
@@ -20,24 +18,9 @@ use secctx_core::load::{WorkloadKind, load_text};
 use secctx_core::validate::{ValidationOptions, validate_kind};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/pss")
-}
+mod pss_fixtures;
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml") {
-            out.push(p);
-        }
-    }
-}
+use pss_fixtures::{files, root};
 
 fn pod_json(meta: &ObjectMeta, spec: &PodSpec) -> Value {
     serde_json::to_value(Pod {

@@ -4,8 +4,6 @@
 //! all 4537 pods of the PSS conformance fixtures, under several requesters, on CREATE and on
 //! UPDATE, in an allocated namespace and in one without annotations.
 
-use std::path::{Path, PathBuf};
-
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use secctx_core::admission::authz::{Grant, UserInfo};
@@ -16,24 +14,9 @@ use secctx_core::admission::reference;
 use secctx_core::admission::standard::{standard_grants, standard_sccs};
 use secctx_core::load::load_text;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/pss")
-}
+mod pss_fixtures;
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yaml") {
-            out.push(p);
-        }
-    }
-}
+use pss_fixtures::{files, root};
 
 fn conformance_pods() -> Vec<(String, ObjectMeta, PodSpec)> {
     let dir = root();
