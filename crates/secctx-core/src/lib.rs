@@ -4,6 +4,7 @@
 //! - [`admission`]: SecurityContextConstraints admission and namespace uid/MCS allocation.
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`check`]: manifests judged by API validation and Pod Security Admission, as data.
+//! - [`edit`]: lossless edits of manifest files, as `fix` decides them.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
 //! - [`pss`]: Pod Security Standards, evaluated exactly as Pod Security Admission.
 //! - [`validate`]: API-server validation of every security field, with upstream's messages.
@@ -13,6 +14,7 @@
 pub mod admission;
 pub mod caps;
 pub mod check;
+pub mod edit;
 pub mod image;
 pub mod load;
 pub mod oci;

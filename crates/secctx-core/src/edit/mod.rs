@@ -1,0 +1,42 @@
+//! Lossless edits of manifest files: the field changes `fix` (and later `record`) decide, applied
+//! to the user's own bytes so that everything outside the edited mappings stays as it was
+//! (comments, key order, quoting, indentation, flow style, CRLF, BOM, documents).
+//!
+//! This module holds the vocabulary shared by the deciders (`fix`'s remedies, which produce
+//! [`Edit`]s) and the editor (which applies them to text).
+
+use serde::Serialize;
+
+/// One step of a path into a manifest object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Seg {
+    /// A mapping key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
+}
+
+/// What to do at a path.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "op", content = "value", rename_all = "lowercase")]
+pub enum Op {
+    /// Set the value, creating the missing mappings on the way (as block mappings in block
+    /// style, flow in flow style).
+    Set(serde_json::Value),
+    /// Remove the key or sequence item; nothing happens if it is already absent.
+    Remove,
+}
+
+/// One change to one object of a file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Edit {
+    /// The 0-based index of the document in the file's YAML stream, counted as `load` counts
+    /// them (a JSON file is document 0).
+    pub document: usize,
+    /// Where in that document's root, e.g. `spec`, `template`, `spec`, `containers`, `0`,
+    /// `securityContext`, `runAsNonRoot` (a `List`'s objects are under `items`, index).
+    pub path: Vec<Seg>,
+    /// The change.
+    pub op: Op,
+}
