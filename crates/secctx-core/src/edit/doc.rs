@@ -293,7 +293,21 @@ fn replace(cx: &Ctx<'_, '_>, frames: &[(&SNode, Slot<'_>)], v: &Json) -> Result<
             let indent = indentation(text, node.start);
             render::json_pretty(v, indent, layout)
         } else {
-            render::flow(v, layout)
+            // In a flow mapping written like JSON, the value is written as JSON too.
+            let json_like = match slot {
+                Slot::Value(map, _) => match &map.kind {
+                    Kind::Map { entries, .. } => {
+                        entries.first().map(|e| e.style) == Some(ScalarStyle::DoubleQuoted)
+                    }
+                    _ => false,
+                },
+                _ => false,
+            };
+            let style = Layout {
+                json: json_like,
+                ..*layout
+            };
+            render::flow(v, &style, false)
         };
         if node.start == node.end {
             value_point(cx, slot, node, format!(" {new}"))?
@@ -429,10 +443,26 @@ fn layout_err(cx: &Ctx<'_, '_>, node: &SNode) -> Failure {
     )
 }
 
+/// Whole lines to insert at `at` (a line's start): each ends with `eol`, except at the end of
+/// a text whose last line has no line break, which keeps having none.
+fn new_lines(text: &str, at: usize, lines: &[String], eol: &str) -> String {
+    if at == text.len() && !text.ends_with('\n') {
+        format!("{eol}{}", lines.join(eol))
+    } else {
+        format!("{}{eol}", lines.join(eol))
+    }
+}
+
 /// The leading spaces of the line holding `at`.
 fn indentation(text: &str, at: usize) -> usize {
     let start = line_start(text, at);
     text[start..].len() - text[start..].trim_start_matches(' ').len()
+}
+
+/// Whether a flow mapping is written without spaces (`{"a":1,"b":2}`): nothing after the
+/// `:` that follows its last key.
+fn tight_after(text: &str, key_end: usize) -> bool {
+    text[key_end..].starts_with(':') && !text[key_end + 1..].starts_with([' ', '\t', '\r', '\n'])
 }
 
 /// Adds `key: w` to an existing mapping that lacks the key.
@@ -449,36 +479,55 @@ fn insert(cx: &Ctx<'_, '_>, map: &SNode, key: &str, w: &Json) -> Result<Change, 
         Some(ScalarStyle::SingleQuoted) => format!("'{}'", key.replace('\'', "''")),
         _ => render::key(key, layout),
     };
+    // A flow mapping written like JSON (`{"a": 1}`) gets JSON keys and values.
+    let quoted = layout.json || entries.first().map(|e| e.style) == Some(ScalarStyle::DoubleQuoted);
+    let style = Layout {
+        json: quoted,
+        ..*layout
+    };
     let splice = if *flow {
+        let k = render::key(key, &style);
         match entries.last() {
             None => {
                 let close = map.end.saturating_sub(1);
                 if text.as_bytes().get(close) != Some(&b'}') {
                     return Err(layout_err(cx, map));
                 }
-                let value = if layout.json {
-                    render::json_pretty(w, indentation(text, map.start), layout)
+                let new = if layout.json && text.trim_end().contains('\n') {
+                    // `{}` in a multi-line JSON file opens onto its own lines.
+                    let base = indentation(text, map.start);
+                    let inner = base + layout.step;
+                    let eol = layout.eol();
+                    format!(
+                        "{eol}{}{k}: {}{eol}{}",
+                        " ".repeat(inner),
+                        render::json_pretty(w, inner, layout),
+                        " ".repeat(base)
+                    )
                 } else {
-                    render::flow(w, layout)
+                    format!("{k}: {}", render::flow(w, &style, false))
                 };
                 Splice {
                     range: close..close,
-                    text: format!("{k}: {value}"),
+                    text: new,
                 }
             }
             Some(last) => {
                 let end = last.value.end.max(last.key_end);
                 let multi_line = text[map.start..last.key_start].contains('\n');
+                let tight = tight_after(text, last.key_end);
                 let text_new = if multi_line {
                     let col = column(text, last.key_start);
                     let value = if layout.json {
                         render::json_pretty(w, col, layout)
                     } else {
-                        render::flow(w, layout)
+                        render::flow(w, &style, false)
                     };
                     format!(",{}{}{k}: {value}", layout.eol(), " ".repeat(col))
+                } else if tight {
+                    format!(",{k}:{}", render::flow(w, &style, true))
                 } else {
-                    format!(", {k}: {}", render::flow(w, layout))
+                    format!(", {k}: {}", render::flow(w, &style, false))
                 };
                 Splice {
                     range: end..end,
@@ -495,14 +544,9 @@ fn insert(cx: &Ctx<'_, '_>, map: &SNode, key: &str, w: &Json) -> Result<Change, 
         let head = format!("{}{k}:", " ".repeat(key_col));
         render::entry_lines(&head, w, key_col, layout, &mut lines);
         let eol = layout.eol();
-        let lead = if at == text.len() && !text.ends_with('\n') {
-            eol
-        } else {
-            ""
-        };
         Splice {
             range: at..at,
-            text: format!("{lead}{}{eol}", lines.join(eol)),
+            text: new_lines(text, at, &lines, eol),
         }
     };
     Ok(Change {
@@ -522,7 +566,7 @@ fn append(cx: &Ctx<'_, '_>, seq: &SNode, v: &Json) -> Result<Change, Failure> {
         let value = if layout.json {
             render::json_pretty(v, indentation(text, seq.start), layout)
         } else {
-            render::flow(v, layout)
+            render::flow(v, layout, false)
         };
         match items.last() {
             None => {
@@ -558,14 +602,9 @@ fn append(cx: &Ctx<'_, '_>, seq: &SNode, v: &Json) -> Result<Change, Failure> {
         let mut lines = Vec::new();
         render::block_lines(&Json::Array(vec![v.clone()]), col, layout, &mut lines);
         let eol = layout.eol();
-        let lead = if at == text.len() && !text.ends_with('\n') {
-            eol
-        } else {
-            ""
-        };
         Splice {
             range: at..at,
-            text: format!("{lead}{}{eol}", lines.join(eol)),
+            text: new_lines(text, at, &lines, eol),
         }
     };
     Ok(Change {

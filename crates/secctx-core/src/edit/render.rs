@@ -48,19 +48,21 @@ pub(super) fn is_block(v: &Json) -> bool {
     }
 }
 
-/// A value in flow style on one line (`{a: 1, b: [x]}`; JSON syntax in a JSON file).
-pub(super) fn flow(v: &Json, layout: &Layout) -> String {
+/// A value in flow style on one line (`{a: 1, b: [x]}`; JSON syntax in a JSON file); `tight`
+/// leaves out the spaces after `,` and `:`.
+pub(super) fn flow(v: &Json, layout: &Layout, tight: bool) -> String {
+    let (comma, colon) = if tight { (",", ":") } else { (", ", ": ") };
     match v {
         Json::Array(items) if !items.is_empty() => {
-            let inner: Vec<String> = items.iter().map(|i| flow(i, layout)).collect();
-            format!("[{}]", inner.join(", "))
+            let inner: Vec<String> = items.iter().map(|i| flow(i, layout, tight)).collect();
+            format!("[{}]", inner.join(comma))
         }
         Json::Object(map) if !map.is_empty() => {
             let inner: Vec<String> = map
                 .iter()
-                .map(|(k, v)| format!("{}: {}", key(k, layout), flow(v, layout)))
+                .map(|(k, v)| format!("{}{colon}{}", key(k, layout), flow(v, layout, tight)))
                 .collect();
-            format!("{{{}}}", inner.join(", "))
+            format!("{{{}}}", inner.join(comma))
         }
         _ => scalar(v, layout),
     }

@@ -225,7 +225,7 @@ fn documents_are_counted_as_load_counts_them() {
     ];
     assert_eq!(
         run(text, &edits),
-        "a: 1\n---\nb: 3\n---\n# only a comment\n---\nc: 3\nd: 4\n"
+        "a: 1\n---\nb: 3\n---\n# only a comment\n---\nc: 3\nd: 4"
     );
     let e = err(text, &[edit(3, "d", Op::Set(json!(4)))]);
     assert_eq!(e.reason, EditErrorKind::NoDocument(3));
