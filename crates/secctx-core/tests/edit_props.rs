@@ -101,7 +101,7 @@ fn edit_from(doc: &Json, document: usize, seed: (usize, usize, usize, usize)) ->
                 Some(Json::Array(items)) => path.push(Seg::Index(items.len())),
                 _ => {
                     path.push(Seg::Key(NEW_KEYS[seed.3 % NEW_KEYS.len()].into()));
-                    if seed.3 % 3 == 0 {
+                    if seed.3.is_multiple_of(3) {
                         path.push(Seg::Key("nested".into()));
                     }
                 }
