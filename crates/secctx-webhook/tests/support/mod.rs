@@ -177,12 +177,15 @@ pub struct Target<'a> {
     pub namespace: &'a str,
     /// The name.
     pub name: &'a str,
+    /// The subresource, or empty.
+    pub sub: &'a str,
 }
 
 /// An AdmissionReview request body.
 pub fn review(uid: &str, t: &Target, object: &Json, old: Option<&Json>) -> Vec<u8> {
     let (resource, kind, operation, namespace, name) =
         (t.resource, t.kind, t.operation, t.namespace, t.name);
+    let sub = t.sub;
     let (group, version, res) = resource;
     serde_json::to_vec(&json!({
         "apiVersion": "admission.k8s.io/v1",
@@ -193,6 +196,7 @@ pub fn review(uid: &str, t: &Target, object: &Json, old: Option<&Json>) -> Vec<u
             "resource": {"group": group, "version": version, "resource": res},
             "requestKind": {"group": group, "version": version, "kind": kind},
             "requestResource": {"group": group, "version": version, "resource": res},
+            "subResource": sub,
             "name": name,
             "namespace": namespace,
             "operation": operation,
@@ -215,6 +219,7 @@ pub fn pod_create(uid: &str, namespace: &str, name: &str, pod: &Json) -> Vec<u8>
         operation: "CREATE",
         namespace,
         name,
+        sub: "",
     };
     review(uid, &t, pod, None)
 }
