@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+#[allow(unused_imports)]
 pub use client::{Client, HttpResponse, tls_config};
 
 use crate::common::secctx;
