@@ -9,7 +9,11 @@
 //!   and `delete --force` must not join or signal the host process that now has the pid (the
 //!   reuse is forced with `ns_last_pid`; on a busy host pids wrap by themselves);
 //! * `--pid-file` in a directory someone else can write: a symlink planted at the name of
-//!   the temporary file must not make secctx overwrite its target.
+//!   the temporary file must not make secctx overwrite its target;
+//! * a `create` that fails (the image lacks the binary) for a container without a mount
+//!   namespace: the mounts init made on the host under the rootfs must not outlive it;
+//! * container ids that are paths (`/`, `..`, a newline, absolute, 129 bytes): nothing may be
+//!   created outside the state root.
 //!
 //! Each compares the host before and after (a canary file, a host process).
 
@@ -31,6 +35,8 @@ pub fn attempts() -> Vec<Outcome> {
         exec_without_mount_namespace(&root, &canary),
         reused_init_pid(&root, &canary),
         planted_pid_file(&root),
+        failed_create_without_mount_namespace(&root),
+        hostile_ids(&root),
     ];
     let _ = std::fs::remove_dir_all(&root);
     out
@@ -287,4 +293,113 @@ fn planted_pid_file(root: &Path) -> Outcome {
             std::fs::read_to_string(&log).unwrap_or_default().trim()
         ),
     )
+}
+
+/// The host's mount points at or below `dir`.
+fn mounts_under(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|p| Path::new(p).starts_with(dir))
+        .map(str::to_string)
+        .collect()
+}
+
+fn failed_create_without_mount_namespace(root: &Path) -> Outcome {
+    let name =
+        "a failed create of a container without a mount namespace leaves its mounts on the host";
+    let mut c = base_config(&["/no/such/binary"]);
+    c["linux"]["namespaces"] = json!([{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}]);
+    c["mounts"] = json!([
+        {"destination": "/proc", "type": "proc", "source": "proc"},
+        {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}
+    ]);
+    c["linux"]["maskedPaths"] = json!([]);
+    c["linux"]["readonlyPaths"] = json!([]);
+    let b = bundle("runc-nomnt-fail", &c);
+    let rootfs = std::fs::canonicalize(b.join("rootfs")).unwrap();
+    let before = mounts_under(&rootfs);
+    let id = "runc-nomnt-fail";
+    let created = create_and_start(root, id, &b);
+    let del = runc(root, &["delete", "--force", id]);
+    let after = mounts_under(&rootfs);
+    // Whatever is left is removed here so that later attempts start clean.
+    for m in after.iter().rev() {
+        let _ = Command::new("umount").args(["-l", m]).status();
+    }
+    Outcome::new(
+        name,
+        created.is_err() && before.is_empty() && after.is_empty() && del.status.success(),
+        format!(
+            "create: {}; host mounts under the rootfs before {before:?}, after create and delete --force {after:?}",
+            match &created {
+                Ok(p) => format!("STARTED (pid {p})"),
+                Err(e) => format!("refused ({})", e.trim()),
+            }
+        ),
+    )
+}
+
+/// Every path under `dir` (not following symlinks).
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            out.extend(tree(&e.path()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn hostile_ids(root: &Path) -> Outcome {
+    let name = "container ids that are paths (/, .., a newline, absolute, 129 bytes)";
+    // The state root lives in a parent the test watches: an id that escapes the root lands
+    // in that parent (or at /tmp, named by the absolute id).
+    let parent = root
+        .parent()
+        .unwrap()
+        .join(format!("secctx-runc-ids-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&parent);
+    std::fs::create_dir_all(&parent).unwrap();
+    let ids_root = parent.join("root");
+    let b = bundle("runc-ids", &base_config(&["true"]));
+    let abs = format!("/tmp/secctx-runc-abs-id-{}", std::process::id());
+    let long = "a".repeat(129);
+    let ids = [
+        "../escaped".to_string(),
+        "a/../../escaped2".to_string(),
+        "..".to_string(),
+        ".".to_string(),
+        abs.clone(),
+        "bad\nid".to_string(),
+        long,
+    ];
+    let before = tree(&parent);
+    let mut accepted = Vec::new();
+    for id in &ids {
+        let o = runc(
+            &ids_root,
+            &["create", "--bundle", b.to_str().unwrap(), id.as_str()],
+        );
+        if o.status.success() {
+            accepted.push(id.clone());
+            let _ = runc(&ids_root, &["delete", "--force", id.as_str()]);
+        }
+    }
+    let after = tree(&parent);
+    let stray: Vec<&PathBuf> = after
+        .iter()
+        .filter(|p| !before.contains(p) && !p.starts_with(&ids_root))
+        .collect();
+    let abs_made = Path::new(&abs).exists();
+    let blocked = accepted.is_empty() && stray.is_empty() && !abs_made;
+    let detail = format!(
+        "accepted: {accepted:?}; new paths outside the state root: {stray:?}; {abs} {}",
+        if abs_made { "CREATED" } else { "absent" }
+    );
+    let _ = std::fs::remove_dir_all(&parent);
+    let _ = std::fs::remove_dir_all(&abs);
+    Outcome::new(name, blocked, detail)
 }

@@ -209,10 +209,16 @@ impl Executor for Embedded {
         let hooks = spec.hooks().clone().unwrap_or_default();
         let annotations = spec.annotations().clone().unwrap_or_default();
         let oci_version = spec.version().clone();
+        let host_mounts = (!ns.own_mount).then(|| rootfs.clone());
         let result = self.spawn(
             id, &sd, &bundle, spec, rootfs, ns, join, seccomp, stdio, idmapped,
         );
         if result.is_err() {
+            // Without a mount namespace of its own, init made its mounts on the host, under
+            // the rootfs: a failed create must not leave them there (init is gone by now).
+            if let Some(rootfs) = &host_mounts {
+                let _ = super::rootfs::unmount_under(rootfs);
+            }
             let _ = std::fs::remove_dir_all(&sd.dir);
         }
         result?;
