@@ -228,6 +228,8 @@ impl<'a> Runner<'a> {
         use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxResources};
         use secctx_runtime::executor::cgroup;
         let (rel, pc) = self.pod_cgroup()?;
+        // Before the journal: undoing it would remove the other pod's cgroup.
+        cgroup::refuse_taken(&rel)?;
         self.journal.record(&Entry::Cgroup { path: rel.clone() })?;
         if pc.qos == QosClass::BestEffort
             && let Some(qos_dir) = rel.parent()
@@ -249,7 +251,7 @@ impl<'a> Runner<'a> {
             m.set_limit(Some(limit));
             r.set_memory(Some(m));
         }
-        cgroup::create_parent(&rel, &r)?;
+        cgroup::create_own(&rel, &r)?;
         Ok(())
     }
 

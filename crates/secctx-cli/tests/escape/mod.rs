@@ -9,8 +9,10 @@ mod image_layers;
 mod lifecycle;
 mod mount_swap_race;
 mod pause_root;
+mod pod_cgroup;
 mod recursive_read_only;
 mod rootfs_symlinks;
+mod runc_cli;
 mod subpath;
 mod userns_shift;
 
@@ -77,6 +79,14 @@ pub const CLASSES: &[Class] = &[
     Class {
         name: "pause_root",
         attempts: pause_root::attempts,
+    },
+    Class {
+        name: "runc_cli",
+        attempts: runc_cli::attempts,
+    },
+    Class {
+        name: "pod_cgroup",
+        attempts: pod_cgroup::attempts,
     },
 ];
 

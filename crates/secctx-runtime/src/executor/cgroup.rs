@@ -248,6 +248,59 @@ pub fn create_parent(rel: &Path, resources: &LinuxResources) -> Result<Vec<PathB
     Ok(dirs)
 }
 
+/// Refuses a cgroup `rel` that already exists in some hierarchy: a pod's own cgroup is named
+/// by `metadata.uid`, which a manifest may set to another running pod's uid, and that pod's
+/// limits (and containers) live there.
+pub fn refuse_taken(rel: &Path) -> Result<(), ExecError> {
+    if let Some(d) = all_paths(rel).into_iter().find(|d| d.exists()) {
+        return Err(taken(&d));
+    }
+    Ok(())
+}
+
+fn taken(dir: &Path) -> ExecError {
+    ExecError::io(
+        dir.display().to_string(),
+        std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "already exists: another pod with the same metadata.uid owns it (a pod's cgroup is its own)",
+        ),
+    )
+}
+
+/// [`create_parent`] for a cgroup that must be new (a pod's own): its last component is
+/// made with an exclusive `mkdir` in every hierarchy, so two pods claiming one uid at the
+/// same moment cannot both write their limits there.
+pub fn create_own(rel: &Path, resources: &LinuxResources) -> Result<Vec<PathBuf>, ExecError> {
+    if !rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(ExecError::Unsupported(format!(
+            "cgroup {}: only plain path components",
+            rel.display()
+        )));
+    }
+    let writes = plan(resources)?;
+    let dirs = all_paths(rel);
+    for d in &dirs {
+        if let Some(parent) = d.parent() {
+            create_dir(parent)?;
+        }
+        std::fs::create_dir(d).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                taken(d)
+            } else {
+                ExecError::io(d.display().to_string(), e)
+            }
+        })?;
+        // cpuset: the new directory gets its parent's cpus and mems.
+        create_dir(d)?;
+    }
+    apply(&dirs, &writes)?;
+    Ok(dirs)
+}
+
 /// Removes `dir` and then each parent that is left empty, up to (not including) `stop`;
 /// a parent still holding children or processes stays.
 pub fn remove_up(dir: &Path, stop: &Path) -> Result<(), ExecError> {

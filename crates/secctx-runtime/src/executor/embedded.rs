@@ -72,9 +72,12 @@ impl Embedded {
     /// empty): `runc kill --all`.
     pub fn kill_all(&self, id: &str, signal: i32) -> Result<(), ExecError> {
         let state = self.state(id)?;
-        let mut pids = cgroup::procs(&state.cgroups);
-        if pids.is_empty() && state.status != Status::Stopped {
-            pids.push(state.pid);
+        let pids = cgroup::procs(&state.cgroups);
+        if pids.is_empty() {
+            // Init by descriptor: never a later process that got its pid.
+            if let Some(init) = state.init() {
+                let _ = init.signal(signal);
+            }
         }
         for p in pids {
             // A process may exit between the listing and the signal.
@@ -206,10 +209,16 @@ impl Executor for Embedded {
         let hooks = spec.hooks().clone().unwrap_or_default();
         let annotations = spec.annotations().clone().unwrap_or_default();
         let oci_version = spec.version().clone();
+        let host_mounts = (!ns.own_mount).then(|| rootfs.clone());
         let result = self.spawn(
             id, &sd, &bundle, spec, rootfs, ns, join, seccomp, stdio, idmapped,
         );
         if result.is_err() {
+            // Without a mount namespace of its own, init made its mounts on the host, under
+            // the rootfs: a failed create must not leave them there (init is gone by now).
+            if let Some(rootfs) = &host_mounts {
+                let _ = super::rootfs::unmount_under(rootfs);
+            }
             let _ = std::fs::remove_dir_all(&sd.dir);
         }
         result?;
@@ -264,7 +273,7 @@ impl Executor for Embedded {
                     self.poststart(&state);
                     return Ok(());
                 }
-                Ok(_) | Err(_) if !pid_alive(state.pid) => {
+                Ok(_) | Err(_) if !state.init_alive() => {
                     return Err(ExecError::Init {
                         id: id.into(),
                         message: "init exited before start".into(),
@@ -292,7 +301,7 @@ impl Executor for Embedded {
             if let Some(code) = sd.exit_code() {
                 return Ok(code);
             }
-            if !pid_alive(state.monitor_pid) && !pid_alive(state.pid) {
+            if !pid_alive(state.monitor_pid) && !state.init_alive() {
                 return sd.exit_code().ok_or_else(|| ExecError::Init {
                     id: id.into(),
                     message: "the monitor died without recording an exit status".into(),
@@ -311,7 +320,14 @@ impl Executor for Embedded {
                 what: "cannot signal a stopped container".into(),
             });
         }
-        sys::kill(state.pid, signal).map_err(|e| ExecError::io(format!("kill {}", state.pid), e))
+        // By descriptor: init may exit, and its pid go to a host process, after the check.
+        let init = state.init().ok_or_else(|| ExecError::WrongState {
+            id: id.into(),
+            status: Status::Stopped.to_string(),
+            what: "cannot signal a stopped container".into(),
+        })?;
+        init.signal(signal)
+            .map_err(|e| ExecError::io(format!("kill {}", state.pid), e))
     }
 
     fn delete(&self, id: &str, force: bool) -> Result<(), ExecError> {
@@ -359,12 +375,15 @@ impl Executor for Embedded {
         // left in the container's cgroups (host pid namespace).
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            let mut pids = cgroup::procs(&state.cgroups);
-            if pid_alive(state.pid) {
-                pids.push(state.pid);
-            }
-            if pids.is_empty() {
+            let pids = cgroup::procs(&state.cgroups);
+            // Init by descriptor, and only while it is this very process: its pid may have
+            // gone to a host process.
+            let init = state.init();
+            if pids.is_empty() && init.is_none() {
                 break;
+            }
+            if let Some(init) = init {
+                let _ = init.signal(libc::SIGKILL);
             }
             for p in pids {
                 let _ = sys::kill(p, libc::SIGKILL);
@@ -481,6 +500,7 @@ impl Embedded {
             id: id.into(),
             status: Status::Created,
             pid: 0,
+            init_start: 0,
             bundle: bundle.to_path_buf(),
             monitor_pid: 0,
             exit_code: None,
@@ -563,6 +583,8 @@ impl Embedded {
         test_pause("after-init-ready", id);
         // 3. Complete: init's pid, no longer creating.
         state.pid = pid;
+        // Init is blocked on exec.fifo until `start`: this is its start time.
+        state.init_start = super::init_proc::start_time(pid);
         state.creating = false;
         sd.write_state(&state)
     }
@@ -594,16 +616,7 @@ fn started(id: &str, sd: &StateDir, state: &State) -> Result<(), ExecError> {
     }
 }
 
-/// Start time of `pid` (field 22 of `/proc/<pid>/stat`), 0 when unknown.
-fn proc_start(pid: i32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .and_then(|(_, r)| r.split_whitespace().nth(19).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
+use super::init_proc::start_time as proc_start;
 
 /// Test hook (documented in docs/pods.md): with `SECCTX_TEST_PAUSE=<step>` (any container)
 /// or `<step>:<id>` the creating process stops itself (SIGSTOP) at that step, so a test can

@@ -65,30 +65,51 @@ fn join(
         .and_then(|l| l.seccomp().clone())
         .map(|s| seccomp::program(&s, &ex.root().join(".seccomp-cache")))
         .transpose()?;
+    // Init pinned by descriptor and checked to be the process `create` started: its pid may
+    // belong to a host process by now, whose namespaces (the host's) must not be joined.
+    let init = state.init().ok_or_else(|| ExecError::WrongState {
+        id: id.into(),
+        status: Status::Stopped.to_string(),
+        what: "exec needs a running container (its init has exited)".into(),
+    })?;
     // Only the namespaces that differ from ours: setns into our own user namespace fails.
     let mut joins: Vec<(i32, OwnedFd)> = Vec::new();
     for (name, flag) in ORDER {
-        let theirs = format!("/proc/{}/ns/{name}", state.pid);
-        let ours = format!("/proc/self/ns/{name}");
-        if std::fs::read_link(&theirs).ok() == std::fs::read_link(&ours).ok() {
+        let theirs = init
+            .open_at(&format!("ns/{name}"), libc::O_RDONLY)
+            .map_err(|e| ExecError::io(format!("/proc/{}/ns/{name}", state.pid), e))?;
+        let ours = std::fs::File::open(format!("/proc/self/ns/{name}"))
+            .map_err(|e| ExecError::io(format!("/proc/self/ns/{name}"), e))?;
+        if sys::dev_ino(theirs.as_fd()).ok() == sys::dev_ino(ours.as_fd()).ok() {
             continue;
         }
-        let f = std::fs::File::open(&theirs).map_err(|e| ExecError::io(theirs.clone(), e))?;
-        joins.push((flag, f.into()));
+        joins.push((flag, theirs));
     }
+    // A container without a mount namespace of its own is chroot'ed (docs/executor.md):
+    // joining nothing would leave the process at the host's `/`. It gets init's root.
+    let root = if joins.iter().any(|(f, _)| *f == libc::CLONE_NEWNS) {
+        None
+    } else {
+        Some(
+            init.open_at("root", libc::O_PATH | libc::O_DIRECTORY)
+                .map_err(|e| ExecError::io(format!("/proc/{}/root", state.pid), e))?,
+        )
+    };
+    drop(init);
     let stdio = stdio.open()?;
     let (report_r, report_w) = sys::pipe().map_err(|e| ExecError::io("pipe", e))?;
     let child = match sys::fork().map_err(|e| ExecError::io("fork", e))? {
         sys::Forked::Child => {
             drop(report_r);
             // Before anything joins the container: nothing of ours may be reachable from it.
-            if let Err(msg) = seal_self(&joins, &report_w, stdio.as_ref()) {
+            if let Err(msg) = seal_self(&joins, root.as_ref(), &report_w, stdio.as_ref()) {
                 super::init::send(&report_w, &format!("E{msg}"));
                 sys::exit(127);
             }
             let msg = child(
                 &state.cgroups,
                 joins,
+                root,
                 process,
                 seccomp.as_ref(),
                 stdio,
@@ -137,6 +158,7 @@ fn join(
 ///    namespace moves it too, but a container sharing the host's would keep it.
 fn seal_self(
     joins: &[(i32, OwnedFd)],
+    root: Option<&OwnedFd>,
     report: &OwnedFd,
     stdio: Option<&[OwnedFd; 3]>,
 ) -> Result<(), String> {
@@ -145,6 +167,7 @@ fn seal_self(
     let keep: Vec<i32> = joins
         .iter()
         .map(|(_, fd)| fd.as_raw_fd())
+        .chain(root.map(|fd| fd.as_raw_fd()))
         .chain(std::iter::once(report.as_raw_fd()))
         .chain(stdio.into_iter().flatten().map(|fd| fd.as_raw_fd()))
         .collect();
@@ -155,6 +178,7 @@ fn seal_self(
 fn child(
     cgroups: &[std::path::PathBuf],
     joins: Vec<(i32, OwnedFd)>,
+    root: Option<OwnedFd>,
     process: &Process,
     seccomp: Option<&seccomp::Program>,
     stdio: Option<[OwnedFd; 3]>,
@@ -173,6 +197,15 @@ fn child(
     }
     // The namespace descriptors are not handed over either.
     drop(joins);
+    // No mount namespace joined: into init's root (by descriptor), as init itself is.
+    if let Some(root) = root {
+        let entered = sys::fchdir(root.as_fd())
+            .and_then(|()| sys::chroot(std::path::Path::new(".")))
+            .and_then(|()| sys::chdir(std::path::Path::new("/")));
+        if let Err(e) = entered {
+            return format!("enter the container's root: {e}");
+        }
+    }
     // The pid namespace applies to children: fork once more, and pass the exit status on
     // (detached: report the pid and leave; the process is reparented to a subreaper).
     match sys::fork() {

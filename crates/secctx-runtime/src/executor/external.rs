@@ -182,6 +182,7 @@ impl Executor for External {
             id: id.into(),
             status,
             pid: v["pid"].as_i64().unwrap_or(0) as i32,
+            init_start: 0,
             bundle: v["bundle"].as_str().unwrap_or_default().into(),
             monitor_pid: 0,
             cgroups: Vec::new(),

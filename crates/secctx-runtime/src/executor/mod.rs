@@ -16,6 +16,7 @@ pub mod hooks;
 pub mod idmap;
 pub mod in_root;
 mod init;
+pub mod init_proc;
 mod mount_fd;
 pub mod namespaces;
 mod process;

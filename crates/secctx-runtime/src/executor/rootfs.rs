@@ -583,22 +583,29 @@ fn mask_path(root: &Root, path: &Path) -> StepResult {
     Ok(())
 }
 
-/// Detaches every mount at or below `dir` in our mount namespace, deepest first: what a
-/// container without a mount namespace of its own left on the host (its rootfs bind and the
-/// config's mounts). Returns the mount points detached.
+/// Detaches what a container without a mount namespace of its own left on the host under
+/// its rootfs `dir`: every mount strictly below it, deepest first, then one mount at `dir`
+/// itself (the bind of `prepare`; a mount that was there before, such as the overlay
+/// containerd mounts at `<bundle>/rootfs`, stays). Returns the mount points detached.
+/// `UMOUNT_NOFOLLOW`: a mount point's last component is never followed if it has become a
+/// symlink.
 pub fn unmount_under(dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
     let info = std::fs::read_to_string("/proc/self/mountinfo")?;
     let mut points: Vec<std::path::PathBuf> = info
         .lines()
         .filter_map(|l| l.split(' ').nth(4))
         .map(|p| std::path::PathBuf::from(unescape_mountinfo(p)))
-        .filter(|p| p.starts_with(dir))
+        .filter(|p| p.starts_with(dir) && p != dir)
         .collect();
     points.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     points.dedup();
+    let flags = libc::MNT_DETACH | libc::UMOUNT_NOFOLLOW;
     for p in &points {
         // A mount may be stacked several times on one point: detach until none is left.
-        while sys::umount2(p, libc::MNT_DETACH).is_ok() {}
+        while sys::umount2(p, flags).is_ok() {}
+    }
+    if sys::umount2(dir, flags).is_ok() {
+        points.push(dir.to_path_buf());
     }
     Ok(points)
 }

@@ -47,6 +47,11 @@ pub struct State {
     pub status: Status,
     /// The container's init process, as seen from the host pid namespace.
     pub pid: i32,
+    /// Start time of init (field 22 of `/proc/<pid>/stat`; 0 in a state written by an older
+    /// secctx): a process with init's pid and another start time is not init (pids are
+    /// reused), see [`super::init_proc`].
+    #[serde(default)]
+    pub init_start: u64,
     /// The bundle directory.
     pub bundle: PathBuf,
     /// The monitor process that waits for init and records its exit status (0 when unknown).
@@ -75,6 +80,20 @@ pub struct State {
     /// only then).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late_hooks: bool,
+}
+
+impl State {
+    /// Init is still this very process (alive, not a zombie, and with the recorded start
+    /// time: not a later process that got its pid).
+    pub fn init_alive(&self) -> bool {
+        pid_alive(self.pid)
+            && (self.init_start == 0 || super::init_proc::start_time(self.pid) == self.init_start)
+    }
+
+    /// Init pinned by descriptors (see [`super::init_proc`]), if it is still this process.
+    pub fn init(&self) -> Option<super::init_proc::InitProc> {
+        super::init_proc::InitProc::open(self.pid, self.init_start)
+    }
 }
 
 /// Paths of one container's state directory.
@@ -144,7 +163,7 @@ impl StateDir {
             message: e.to_string(),
         })?;
         state.exit_code = self.exit_code();
-        state.status = if state.exit_code.is_some() || !pid_alive(state.pid) {
+        state.status = if state.exit_code.is_some() || !state.init_alive() {
             Status::Stopped
         } else if self.fifo().exists() {
             Status::Created

@@ -615,3 +615,53 @@ pub fn open_path_at(dir: BorrowedFd<'_>, name: &Path) -> io::Result<OwnedFd> {
 pub fn set_dumpable(dumpable: bool) -> io::Result<()> {
     prctl(libc::PR_SET_DUMPABLE, u64::from(dumpable), 0, 0, 0).map(drop)
 }
+
+/// `openat(dir, name, flags | O_CLOEXEC)` (no `O_CREAT`: no mode).
+pub fn openat(dir: BorrowedFd<'_>, name: &Path, flags: i32) -> io::Result<OwnedFd> {
+    let name = cstr(name)?;
+    // SAFETY: name is a valid C string; dir is open.
+    let fd = check(
+        unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC) }
+            as libc::c_long,
+    )?;
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `pidfd_open(2)` (no libc wrapper: raw syscall).
+pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain integers.
+    let fd = check(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `pidfd_send_signal(2)` with no siginfo (as `kill(2)` would send it).
+pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> io::Result<()> {
+    // SAFETY: pidfd is open; a null siginfo is allowed; flags 0.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            sig,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    })
+    .map(drop)
+}
+
+/// `fchdir(2)`.
+pub fn fchdir(dir: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: dir is open.
+    check(unsafe { libc::fchdir(dir.as_raw_fd()) } as libc::c_long).map(drop)
+}
+
+/// `(st_dev, st_ino)` of an open file (namespace files compare equal by these).
+pub fn dev_ino(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
+    // SAFETY: stat is plain data; all-zero is a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: st is a valid out-pointer; fd is open.
+    check(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } as libc::c_long)?;
+    Ok((st.st_dev, st.st_ino))
+}

@@ -451,10 +451,22 @@ fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the pid atomically (a reader never sees a partial file), as runc does.
+/// Writes the pid atomically (a reader never sees a partial file), as runc does: through a
+/// new file with a random name in the same directory, created with `O_EXCL` (a name planted
+/// there, such as a symlink to a host file, is never opened), then renamed over `path`.
 fn write_pid_file(path: &Path, pid: i32) -> anyhow::Result<()> {
-    let tmp = path.with_extension("secctx-tmp");
-    std::fs::write(&tmp, pid.to_string())
-        .map_err(|e| anyhow::anyhow!("pid file {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("pid file {}: {e}", path.display()))
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".secctx-pid-")
+        .tempfile_in(dir)
+        .map_err(|e| anyhow::anyhow!("pid file {}: {e}", path.display()))?;
+    tmp.write_all(pid.to_string().as_bytes())
+        .map_err(|e| anyhow::anyhow!("pid file {}: {e}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("pid file {}: {}", path.display(), e.error))?;
+    Ok(())
 }
