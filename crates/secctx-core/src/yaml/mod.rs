@@ -9,7 +9,9 @@ pub mod resolve;
 mod scalar;
 
 pub use node::{JsonError, Key, Node, Pos, Value};
-pub use parse::{Document, MAX_DEPTH, MAX_NODES, YamlError, parse_stream};
+pub use parse::{
+    Document, MAX_DEPTH, MAX_NODES, YamlError, bad_separator, parse_document, parse_stream,
+};
 
 #[cfg(test)]
 mod tests;
