@@ -1,10 +1,9 @@
 //! Reading manifests: files, directories (recursive: `*.yaml`, `*.yml`, `*.json`, in name
 //! order) and `-` for standard input.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use secctx_core::check::{SourceMap, has_no_objects};
+use secctx_core::check::has_no_objects;
 use secctx_core::load::{
     FieldValidation, LoadError, LoadOptions, Loaded, MAX_OBJECT_BYTES, ReadError,
     load_bounded_with, read_bounded,
@@ -56,12 +55,6 @@ pub struct Inputs {
     pub files: usize,
     /// Bytes read.
     pub bytes: u64,
-    /// Files without Kubernetes objects, left out ([`InputFilter::skip_non_objects`]).
-    pub without_objects: Vec<String>,
-    /// Files and directories left out by [`InputFilter::exclude`].
-    pub excluded: usize,
-    /// The `# Source:` comments of files that have them (`helm template` output), by name.
-    pub sources: HashMap<String, SourceMap>,
 }
 
 /// What to leave out while reading. The default reads everything and keeps every error.
@@ -114,7 +107,7 @@ pub(crate) fn collect(
     }
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> LoadError {
+pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> LoadError {
     LoadError {
         file: path.display().to_string().into(),
         pos: Pos { line: 0, column: 0 },
@@ -160,8 +153,6 @@ pub fn read_inputs_with(paths: &[PathBuf], opts: &LoadOptions, filter: &InputFil
     let mut loaded = Loaded::default();
     let mut files = Vec::new();
     let mut excluded = 0;
-    let mut without_objects = Vec::new();
-    let mut sources = HashMap::new();
     for p in paths {
         if p.as_os_str() == "-" {
             files.push(p.clone());
@@ -218,11 +209,7 @@ pub fn read_inputs_with(paths: &[PathBuf], opts: &LoadOptions, filter: &InputFil
         bytes += bounded.bytes_read;
         let one = load_bounded_with(&name, &bounded, opts);
         if filter.skip_non_objects && has_no_objects(&one) {
-            without_objects.push(name);
             continue;
-        }
-        if let Some(map) = SourceMap::scan(&bounded.text) {
-            sources.insert(name, map);
         }
         loaded.extend(one);
     }
@@ -230,8 +217,5 @@ pub fn read_inputs_with(paths: &[PathBuf], opts: &LoadOptions, filter: &InputFil
         loaded,
         files: count,
         bytes,
-        without_objects,
-        excluded,
-        sources,
     }
 }

@@ -5,15 +5,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use secctx_core::check::{CheckOptions, RepoConfig, check};
+use secctx_core::check::{CheckOptions, FailOn, ObjectResult, RepoConfig};
+use secctx_core::load::LoadOptions;
 use secctx_core::pss::config::PodSecurityConfiguration;
 use secctx_core::pss::{Level, Version};
 use secctx_core::yaml::parse_stream;
 
 use super::check_repo::{self, ColorChoice, FailOnArg};
-use crate::input::{FieldArgs, InputFilter, print_warnings, read_inputs_with};
-use crate::output::{check_json, check_sarif, check_text, diag, emit};
+use crate::input::{FieldArgs, InputFilter};
+use crate::output::check_sink::{Sink, TextSink};
+use crate::output::{check_json, check_sarif, check_text, diag};
 
+mod streamed;
 mod suggest;
 
 /// Output formats of `check`.
@@ -147,79 +150,105 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if args.suggest {
         return suggest::run(&args, &opts, &filter);
     }
-    let inputs = read_inputs_with(&args.files, &args.fields.options(), &filter);
-    let mut report = check(&inputs.loaded, &opts);
-    if !inputs.sources.is_empty() {
-        for o in &mut report.objects {
-            o.source = inputs
-                .sources
-                .get(&*o.file)
-                .and_then(|m| m.source_at(o.pos.line))
-                .map(str::to_owned);
+    let load = args.fields.options();
+    let mut tally = check_text::Tally::default();
+    let totals = match args.format {
+        CheckFormat::Json => {
+            let mut sink = check_json::JsonSink::start()?;
+            let totals = run_with(&args, &load, &filter, &opts, fail_on, &mut sink, &mut tally)?;
+            sink.finish(
+                &tally,
+                &totals.errors,
+                &totals.skipped,
+                &check_json::InputStats {
+                    files: totals.files,
+                    bytes: totals.bytes,
+                    without_objects: &totals.without_objects,
+                    excluded: totals.excluded,
+                },
+            )?;
+            totals
         }
-    }
-    let loaded = &inputs.loaded;
-    print_warnings(loaded);
-    match args.format {
-        CheckFormat::Json => emit(&check_json::render(
-            &report,
-            loaded,
-            &check_json::InputStats {
-                files: inputs.files,
-                bytes: inputs.bytes,
-                without_objects: &inputs.without_objects,
-                excluded: inputs.excluded,
-            },
-        ))?,
-        CheckFormat::Sarif => emit(&check_sarif::render(&report, &loaded.errors))?,
+        CheckFormat::Sarif => {
+            let mut sink = check_sarif::SarifSink::start()?;
+            let totals = run_with(&args, &load, &filter, &opts, fail_on, &mut sink, &mut tally)?;
+            sink.finish(&totals.errors)?;
+            totals
+        }
         CheckFormat::Text => {
             let style = check_text::Style {
                 color: args.color.enabled(),
                 quiet: args.quiet,
             };
-            let summary = check_text::summary(&report, inputs.files, loaded.errors.len());
+            let mut sink = TextSink::new(style, !args.summary);
+            let totals = run_with(&args, &load, &filter, &opts, fail_on, &mut sink, &mut tally)?;
+            let summary = check_text::summary(&tally, totals.files, totals.errors.len());
             if args.summary {
-                emit(&format!(
+                sink.finish(&format!(
                     "{}{summary}\n",
-                    check_text::summary_table(&report)
+                    check_text::summary_table(&tally)
                 ))?;
             } else {
-                emit(&check_text::render(&report, style))?;
+                sink.finish("")?;
             }
-            for e in &loaded.errors {
+            for e in &totals.errors {
                 diag(&format!("error: {e}"));
             }
             if !args.quiet {
-                if inputs.excluded > 0 {
+                if totals.excluded > 0 {
                     diag(&format!(
                         "note: {} excluded (--exclude, ignore)",
-                        check_text::counted(inputs.excluded, "path")
+                        check_text::counted(totals.excluded, "path")
                     ));
                 }
-                for f in &inputs.without_objects {
+                for f in &totals.without_objects {
                     diag(&format!("note: {f}: no Kubernetes objects, skipped"));
                 }
-                for (kind, n) in &loaded.skipped {
+                for (kind, n) in &totals.skipped {
                     diag(&format!("skipped: {n} × {kind}"));
                 }
                 if !args.summary {
                     diag(&summary);
                 }
             }
+            totals
         }
-    }
-    let code = if !loaded.errors.is_empty() {
+    };
+    Ok(if !totals.errors.is_empty() {
         ExitCode::from(2)
-    } else if report.objects.iter().any(|o| fail_on.fails(o.severity())) {
+    } else if totals.failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    };
-    // The process ends next: freeing every parsed document one by one would cost about a
-    // tenth of the run on large inputs, for nothing.
-    std::mem::forget(report);
-    std::mem::forget(inputs);
-    Ok(code)
+    })
+}
+
+/// Judges every input through `sink`, counting into `tally`.
+#[allow(clippy::too_many_arguments)]
+fn run_with(
+    args: &CheckArgs,
+    load: &LoadOptions,
+    filter: &InputFilter<'_>,
+    opts: &CheckOptions,
+    fail_on: FailOn,
+    sink: &mut dyn Sink,
+    tally: &mut check_text::Tally,
+) -> anyhow::Result<streamed::Totals> {
+    let mut counting = Counting { sink, tally };
+    streamed::run(&args.files, load, filter, opts, fail_on, &mut counting)
+}
+
+/// Counts each object, then hands it on.
+struct Counting<'a> {
+    sink: &'a mut dyn Sink,
+    tally: &'a mut check_text::Tally,
+}
+
+impl Sink for Counting<'_> {
+    fn object(&mut self, o: &ObjectResult) -> anyhow::Result<()> {
+        self.tally.add(o);
+        self.sink.object(o)
+    }
 }
 
 /// The options: the PodSecurityConfiguration's defaults and exemptions, then the repository

@@ -1,9 +1,14 @@
 //! `secctx check -o json`: the schema is documented in `docs/check-json.md`.
 
-use secctx_core::check::{CheckReport, FieldFinding, ObjectResult, Suppression};
-use secctx_core::load::{LoadError, Loaded};
+use std::collections::BTreeMap;
+
+use secctx_core::check::{FieldFinding, ObjectResult, Suppression};
+use secctx_core::load::LoadError;
 use secctx_core::pss::Policy;
 use serde_json::{Value, json};
+
+use super::check_sink::{PrettyArray, Sink, Stdout, split_at_array};
+use super::check_text::Tally;
 
 /// The version of the JSON document.
 pub const SCHEMA: &str = "secctx.check/v1";
@@ -85,21 +90,6 @@ pub fn error(e: &LoadError) -> Value {
     })
 }
 
-/// The objects, turned into JSON one at a time while serializing (100,000 objects as one
-/// `Value` tree would take gigabytes).
-struct Objects<'a>(&'a [ObjectResult]);
-
-impl serde::Serialize for Objects<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for o in self.0 {
-            seq.serialize_element(&object(o))?;
-        }
-        seq.end()
-    }
-}
-
 /// What was read besides the objects.
 pub struct InputStats<'a> {
     /// Files read.
@@ -112,39 +102,89 @@ pub struct InputStats<'a> {
     pub excluded: usize,
 }
 
-/// Renders the report, the load errors and skipped kinds, and a summary.
-pub fn render(report: &CheckReport, loaded: &Loaded, stats: &InputStats<'_>) -> String {
+/// The document with no objects: everything but them.
+fn skeleton(
+    tally: &Tally,
+    errors: &[LoadError],
+    skipped: &BTreeMap<String, usize>,
+    stats: &InputStats<'_>,
+) -> String {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Doc<'a> {
         schema: &'static str,
-        objects: Objects<'a>,
+        objects: [(); 0],
         errors: Vec<Value>,
-        skipped: &'a std::collections::BTreeMap<String, usize>,
+        skipped: &'a BTreeMap<String, usize>,
         skipped_files: &'a [String],
         summary: Value,
     }
-    let (files, bytes) = (stats.files, stats.bytes);
     let doc = Doc {
         schema: SCHEMA,
-        objects: Objects(&report.objects),
-        errors: loaded.errors.iter().map(error).collect(),
-        skipped: &loaded.skipped,
+        objects: [],
+        errors: errors.iter().map(error).collect(),
+        skipped,
         skipped_files: stats.without_objects,
         summary: json!({
-            "objects": report.objects.len(),
-            "errors": report.errors(),
-            "warnings": report.warnings(),
-            "clean": report.clean(),
-            "exempt": report.objects.iter().filter(|o| o.exempt.is_some()).count(),
-            "suppressed": report.suppressed(),
+            "objects": tally.objects,
+            "errors": tally.errors,
+            "warnings": tally.warnings,
+            "clean": tally.clean,
+            "exempt": tally.exempt,
+            "suppressed": tally.suppressed,
             "excluded": stats.excluded,
-            "inputErrors": loaded.errors.len(),
-            "files": files,
-            "bytes": bytes,
+            "inputErrors": errors.len(),
+            "files": stats.files,
+            "bytes": stats.bytes,
         }),
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// `-o json` written as objects are judged: the objects first, then the input errors, the
+/// skipped kinds and files, and the summary.
+pub struct JsonSink {
+    out: Stdout,
+    objects: PrettyArray,
+}
+
+impl JsonSink {
+    /// Starts the document.
+    pub fn start() -> anyhow::Result<Self> {
+        let mut out = Stdout::default();
+        let empty = InputStats {
+            files: 0,
+            bytes: 0,
+            without_objects: &[],
+            excluded: 0,
+        };
+        let doc = skeleton(&Tally::default(), &[], &BTreeMap::new(), &empty);
+        out.write(split_at_array(&doc, "objects").0)?;
+        Ok(JsonSink {
+            out,
+            objects: PrettyArray::new(4),
+        })
+    }
+
+    /// Ends the document with the input errors, skipped kinds and the summary.
+    pub fn finish(
+        mut self,
+        tally: &Tally,
+        errors: &[LoadError],
+        skipped: &BTreeMap<String, usize>,
+        stats: &InputStats<'_>,
+    ) -> anyhow::Result<()> {
+        self.objects.close(&mut self.out)?;
+        let doc = skeleton(tally, errors, skipped, stats);
+        self.out.write(split_at_array(&doc, "objects").1)?;
+        self.out.flush()
+    }
+}
+
+impl Sink for JsonSink {
+    fn object(&mut self, o: &ObjectResult) -> anyhow::Result<()> {
+        self.objects.push(&mut self.out, &object(o))
+    }
 }

@@ -3,13 +3,13 @@
 //! error; every result has a region with `startLine` and `startColumn` (at least 1). A
 //! suppressed finding is still a result, with SARIF `suppressions`.
 
-use secctx_core::check::{
-    CheckReport, FieldFinding, Mode, ObjectResult, SuppressedBy, Suppression,
-};
+use secctx_core::check::{FieldFinding, Mode, ObjectResult, SuppressedBy, Suppression};
 use secctx_core::load::LoadError;
 use secctx_core::pss::checks::ALL_CHECKS;
 use secctx_core::yaml::Pos;
 use serde_json::{Value, json};
+
+use super::check_sink::{PrettyArray, Sink, Stdout, split_at_array};
 
 /// The SARIF schema URI.
 pub const SCHEMA_URI: &str =
@@ -166,23 +166,20 @@ fn rules() -> Vec<Value> {
     rules
 }
 
-/// Renders the report and the load errors as one SARIF run.
-pub fn render(report: &CheckReport, errors: &[LoadError]) -> String {
-    let mut results = Vec::new();
-    for o in &report.objects {
-        results_of(o, &mut results);
-    }
-    for e in errors {
-        results.push(json!({
-            "ruleId": INPUT_RULE,
-            "level": "error",
-            "message": {"text": match &e.field {
-                Some(f) => format!("{f}: {}", e.message),
-                None => e.message.clone(),
-            }},
-            "locations": [location(&e.file, e.pos, None)],
-        }));
-    }
+fn input_error(e: &LoadError) -> Value {
+    json!({
+        "ruleId": INPUT_RULE,
+        "level": "error",
+        "message": {"text": match &e.field {
+            Some(f) => format!("{f}: {}", e.message),
+            None => e.message.clone(),
+        }},
+        "locations": [location(&e.file, e.pos, None)],
+    })
+}
+
+/// The document with no results.
+fn skeleton() -> String {
     let doc = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -193,10 +190,51 @@ pub fn render(report: &CheckReport, errors: &[LoadError]) -> String {
                 "rules": rules(),
             }},
             "columnKind": "unicodeCodePoints",
-            "results": results,
+            "results": [],
         }],
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// One SARIF run written as objects are judged: a result per finding, then one per input error.
+pub struct SarifSink {
+    out: Stdout,
+    results: PrettyArray,
+    buf: Vec<Value>,
+}
+
+impl SarifSink {
+    /// Starts the document.
+    pub fn start() -> anyhow::Result<Self> {
+        let mut out = Stdout::default();
+        out.write(split_at_array(&skeleton(), "results").0)?;
+        Ok(SarifSink {
+            out,
+            results: PrettyArray::new(8),
+            buf: Vec::new(),
+        })
+    }
+
+    /// Ends the run with the input errors.
+    pub fn finish(mut self, errors: &[LoadError]) -> anyhow::Result<()> {
+        for e in errors {
+            self.results.push(&mut self.out, &input_error(e))?;
+        }
+        self.results.close(&mut self.out)?;
+        self.out.write(split_at_array(&skeleton(), "results").1)?;
+        self.out.flush()
+    }
+}
+
+impl Sink for SarifSink {
+    fn object(&mut self, o: &ObjectResult) -> anyhow::Result<()> {
+        self.buf.clear();
+        results_of(o, &mut self.buf);
+        for r in &self.buf {
+            self.results.push(&mut self.out, r)?;
+        }
+        Ok(())
+    }
 }

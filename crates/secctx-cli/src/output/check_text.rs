@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use secctx_core::check::{CheckReport, FieldFinding, Mode, ObjectResult, hint};
+use secctx_core::check::{FieldFinding, Mode, ObjectResult, Severity, hint};
 use secctx_core::yaml::Pos;
 
 /// How to print.
@@ -162,31 +162,47 @@ pub fn render_object(out: &mut String, o: &ObjectResult, style: Style) {
     }
 }
 
-/// Renders every finding.
-pub fn render(report: &CheckReport, style: Style) -> String {
-    let mut out = String::new();
-    for o in &report.objects {
-        render_object(&mut out, o, style);
-    }
-    out
+/// What the summary line and `--summary` count, object by object as they are judged.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    /// Objects judged.
+    pub objects: usize,
+    /// Objects with errors.
+    pub errors: usize,
+    /// Objects with warnings only.
+    pub warnings: usize,
+    /// Objects without findings.
+    pub clean: usize,
+    /// Objects exempt.
+    pub exempt: usize,
+    /// Suppressed findings.
+    pub suppressed: usize,
+    /// Per check (and API validation): objects with it as an error, as a warning, suppressed.
+    rows: BTreeMap<&'static str, [usize; 3]>,
 }
 
-/// `--summary`: per check (and API validation), the objects with it as an error, as a
-/// warning, and suppressed.
-pub fn summary_table(report: &CheckReport) -> String {
-    let mut rows: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
-    for o in &report.objects {
+impl Tally {
+    /// Counts one object.
+    pub fn add(&mut self, o: &ObjectResult) {
+        self.objects += 1;
+        match o.severity() {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::None => self.clean += 1,
+        }
+        self.exempt += usize::from(o.exempt.is_some());
+        self.suppressed += o.suppressed();
         if !o.validation.is_empty() {
             let rule = if o.kind == "Namespace" {
                 "namespace-labels"
             } else {
                 "api-validation"
             };
-            rows.entry(rule).or_default()[0] += 1;
+            self.rows.entry(rule).or_default()[0] += 1;
         }
         let col = if o.mode == Some(Mode::Enforce) { 0 } else { 1 };
         for v in &o.violations {
-            let row = rows.entry(v.check).or_default();
+            let row = self.rows.entry(v.check).or_default();
             if v.suppressed.is_some() {
                 row[2] += 1;
             } else {
@@ -194,9 +210,15 @@ pub fn summary_table(report: &CheckReport) -> String {
             }
         }
     }
+}
+
+/// `--summary`: per check (and API validation), the objects with it as an error, as a
+/// warning, and suppressed.
+pub fn summary_table(tally: &Tally) -> String {
+    let rows = &tally.rows;
     let width = rows.keys().map(|k| k.len()).max().unwrap_or(0).max(5);
     let mut out = format!("{:<width$}  errors  warnings  suppressed\n", "check");
-    for (check, [e, w, s]) in &rows {
+    for (check, [e, w, s]) in rows {
         let _ = writeln!(out, "{check:<width$}  {e:>6}  {w:>8}  {s:>10}");
     }
     out
@@ -205,20 +227,18 @@ pub fn summary_table(report: &CheckReport) -> String {
 /// `checked N objects from M files: E with errors, W with warnings, C clean (X exempt)[, S
 /// suppressed][, I input errors]`, with "object", "file" and "input error" in the singular
 /// for one.
-pub fn summary(report: &CheckReport, files: usize, input_errors: usize) -> String {
-    let exempt = report.objects.iter().filter(|o| o.exempt.is_some()).count();
+pub fn summary(tally: &Tally, files: usize, input_errors: usize) -> String {
     let mut s = format!(
         "checked {} from {}: {} with errors, {} with warnings, {} clean ({} exempt)",
-        counted(report.objects.len(), "object"),
+        counted(tally.objects, "object"),
         counted(files, "file"),
-        report.errors(),
-        report.warnings(),
-        report.clean(),
-        exempt,
+        tally.errors,
+        tally.warnings,
+        tally.clean,
+        tally.exempt,
     );
-    let suppressed = report.suppressed();
-    if suppressed > 0 {
-        let _ = write!(s, ", {}", counted(suppressed, "suppressed finding"));
+    if tally.suppressed > 0 {
+        let _ = write!(s, ", {}", counted(tally.suppressed, "suppressed finding"));
     }
     if input_errors > 0 {
         let _ = write!(s, ", {}", counted(input_errors, "input error"));

@@ -5,6 +5,7 @@ pub mod admit_text;
 pub mod admit_yaml;
 pub mod check_json;
 pub mod check_sarif;
+pub mod check_sink;
 pub mod check_text;
 pub mod explain_json;
 pub mod explain_text;

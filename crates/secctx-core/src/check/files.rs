@@ -2,7 +2,7 @@
 //! object (a Helm `values.yaml`, a CI workflow, `.pre-commit-config.yaml`) is skipped with a
 //! note in a repository, and an error only when asked (`--strict-files`).
 
-use crate::load::Loaded;
+use crate::load::{LoadError, Loaded};
 
 /// The loader's errors for a document that is not a Kubernetes object at all.
 const NOT_AN_OBJECT: [&str; 2] = [
@@ -14,12 +14,13 @@ const NOT_AN_OBJECT: [&str; 2] = [
 /// error says a document lacks both `apiVersion` and `kind` (or is not a mapping). A YAML
 /// syntax error, or a document with only one of the two, is still an error.
 pub fn has_no_objects(file: &Loaded) -> bool {
-    file.objects.is_empty()
-        && file.skipped.is_empty()
-        && file
-            .errors
-            .iter()
-            .all(|e| NOT_AN_OBJECT.contains(&e.message.as_str()))
+    file.objects.is_empty() && file.skipped.is_empty() && file.errors.iter().all(is_not_an_object)
+}
+
+/// Whether a load error only says that a document is not a Kubernetes object at all (no
+/// `apiVersion` and no `kind`, or not a mapping).
+pub fn is_not_an_object(e: &LoadError) -> bool {
+    NOT_AN_OBJECT.contains(&e.message.as_str())
 }
 
 #[cfg(test)]

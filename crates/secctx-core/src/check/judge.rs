@@ -20,19 +20,36 @@ use crate::validate::{validate_workload, workload_message};
 /// Judges every workload and Namespace of `loaded`, in input order.
 pub fn check(loaded: &Loaded, opts: &CheckOptions) -> CheckReport {
     let namespaces = NamespacePolicies::from_loaded(loaded, &opts.default_policy);
-    let mut objects = Vec::with_capacity(loaded.objects.len());
-    for obj in &loaded.objects {
+    let judge = Judge::new(&namespaces, opts);
+    CheckReport {
+        objects: loaded.objects.iter().filter_map(|o| judge.judge(o)).collect(),
+    }
+}
+
+/// Judges objects one at a time, for inputs read as a stream: the policies of every Namespace
+/// of the input must be known first ([`NamespacePolicies::add`]), since a Namespace sets the
+/// policy of objects written before it too.
+#[derive(Clone, Copy, Debug)]
+pub struct Judge<'a> {
+    namespaces: &'a NamespacePolicies,
+    opts: &'a CheckOptions,
+}
+
+impl<'a> Judge<'a> {
+    /// A judge with the policies of the input's Namespaces and the options.
+    pub fn new(namespaces: &'a NamespacePolicies, opts: &'a CheckOptions) -> Self {
+        Judge { namespaces, opts }
+    }
+
+    /// The verdict on one object: every workload has one; a Namespace only when its labels are
+    /// invalid; other objects none.
+    pub fn judge(&self, obj: &Object) -> Option<ObjectResult> {
         match obj {
-            Object::Workload(w) => objects.push(judge_workload(w, &namespaces, opts)),
-            Object::Namespace(ns, origin) => {
-                if let Some(r) = judge_namespace(ns, origin, &namespaces) {
-                    objects.push(r);
-                }
-            }
-            Object::ConfigMap(..) | Object::Secret(..) => {}
+            Object::Workload(w) => Some(judge_workload(w, self.namespaces, self.opts)),
+            Object::Namespace(ns, origin) => judge_namespace(ns, origin, self.namespaces),
+            Object::ConfigMap(..) | Object::Secret(..) => None,
         }
     }
-    CheckReport { objects }
 }
 
 /// A Namespace is reported only when its labels are invalid (its create would be rejected).

@@ -39,10 +39,10 @@ pub mod suggest;
 mod suppress;
 
 pub use fail_on::{FailOn, FailOnParseError};
-pub use files::has_no_objects;
-pub use helm_source::SourceMap;
+pub use files::{has_no_objects, is_not_an_object};
+pub use helm_source::{SourceMap, SourceTracker};
 pub use hints::hint;
-pub use judge::check;
+pub use judge::{Judge, check};
 pub use namespaces::{NamespaceEntry, NamespacePolicies};
 pub use options::CheckOptions;
 pub use repo_config::{ConfigBase, ConfigError, RepoConfig};

@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use k8s_openapi::api::core::v1::Namespace;
+
 use crate::load::{Loaded, Object, Origin};
 use crate::pss::Policy;
 use crate::pss::field_error::FieldError;
@@ -27,24 +29,40 @@ pub struct NamespacePolicies {
 impl NamespacePolicies {
     /// Resolves every Namespace of `loaded` against `defaults`.
     pub fn from_loaded(loaded: &Loaded, defaults: &Policy) -> NamespacePolicies {
-        let mut by_name = HashMap::new();
-        let empty = BTreeMap::new();
+        let mut policies = NamespacePolicies::default();
         for obj in &loaded.objects {
             if let Object::Namespace(ns, origin) = obj {
-                let name = ns.metadata.name.clone().unwrap_or_default();
-                let labels = ns.metadata.labels.as_ref().unwrap_or(&empty);
-                let (policy, errors) = policy_to_evaluate(labels, defaults);
-                by_name.insert(
-                    name,
-                    NamespaceEntry {
-                        policy,
-                        errors,
-                        origin: origin.clone(),
-                    },
-                );
+                policies.add(ns, origin, defaults);
             }
         }
-        NamespacePolicies { by_name }
+        policies
+    }
+
+    /// Resolves one more Namespace against `defaults` (a later declaration of a name replaces
+    /// an earlier one).
+    pub fn add(&mut self, ns: &Namespace, origin: &Origin, defaults: &Policy) {
+        let empty = BTreeMap::new();
+        let name = ns.metadata.name.clone().unwrap_or_default();
+        let labels = ns.metadata.labels.as_ref().unwrap_or(&empty);
+        let (policy, errors) = policy_to_evaluate(labels, defaults);
+        self.by_name.insert(
+            name,
+            NamespaceEntry {
+                policy,
+                errors,
+                origin: origin.clone(),
+            },
+        );
+    }
+
+    /// How many namespaces the input declares.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Whether the input declares no namespace.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
     }
 
     /// The entry for a namespace declared in the input.

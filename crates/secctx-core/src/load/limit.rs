@@ -27,10 +27,10 @@ pub const TOO_LARGE_MESSAGE: &str = "Request entity too large: limit is 3145728"
 
 /// Most newlines kept for a dropped document (past this, later line numbers shift rather than
 /// memory growing with an attacker's newlines).
-const MAX_KEPT_NEWLINES: usize = 1 << 20;
+pub(super) const MAX_KEPT_NEWLINES: usize = 1 << 20;
 
 /// How much of a line is read at a time: a line longer than this never sits in memory whole.
-const CHUNK: u64 = 64 * 1024;
+pub(super) const CHUNK: u64 = 64 * 1024;
 
 /// A file's text with every over-limit document replaced.
 #[derive(Debug, Default)]
@@ -56,7 +56,7 @@ pub enum ReadError {
 
 /// A line that starts or ends a YAML document: `---` or `...` followed by nothing, a blank or
 /// a line break.
-fn is_marker(line: &[u8]) -> bool {
+pub(super) fn is_marker(line: &[u8]) -> bool {
     (line.starts_with(b"---") || line.starts_with(b"..."))
         && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
 }

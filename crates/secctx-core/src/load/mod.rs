@@ -12,6 +12,7 @@
 mod error;
 mod kinds;
 mod limit;
+mod stream;
 pub mod strict;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ pub use kinds::WorkloadKind;
 pub use limit::{
     BoundedText, MAX_OBJECT_BYTES, ReadError, TOO_LARGE_MESSAGE, json_too_large, read_bounded,
 };
+pub use stream::{DocumentStream, Piece, load_piece};
 pub use strict::{FieldValidation, InvalidFieldValidation};
 
 use crate::path::FieldPath;
@@ -202,39 +204,51 @@ fn load_with_limits(
     let file: Arc<str> = Arc::from(file);
     let mut loaded = Loaded::default();
     for doc in yaml::parse_stream(text) {
-        loaded.documents += 1;
-        // The placeholder `read_bounded` left for a document over the limit.
-        if let Ok(d) = &doc
-            && too_large.contains(&d.root.pos.line)
-            && matches!(&d.root.value, yaml::Value::Map(m) if m.is_empty())
-        {
-            loaded.errors.push(LoadError {
-                file: file.clone(),
-                pos: d.root.pos,
-                field: None,
-                message: TOO_LARGE_MESSAGE.into(),
-            });
-            continue;
-        }
-        match doc {
-            Err(e) => loaded.errors.push(LoadError {
-                file: file.clone(),
-                pos: e.pos,
-                field: None,
-                message: e.message,
-            }),
-            Ok(doc) => {
-                let origin = Origin {
-                    file: file.clone(),
-                    doc_index: doc.index,
-                    doc: Arc::new(doc.root),
-                    prefix: FieldPath::root(),
-                };
-                load_object(origin, &mut loaded, opts);
-            }
-        }
+        load_document(&file, doc, |line| too_large.contains(&line), opts, &mut loaded);
     }
     loaded
+}
+
+/// Loads one parsed document (or its error) of `file` into `loaded`. `too_large` says whether
+/// a line holds the placeholder [`read_bounded`] left for a document over the limit.
+pub fn load_document(
+    file: &Arc<str>,
+    doc: Result<yaml::Document, yaml::YamlError>,
+    too_large: impl Fn(u32) -> bool,
+    opts: &LoadOptions,
+    loaded: &mut Loaded,
+) {
+    loaded.documents += 1;
+    // The placeholder `read_bounded` left for a document over the limit.
+    if let Ok(d) = &doc
+        && too_large(d.root.pos.line)
+        && matches!(&d.root.value, yaml::Value::Map(m) if m.is_empty())
+    {
+        loaded.errors.push(LoadError {
+            file: file.clone(),
+            pos: d.root.pos,
+            field: None,
+            message: TOO_LARGE_MESSAGE.into(),
+        });
+        return;
+    }
+    match doc {
+        Err(e) => loaded.errors.push(LoadError {
+            file: file.clone(),
+            pos: e.pos,
+            field: None,
+            message: e.message,
+        }),
+        Ok(doc) => {
+            let origin = Origin {
+                file: file.clone(),
+                doc_index: doc.index,
+                doc: Arc::new(doc.root),
+                prefix: FieldPath::root(),
+            };
+            load_object(origin, loaded, opts);
+        }
+    }
 }
 
 fn load_object(origin: Origin, loaded: &mut Loaded, opts: &LoadOptions) {

@@ -10,7 +10,9 @@ mod scalar;
 
 pub use node::{JsonError, Key, Node, Pos, Value};
 pub(crate) use parse::{Chunk, split_documents};
-pub use parse::{Document, MAX_DEPTH, MAX_NODES, YamlError, parse_stream};
+pub use parse::{
+    Document, MAX_DEPTH, MAX_NODES, YamlError, bad_separator, parse_document, parse_stream,
+};
 
 #[cfg(test)]
 mod tests;

@@ -50,22 +50,40 @@ pub fn parse_stream(text: &str) -> Vec<Result<Document, YamlError>> {
     for chunk in split_documents(text) {
         match chunk {
             Chunk::Text(range, first_line) => {
-                let chunk = &text[range];
-                if !chunk.trim().is_empty() {
-                    parse_chunk(chunk, first_line, json, &mut out);
+                if let Some(doc) = parse_document(&text[range], first_line, json, out.len()) {
+                    out.push(doc);
                 }
             }
-            Chunk::BadSeparator(line, rest) => {
-                let index = out.len();
-                out.push(Err(YamlError {
-                    pos: Pos { line, column: 1 },
-                    message: format!("invalid Yaml document separator: {rest}"),
-                    index,
-                }));
-            }
+            Chunk::BadSeparator(line, rest) => out.push(Err(bad_separator(line, rest, out.len()))),
         }
     }
     out
+}
+
+/// The error for a `---` line followed by something other than spaces or a comment (`rest`),
+/// on 1-based `line`, as document `index` of its stream.
+pub fn bad_separator(line: u32, rest: &str, index: usize) -> YamlError {
+    YamlError {
+        pos: Pos { line, column: 1 },
+        message: format!("invalid Yaml document separator: {rest}"),
+        index,
+    }
+}
+
+/// Parses one chunk of a stream as [`parse_stream`] does: the text between two `---` lines,
+/// starting on 1-based `first_line`, as document `index` of its stream; `json` when the stream
+/// starts with `{` (kubectl reads it as JSON). `None` for a chunk without a document (blank,
+/// comments only, or an empty document).
+pub fn parse_document(
+    chunk: &str,
+    first_line: u32,
+    json: bool,
+    index: usize,
+) -> Option<Result<Document, YamlError>> {
+    if chunk.trim().is_empty() {
+        return None;
+    }
+    parse_chunk(chunk, first_line, json, index)
 }
 
 pub(crate) enum Chunk<'a> {
@@ -152,20 +170,16 @@ fn parse_chunk(
     chunk: &str,
     first_line: u32,
     json: bool,
-    out: &mut Vec<Result<Document, YamlError>>,
-) {
+    index: usize,
+) -> Option<Result<Document, YamlError>> {
     let mut builder = Builder::new();
     let mut input = chunk.as_bytes();
     let mut parser = Parser::new();
     parser.set_input_string(&mut input);
     loop {
-        let index = out.len();
         let event = match parser.parse() {
             Ok(event) => event,
-            Err(e) => {
-                out.push(Err(syntax_error(chunk, &e, first_line, index)));
-                return;
-            }
+            Err(e) => return Some(Err(syntax_error(chunk, &e, first_line, index))),
         };
         let Event {
             data,
@@ -175,15 +189,12 @@ fn parse_chunk(
         } = event;
         let pos = position(start_mark, first_line);
         let result = match data {
-            EventData::StreamEnd => return,
+            EventData::StreamEnd => return None,
             EventData::StreamStart { .. } => Ok(()),
             EventData::DocumentStart { .. } => Ok(()),
             EventData::DocumentEnd { .. } => {
                 let root = builder.finish(pos);
-                if root.value != Value::Null {
-                    out.push(Ok(Document { root, index }));
-                }
-                return;
+                return (root.value != Value::Null).then_some(Ok(Document { root, index }));
             }
             EventData::Alias { anchor } => builder.alias(&anchor),
             EventData::Scalar {
@@ -219,12 +230,11 @@ fn parse_chunk(
             EventData::SequenceEnd | EventData::MappingEnd => builder.end(),
         };
         if let Err(BuildError { at, message }) = result {
-            out.push(Err(YamlError {
+            return Some(Err(YamlError {
                 pos: at.unwrap_or(pos),
                 message,
                 index,
             }));
-            return;
         }
     }
 }
