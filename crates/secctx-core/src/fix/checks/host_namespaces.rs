@@ -7,11 +7,32 @@ use super::Ctx;
 use crate::fix::allow::Allow;
 use crate::fix::remedy::Remedy;
 use crate::pss::Violation;
+use crate::pss::visit::containers;
 
-pub(super) fn remedies(_ctx: &Ctx<'_, '_>, v: &Violation, out: &mut Vec<Remedy>) {
+/// Whether the pod or a container sets `windowsOptions.hostProcess: true`.
+fn host_process(spec: &k8s_openapi::api::core::v1::PodSpec) -> bool {
+    let hp = |sc: Option<&k8s_openapi::api::core::v1::WindowsSecurityContextOptions>| {
+        sc.and_then(|w| w.host_process) == Some(true)
+    };
+    hp(spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.windows_options.as_ref()))
+        || containers(spec).any(|c| hp(c.security_context.and_then(|s| s.windows_options.as_ref())))
+}
+
+pub(super) fn remedies(ctx: &Ctx<'_, '_>, v: &Violation, out: &mut Vec<Remedy>) {
     for loc in &v.fields {
         let field = loc.to_field_path();
         let name = field.to_string();
+        if name == "spec.hostNetwork" && host_process(ctx.spec) {
+            out.push(Remedy::not_fixable(
+                v.check_id,
+                field,
+                "a Windows HostProcess pod must use the node's network (the API server refuses hostProcess without hostNetwork)",
+            ));
+            continue;
+        }
         let what = match name.rsplit('.').next().unwrap_or("") {
             "hostNetwork" => "the node's network namespace",
             "hostPID" => "the node's process namespace",
