@@ -3,9 +3,28 @@
 //! (comments, key order, quoting, indentation, flow style, CRLF, BOM, documents).
 //!
 //! This module holds the vocabulary shared by the deciders (`fix`'s remedies, which produce
-//! [`Edit`]s) and the editor (which applies them to text).
+//! [`Edit`]s) and the editor, [`apply`], which applies them to text: each edit becomes one
+//! splice of the document's bytes at the spans libyaml reports, so nothing else can change;
+//! new keys follow their siblings' indentation and line ending, flow collections stay flow, a
+//! JSON file stays JSON. Every edited document is read back and compared with the intended
+//! objects ([`apply_to_json`]) before the text is returned. [`unified_diff`] renders the change.
+
+mod diff;
+mod doc;
+mod error;
+mod layout;
+mod render;
+mod splice;
+mod stream;
+mod tree;
+mod value;
 
 use serde::Serialize;
+
+pub use diff::unified_diff;
+pub use error::{EditError, EditErrorKind};
+pub use stream::{Applied, Note, apply};
+pub use value::apply_to_json;
 
 /// One step of a path into a manifest object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -40,3 +59,6 @@ pub struct Edit {
     /// The change.
     pub op: Op,
 }
+
+#[cfg(test)]
+mod tests;

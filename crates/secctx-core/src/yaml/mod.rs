@@ -9,6 +9,7 @@ pub mod resolve;
 mod scalar;
 
 pub use node::{JsonError, Key, Node, Pos, Value};
+pub(crate) use parse::{Chunk, split_documents};
 pub use parse::{Document, MAX_DEPTH, MAX_NODES, YamlError, parse_stream};
 
 #[cfg(test)]

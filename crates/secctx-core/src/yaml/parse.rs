@@ -49,7 +49,8 @@ pub fn parse_stream(text: &str) -> Vec<Result<Document, YamlError>> {
     let mut out = Vec::new();
     for chunk in split_documents(text) {
         match chunk {
-            Chunk::Text(chunk, first_line) => {
+            Chunk::Text(range, first_line) => {
+                let chunk = &text[range];
                 if !chunk.trim().is_empty() {
                     parse_chunk(chunk, first_line, json, &mut out);
                 }
@@ -67,23 +68,25 @@ pub fn parse_stream(text: &str) -> Vec<Result<Document, YamlError>> {
     out
 }
 
-enum Chunk<'a> {
-    /// A document's text and the 1-based line it starts on.
-    Text(&'a str, u32),
+pub(crate) enum Chunk<'a> {
+    /// A document's byte range in the text and the 1-based line it starts on.
+    Text(std::ops::Range<usize>, u32),
     /// A `---` line followed by something other than spaces or a comment (kubectl refuses it).
     BadSeparator(u32, &'a str),
 }
 
 /// kubectl's splitting (`k8s.io/apimachinery` `YAMLReader`): a line starting with `---` ends a
-/// document; anything after the dashes but spaces and a comment is an error.
-fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+/// document; anything after the dashes but spaces and a comment is an error. `text` is without
+/// its byte order mark. The editor (`crate::edit`) splits with this too, so that it counts
+/// documents exactly as `load` does.
+pub(crate) fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
     let mut start = 0usize;
     let mut start_line = 1u32;
     let mut offset = 0usize;
     for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
         if let Some(rest) = line.strip_prefix("---") {
-            chunks.push(Chunk::Text(&text[start..offset], start_line));
+            chunks.push(Chunk::Text(start..offset, start_line));
             let rest = rest.trim();
             if !rest.is_empty() && !rest.starts_with('#') {
                 chunks.push(Chunk::BadSeparator(line_no, rest));
@@ -93,7 +96,7 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
         }
         offset += line.len();
     }
-    chunks.push(Chunk::Text(&text[start..], start_line));
+    chunks.push(Chunk::Text(start..text.len(), start_line));
     chunks
 }
 
