@@ -1,10 +1,13 @@
 //! Bar 1 of `secctx fix`, in the engine: every upstream PSA fixture (and every example pod),
 //! fixed at its directory's level and version with every opt-in and no image data, then
-//! judged again by `check` (API validation and Pod Security) on the edited document.
+//! judged again by `check` (API validation and Pod Security) on the file's text as the
+//! lossless editor rewrites it.
 //!
 //! * A workload with no remaining finding must pass `check` at that level and version.
 //! * Every remaining finding must be reported by a not-fixable remedy of the same check,
 //!   with a reason: with every opt-in nothing is left waiting for a choice.
+//!
+//! * Fixing the fixed text again edits nothing (bar 4, idempotence).
 //!
 //! The counts per level (fixed fully, fixed partly, unchanged, already passing) are printed
 //! (`cargo nextest run -p secctx-core -E 'binary(fix_conformance)' --no-capture`).
@@ -16,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use pss_fixtures::{files, root};
 use secctx_core::check::{CheckOptions, check};
-use secctx_core::fix::{AllowSet, Class, FixOptions, Status, apply_edit, fix_workload};
+use secctx_core::edit;
+use secctx_core::fix::{AllowSet, Class, FixOptions, Status, fix_workload};
 use secctx_core::load::load_text;
 use secctx_core::pss::{LevelVersion, default_registry};
 
@@ -47,7 +51,7 @@ fn fix_file(
         images: &no_images,
         registry: default_registry(),
     };
-    let mut docs: BTreeMap<usize, serde_json::Value> = BTreeMap::new();
+    let mut edits = Vec::new();
     let mut statuses = Vec::new();
     let mut fully = Vec::new();
     for w in loaded.workloads() {
@@ -65,22 +69,16 @@ fn fix_file(
                 ));
             }
         }
-        let doc = docs
-            .entry(w.origin.doc_index)
-            .or_insert_with(|| w.origin.doc.to_json().expect("a loaded document converts"));
-        for e in &f.edits {
-            apply_edit(doc, e);
-        }
+        edits.extend(f.edits.iter().cloned());
         if f.status == Status::Fixed {
             fully.push(w.name().to_owned());
         }
         statuses.push(f.status);
     }
-    let fixed_text = docs
-        .values()
-        .map(|d| serde_json::to_string(d).unwrap())
-        .collect::<Vec<_>>()
-        .join("\n---\n");
+    // The file's own bytes, edited losslessly, as `secctx fix --write` writes them.
+    let fixed_text = edit::apply(&text, &edits)
+        .map_err(|e| format!("{name}: the edits do not apply: {e}"))?
+        .text;
     let reloaded = load_text(&name, &fixed_text);
     if !reloaded.errors.is_empty() {
         return Err(format!(
@@ -95,6 +93,16 @@ fn fix_file(
         .iter()
         .flat_map(|o| o.validation.iter().map(|v| v.message.clone()))
         .collect();
+    // Bar 4: fix on its own output changes nothing.
+    for w in reloaded.workloads() {
+        let again = fix_workload(w, &opts);
+        if !again.edits.is_empty() {
+            return Err(format!(
+                "{name}: a second fix still edits: {:?}",
+                again.edits
+            ));
+        }
+    }
     let report = check(&reloaded, &CheckOptions::at(lv));
     for o in &report.objects {
         let new_invalid = o.validation.iter().any(|v| !before.contains(&v.message));

@@ -35,4 +35,3 @@ mod tests;
 pub use allow::{Allow, AllowSet, UnknownAllow};
 pub use plan::{FixOptions, Planned, Remaining, Status, WorkloadFix, document_path, fix_workload};
 pub use remedy::{Class, Remedy};
-pub use state::apply_edit;

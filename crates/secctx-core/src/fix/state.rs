@@ -8,7 +8,6 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Map, Value as Json};
 
-use crate::edit::{Edit, Op, Seg};
 use crate::path::{FieldPath, Segment};
 
 /// The pod template as JSON.
@@ -88,24 +87,6 @@ impl State {
         let spec = serde_json::from_value(self.0.get("spec").cloned().unwrap_or_default())?;
         Ok((meta, spec))
     }
-}
-
-/// Applies an [`Edit`] to a document as JSON, as the editor applies it to the file's text
-/// (for JSON-only callers and tests; files are edited losslessly by the editor).
-pub fn apply_edit(doc: &mut Json, edit: &Edit) {
-    let mut path = FieldPath::root();
-    for s in &edit.path {
-        path = match s {
-            Seg::Key(k) => path.child(k),
-            Seg::Index(i) => path.index(*i),
-        };
-    }
-    let mut state = State(std::mem::take(doc));
-    match &edit.op {
-        Op::Set(v) => state.apply(&path, Some(v)),
-        Op::Remove => state.apply(&path, None),
-    }
-    *doc = state.0;
 }
 
 /// The order edits of one round are applied in: every set first (in the order given), then
