@@ -26,6 +26,9 @@ pub enum Command {
     /// Show, per container, the uid/gids, capabilities, no_new_privs, seccomp, AppArmor,
     /// SELinux, masked paths and volume ownership a real node gives it, and why.
     Explain(crate::commands::explain::ExplainArgs),
+    /// Make manifests pass a Pod Security level with the smallest edits, comments and layout
+    /// kept: safe edits always, identity and behaviour changes with --allow.
+    Fix(crate::commands::fix::FixArgs),
     /// Images: the store (import, pull, ls, rm, unpack) and building test images.
     #[command(subcommand)]
     Image(crate::commands::image::ImageCommand),

@@ -5,6 +5,7 @@
 //! - [`caps`]: capability names, bits and `/proc`-style sets.
 //! - [`check`]: manifests judged by API validation and Pod Security Admission, as data.
 //! - [`edit`]: lossless edits of manifest files, as `fix` decides them.
+//! - [`fix`]: the remedies that make a workload pass a Pod Security level.
 //! - [`path`]: API-server field paths (`spec.containers[0].securityContext`).
 //! - [`pss`]: Pod Security Standards, evaluated exactly as Pod Security Admission.
 //! - [`validate`]: API-server validation of every security field, with upstream's messages.
@@ -15,6 +16,7 @@ pub mod admission;
 pub mod caps;
 pub mod check;
 pub mod edit;
+pub mod fix;
 pub mod image;
 pub mod load;
 pub mod oci;

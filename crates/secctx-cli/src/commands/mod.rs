@@ -6,6 +6,7 @@ pub mod check;
 pub mod check_repo;
 pub mod exec;
 pub mod explain;
+pub mod fix;
 pub mod image;
 pub mod inspect;
 pub mod logs;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Fix(args) => fix::run(args),
         Command::Image(cmd) => image::run(cmd),
         Command::Oci(args) => oci::run(args),
         Command::Volume(cmd) => volume::run(cmd),

@@ -9,6 +9,9 @@ pub mod check_sink;
 pub mod check_text;
 pub mod explain_json;
 pub mod explain_text;
+pub mod fix_json;
+pub mod fix_report;
+pub mod fix_text;
 pub mod suggest_json;
 pub mod suggest_text;
 

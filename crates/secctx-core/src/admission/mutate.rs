@@ -14,6 +14,7 @@ use super::allocation::{MCS_ANNOTATION, SUPPLEMENTAL_GROUPS_ANNOTATION, UID_RANG
 use super::containers::{ContainerMut, split_mut};
 use super::provider::{Provider, UidRule};
 use super::seccomp;
+use crate::fix::rules::{EscalationBlockers, uid_is_non_root};
 
 /// One field admission set.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -232,7 +233,7 @@ pub fn mutate_parts(
             let uid = sc.run_as_user.or(pod_sc.run_as_user);
             let non_root = match uid {
                 None => p.uid == UidRule::NonRoot,
-                Some(u) => u > 0,
+                Some(u) => uid_is_non_root(u),
             };
             if non_root {
                 sc.run_as_non_root = Some(true);
@@ -317,16 +318,10 @@ pub fn mutate_parts(
                 ),
             });
         }
-        let privileged = sc.privileged == Some(true);
-        let sys_admin = sc
-            .capabilities
-            .as_ref()
-            .and_then(|c| c.add.as_ref())
-            .is_some_and(|a| a.iter().any(|c| c == "CAP_SYS_ADMIN"));
+        // The same rule `fix` follows: false is refused next to privileged or CAP_SYS_ADMIN.
         if let Some(d) = scc.default_allow_privilege_escalation
             && sc.allow_privilege_escalation.is_none()
-            && !privileged
-            && !sys_admin
+            && EscalationBlockers::of(Some(sc)).none()
         {
             sc.allow_privilege_escalation = Some(d);
             rec.push(|| Change {
