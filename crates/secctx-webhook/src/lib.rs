@@ -6,5 +6,8 @@
 //! Layout:
 //! - [`state`]: the cluster snapshot every request reads, published whole by whichever source
 //!   keeps it (files for tests and air-gapped use, kube-rs watches in a cluster).
+//! - [`cluster`]: the kube-rs side: watches that publish snapshots, the live namespace GET,
+//!   and the Lease-elected namespace allocator.
 
+pub mod cluster;
 pub mod state;
