@@ -9,6 +9,8 @@
 //! - [`allocator::spawn`]: the allocation controller of `--allocate` (a Lease elects one
 //!   replica; it reserves blocks in one ConfigMap and then annotates namespaces).
 //!
+//! - [`connect::connect`]: the API client, from `--kubeconfig` or in-cluster configuration.
+//!
 //! Files: [`watch`] (one reflector per kind), [`publish`] (stores → snapshot), [`scc`] (the
 //! SCC resource and its decoding), [`lookup`] (live GET), [`lease`] (leader election),
 //! [`bitmap`] and [`store`] (the allocation state object), [`allocator`].
@@ -17,6 +19,7 @@
 
 pub mod allocator;
 pub mod bitmap;
+pub mod connect;
 pub mod lease;
 pub mod lookup;
 pub mod publish;

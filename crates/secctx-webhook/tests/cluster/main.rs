@@ -2,6 +2,7 @@
 //! in-memory API server behind kube-rs's mock service (`support::fakeapi`).
 
 mod allocator;
+mod connect;
 mod lease;
 mod lookup;
 mod support;
