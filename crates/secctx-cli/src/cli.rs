@@ -37,6 +37,9 @@ pub enum Command {
     /// Namespaces: OpenShift-identical uid/MCS allocation (`allocate`).
     #[command(subcommand)]
     Namespace(crate::commands::namespace::NamespaceCommand),
+    /// The admission webhook over HTTPS: Pod Security (`/validate`) and SCC admission
+    /// (`/mutate`) as a cluster's API server calls them; `serve cert` makes its certificates.
+    Serve(crate::commands::serve::ServeArgs),
     /// Run a pod on this machine with every security-context field enforced.
     Run(crate::commands::run::RunArgs),
     /// List the pods secctx runs.

@@ -2,15 +2,16 @@
 //!
 //! Requests never wait on the API server for the common case: they read one immutable
 //! [`Snapshot`], which a source (files, or the kube-rs watches in `cluster/`) replaces whole
-//! when something changes. The only live call is [`NamespaceLookup`], used when a namespace
-//! created a moment ago is not in the snapshot yet (spec §4.3).
+//! when something changes. The live calls are [`NamespaceLookup`], used when a namespace
+//! created a moment ago is not in the snapshot yet (spec §4.3), and [`PodLister`], used when a
+//! namespace's enforce level is tightened (spec §2.4).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 use secctx_core::admission::authz::Grant;
 use secctx_core::admission::scc::Scc;
 
@@ -89,5 +90,46 @@ pub struct NoLookup;
 impl NamespaceLookup for NoLookup {
     fn get<'a>(&'a self, _name: &'a str) -> LookupFuture<'a> {
         Box::pin(async { Ok(None) })
+    }
+}
+
+/// Why listing a namespace's pods failed.
+#[derive(Debug, thiserror::Error)]
+#[error("could not list the pods of namespace {namespace:?}: {reason}")]
+pub struct ListError {
+    /// The namespace asked for.
+    pub namespace: String,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// A boxed future of a pod list.
+pub type PodsFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Vec<Arc<Pod>>, ListError>> + Send + 'a>>;
+
+/// The pods of one namespace, listed when its enforce level is tightened: PSA answers such a
+/// label change with warnings about the existing pods (spec §2.4). Upstream's webhook does a
+/// live LIST here rather than keeping a pod cache, and so may an implementation of this trait.
+pub trait PodLister: Send + Sync {
+    /// Every pod of `namespace` as of now.
+    fn list<'a>(&'a self, namespace: &'a str) -> PodsFuture<'a>;
+}
+
+/// Pods held in memory by namespace: the `--namespaces FILE` source (Pod objects in the file
+/// are the existing pods), and tests.
+#[derive(Debug, Default, Clone)]
+pub struct StaticPods {
+    /// Pods by namespace name.
+    pub by_namespace: HashMap<String, Vec<Arc<Pod>>>,
+}
+
+impl PodLister for StaticPods {
+    fn list<'a>(&'a self, namespace: &'a str) -> PodsFuture<'a> {
+        let pods = self
+            .by_namespace
+            .get(namespace)
+            .cloned()
+            .unwrap_or_default();
+        Box::pin(async move { Ok(pods) })
     }
 }

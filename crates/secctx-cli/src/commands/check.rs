@@ -245,7 +245,7 @@ fn options(args: &CheckArgs, repo: RepoConfig) -> anyhow::Result<CheckOptions> {
 
 /// Reads a PodSecurityConfiguration, bare or inside an AdmissionConfiguration's `PodSecurity`
 /// plugin (inline `configuration` only), with v1 defaulting applied.
-fn load_config(path: &Path) -> anyhow::Result<PodSecurityConfiguration> {
+pub(crate) fn load_config(path: &Path) -> anyhow::Result<PodSecurityConfiguration> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let doc = parse_stream(&text)

@@ -16,6 +16,7 @@ pub mod ps;
 pub mod rm;
 pub mod run;
 pub mod runc;
+pub mod serve;
 pub mod volume;
 
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Exec(args) => exec::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Namespace(cmd) => namespace::run(cmd),
+        Command::Serve(args) => serve::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Rm(args) => rm::run(args),
         Command::Runc { args } => Ok(runc::main(args)),
