@@ -3,17 +3,19 @@
 //! namespace allocator (spec `admission-semantics.md` §3.2, §4).
 //!
 //! Entry points for the server:
+//! - [`connect::connect`]: the API client, from `--kubeconfig` or in-cluster configuration.
+//! - [`scc::served`]: whether the cluster has SCCs to watch at all.
 //! - [`start`]: spawns the watches (Namespaces, SecurityContextConstraints, RBAC Roles,
 //!   ClusterRoles and their bindings) and the publisher that swaps a new [`Snapshot`] into the
-//!   [`SharedState`] after each change; returns the tasks and the live [`NamespaceLookup`].
+//!   [`SharedState`] after each change; returns the tasks, the live [`NamespaceLookup`] and
+//!   the live [`PodLister`].
 //! - [`allocator::spawn`]: the allocation controller of `--allocate` (a Lease elects one
 //!   replica; it reserves blocks in one ConfigMap and then annotates namespaces).
 //!
-//! - [`connect::connect`]: the API client, from `--kubeconfig` or in-cluster configuration.
-//!
 //! Files: [`watch`] (one reflector per kind), [`publish`] (stores → snapshot), [`scc`] (the
-//! SCC resource and its decoding), [`lookup`] (live GET), [`lease`] (leader election),
-//! [`bitmap`] and [`store`] (the allocation state object), [`allocator`].
+//! SCC resource and its decoding), [`lookup`] (live GET), [`pods`] (live pod LIST),
+//! [`lease`] (leader election), [`bitmap`] and [`store`] (the allocation state object),
+//! [`allocator`].
 //!
 //! [`Snapshot`]: crate::state::Snapshot
 
@@ -22,6 +24,7 @@ pub mod bitmap;
 pub mod connect;
 pub mod lease;
 pub mod lookup;
+pub mod pods;
 pub mod publish;
 pub mod scc;
 pub mod store;
@@ -38,7 +41,7 @@ use secctx_core::admission::authz::Grant;
 use secctx_core::admission::scc::Scc;
 use tokio::task::JoinHandle;
 
-use crate::state::{NamespaceLookup, SharedState};
+use crate::state::{NamespaceLookup, PodLister, SharedState};
 use publish::{Publisher, Source, Sources};
 
 /// What [`start`] watches, and what it uses instead of what it does not watch.
@@ -49,14 +52,18 @@ pub struct ClusterOptions {
     pub watch_sccs: bool,
     /// The SCCs when they are not watched (`--scc DIR`, or secctx-core's standard set).
     pub fixed_sccs: Arc<Vec<Scc>>,
-    /// Watch RBAC Roles, ClusterRoles and their bindings for SCC `use` grants. When false,
-    /// [`ClusterOptions::fixed_grants`] are used.
+    /// Watch RBAC Roles, ClusterRoles and their bindings for SCC `use` grants.
     pub watch_rbac: bool,
-    /// The grants when RBAC is not watched.
-    pub fixed_grants: Arc<Vec<Grant>>,
+    /// Grants that hold whatever RBAC says, listed before the watched ones: secctx-core's
+    /// standard grant (restricted-v2 to `system:authenticated`) when the standard SCCs stand
+    /// in for a cluster that has none, as `--scc` files do.
+    pub base_grants: Arc<Vec<Grant>>,
     /// How long the live namespace GET may take before the request is answered without it
     /// (the webhook's whole budget is `timeoutSeconds: 3`).
     pub lookup_timeout: Duration,
+    /// How long the live LIST of a namespace's pods may take (PSA gives its namespace check
+    /// about a second).
+    pub pod_list_timeout: Duration,
 }
 
 impl Default for ClusterOptions {
@@ -65,8 +72,9 @@ impl Default for ClusterOptions {
             watch_sccs: true,
             fixed_sccs: Arc::new(Vec::new()),
             watch_rbac: true,
-            fixed_grants: Arc::new(Vec::new()),
+            base_grants: Arc::new(Vec::new()),
             lookup_timeout: lookup::DEFAULT_TIMEOUT,
+            pod_list_timeout: lookup::DEFAULT_TIMEOUT,
         }
     }
 }
@@ -77,6 +85,8 @@ pub struct Cluster {
     pub tasks: Vec<JoinHandle<()>>,
     /// The live GET of one namespace, for a namespace the snapshot does not have yet.
     pub lookup: Arc<dyn NamespaceLookup>,
+    /// The live LIST of one namespace's pods.
+    pub pods: Arc<dyn PodLister>,
 }
 
 /// Starts the watches and the publisher. The state's snapshot is replaced after every change
@@ -90,7 +100,7 @@ pub fn start(client: Client, state: Arc<SharedState>, opts: ClusterOptions) -> C
         sccs: None,
         rbac: None,
         fixed_sccs: Arc::clone(&opts.fixed_sccs),
-        fixed_grants: Arc::clone(&opts.fixed_grants),
+        base_grants: Arc::clone(&opts.base_grants),
     };
     let mut watched = vec![Source::Namespaces];
     if opts.watch_sccs {
@@ -161,6 +171,7 @@ pub fn start(client: Client, state: Arc<SharedState>, opts: ClusterOptions) -> C
     tasks.push(publish::spawn(publisher, sources));
     Cluster {
         tasks,
-        lookup: Arc::new(lookup::LiveLookup::new(client, opts.lookup_timeout)),
+        lookup: Arc::new(lookup::LiveLookup::new(client.clone(), opts.lookup_timeout)),
+        pods: Arc::new(pods::LivePods::new(client, opts.pod_list_timeout)),
     }
 }

@@ -135,15 +135,15 @@ pub struct Sources {
     pub rbac: Option<RbacStores>,
     /// SCCs when not watched.
     pub fixed_sccs: Arc<Vec<Scc>>,
-    /// Grants when RBAC is not watched.
-    pub fixed_grants: Arc<Vec<Grant>>,
+    /// Grants that always hold, before the watched ones.
+    pub base_grants: Arc<Vec<Grant>>,
 }
 
 /// Spawns the publisher task: it waits for a change, rebuilds and publishes, forever.
 pub fn spawn(publisher: Arc<Publisher>, sources: Sources) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut sccs = Arc::clone(&sources.fixed_sccs);
-        let mut grants = Arc::clone(&sources.fixed_grants);
+        let mut grants = Arc::clone(&sources.base_grants);
         loop {
             publisher.wake.notified().await;
             // Read `synced` before the stores: a list that completes during this rebuild
@@ -167,7 +167,9 @@ pub fn spawn(publisher: Arc<Publisher>, sources: Sources) -> JoinHandle<()> {
                     .iter()
                     .fold(false, |acc, s| publisher.take_dirty(*s) | acc);
                 if changed {
-                    grants = Arc::new(scc_grants(rbac));
+                    let mut all = sources.base_grants.as_ref().clone();
+                    all.extend(scc_grants(rbac));
+                    grants = Arc::new(all);
                 }
             }
             let namespaces: HashMap<String, Arc<Namespace>> = sources

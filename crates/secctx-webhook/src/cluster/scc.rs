@@ -12,3 +12,16 @@ pub fn api_resource() -> ApiResource {
         SCC_RESOURCE,
     )
 }
+
+/// Whether the API server serves SecurityContextConstraints (an OpenShift cluster, or the
+/// CRD installed): discovery of `security.openshift.io/v1`, a 404 meaning no.
+pub async fn served(client: &kube::Client) -> Result<bool, kube::Error> {
+    match client
+        .list_api_group_resources(&format!("{SCC_GROUP}/v1"))
+        .await
+    {
+        Ok(list) => Ok(list.resources.iter().any(|r| r.name == SCC_RESOURCE)),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+        Err(e) => Err(e),
+    }
+}

@@ -215,28 +215,31 @@ async fn not_synced_until_every_kind_has_listed() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn fixed_sccs_and_grants_when_not_watched() {
+async fn standard_sccs_and_grants_on_a_cluster_without_sccs() {
+    // A plain Kubernetes cluster: no SCC API. The standard set stands in for it, its grant
+    // (restricted-v2 to system:authenticated) holds, and RBAC is still watched for `use`
+    // grants on SCCs, which RBAC accepts for any resource name.
     let api = FakeApi::new();
     seed(&api);
-    // Neither SCCs nor RBAC exist on a plain cluster; they come from files instead.
     api.set_missing(SCC, true);
-    api.set_missing(CLUSTER_ROLES, true);
     let fixed = secctx_core::admission::standard::standard_sccs().to_vec();
-    let grants = secctx_core::admission::standard::standard_grants();
+    let base = secctx_core::admission::standard::standard_grants();
     let opts = ClusterOptions {
         watch_sccs: false,
         fixed_sccs: Arc::new(fixed.clone()),
-        watch_rbac: false,
-        fixed_grants: Arc::new(grants.clone()),
+        watch_rbac: true,
+        base_grants: Arc::new(base.clone()),
         ..ClusterOptions::default()
     };
     let (client, _conn) = api.client("replica-0");
     let state = Arc::new(SharedState::default());
     let started = cluster::start(client, Arc::clone(&state), opts);
-    wait_until("synced on namespaces alone", LIMIT, || state.load().synced).await;
+    wait_until("synced without the SCC API", LIMIT, || state.load().synced).await;
     let snap = state.load();
     assert_eq!(*snap.sccs, fixed);
-    assert_eq!(*snap.grants, grants);
+    assert_eq!(snap.grants.len(), base.len() + 1, "{:?}", snap.grants);
+    assert_eq!(snap.grants[..base.len()], base[..]);
+    assert_eq!(snap.grants[base.len()].scc, "anyuid");
     assert_eq!(snap.namespaces.len(), 2);
     for t in started.tasks {
         t.abort();

@@ -63,6 +63,7 @@ struct Inner {
     writes: Vec<Write>,
     cut: HashSet<String>,
     hang: HashSet<String>,
+    groups: BTreeMap<String, Vec<String>>,
 }
 
 /// The fake API server.
@@ -199,6 +200,14 @@ impl FakeApi {
         }
     }
 
+    /// Discovery of `group_version` (`/apis/<group>/<version>`) lists `resources`.
+    pub fn serve_group(&self, group_version: &str, resources: &[&str]) {
+        self.lock().groups.insert(
+            group_version.to_string(),
+            resources.iter().map(|r| r.to_string()).collect(),
+        );
+    }
+
     /// Every write so far.
     pub fn writes(&self) -> Vec<Write> {
         self.lock().writes.clone()
@@ -267,6 +276,18 @@ impl FakeApi {
         uri: &http::Uri,
         body: &[u8],
     ) -> Response<ChanBody> {
+        if let Some(gv) = uri.path().strip_prefix("/apis/")
+            && let Some(resources) = self.lock().groups.get(gv.trim_end_matches('/')).cloned()
+        {
+            let list: Vec<Value> = resources
+                .iter()
+                .map(|r| json!({"name": r, "singularName": "", "namespaced": false, "kind": "", "verbs": ["get", "list", "watch"]}))
+                .collect();
+            return respond(
+                StatusCode::OK,
+                &json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}),
+            );
+        }
         let Some(target) = parse_path(uri.path()) else {
             return status(
                 StatusCode::NOT_FOUND,
