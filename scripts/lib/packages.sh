@@ -1,5 +1,6 @@
 # System packages the build and the tests need; installed with apt-get when missing (needs root).
 # kubectl: the oracle of the YAML corpus test (crates/secctx-core/tests/yaml_corpus.rs); it decodes offline.
+# It also renders deploy/ (kubectl kustomize) in crates/secctx-cli/tests/deploy_kustomize.rs.
 # shellcheck shell=bash
 SECCTX_PACKAGES=(libseccomp-dev pkg-config busybox-static crun runc skopeo umoci docker-registry hyperfine gcc libc6-dev util-linux openssl time python3-venv containerd kubectl)
 

@@ -6,6 +6,8 @@
 //! Layout:
 //! - [`state`]: the cluster snapshot every request reads, published whole by whichever source
 //!   keeps it (files for tests and air-gapped use, kube-rs watches in a cluster).
+//! - [`cluster`]: the kube-rs side: watches that publish snapshots, the live namespace GET
+//!   and pod LIST, and the Lease-elected namespace allocator.
 //! - [`files`]: the file-backed source (`--namespaces FILE`, `--scc DIR`).
 //! - [`review`]: the AdmissionReview v1 codec.
 //! - [`validate`]: `/validate`, Pod Security Admission as upstream's webhook decides.
@@ -15,6 +17,7 @@
 //! - [`cert`]: a CA and serving certificate for a first install.
 
 pub mod cert;
+pub mod cluster;
 pub mod files;
 pub mod metrics;
 pub mod mutate;

@@ -182,21 +182,164 @@ pub fn allocate(cfg: &AllocatorConfig, namespaces: &[NamespaceState]) -> Vec<Out
             continue;
         };
         used[next] = true;
-        let block = cfg.block(next as u32).to_string();
-        let mut annotations = BTreeMap::new();
-        annotations.insert(UID_RANGE_ANNOTATION.to_string(), block.clone());
-        annotations.insert(SUPPLEMENTAL_GROUPS_ANNOTATION.to_string(), block);
-        // An existing MCS annotation is kept and re-asserted, as the controller does.
-        let existing = ns.annotations.get(MCS_ANNOTATION);
-        annotations.insert(
-            MCS_ANNOTATION.to_string(),
-            existing.cloned().unwrap_or_else(|| label.to_string()),
-        );
+        let (annotations, kept_mcs) = block_annotations(cfg, next as u32, label, &ns.annotations);
         out.decision = Decision::Allocated {
             index: next as u32,
             annotations,
-            kept_mcs: existing.is_some(),
+            kept_mcs,
         };
     }
     outcomes
+}
+
+/// The three annotations the controller writes for block `index` (whose MCS label is
+/// `label`): `uid-range` and `supplemental-groups` both the block, and `mcs` the label, or the
+/// namespace's existing `mcs` annotation, which is kept and re-asserted as the controller
+/// does. The flag says whether it was kept.
+pub fn block_annotations(
+    cfg: &AllocatorConfig,
+    index: u32,
+    label: McsLabel,
+    existing: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, bool) {
+    let block = cfg.block(index).to_string();
+    let mut annotations = BTreeMap::new();
+    annotations.insert(UID_RANGE_ANNOTATION.to_string(), block.clone());
+    annotations.insert(SUPPLEMENTAL_GROUPS_ANNOTATION.to_string(), block);
+    let kept = existing.get(MCS_ANNOTATION);
+    annotations.insert(
+        MCS_ANNOTATION.to_string(),
+        kept.cloned().unwrap_or_else(|| label.to_string()),
+    );
+    (annotations, kept.is_some())
+}
+
+/// The block index a namespace's `uid-range` annotation names, when it is exactly one of the
+/// allocator's blocks (repair rebuilds the state from these).
+pub fn held_index(cfg: &AllocatorConfig, annotations: &BTreeMap<String, String>) -> Option<u32> {
+    let range = annotations.get(UID_RANGE_ANNOTATION)?;
+    cfg.index_of(Block::parse(range).ok()?)
+}
+
+impl AllocatorConfig {
+    /// The range as OpenShift's `RangeAllocation` records it: `<first>-<last>/<block size>`
+    /// (`1000000000-1999999999/10000`).
+    pub fn range_string(&self) -> String {
+        format!("{}-{}/{}", self.uid_start, self.uid_end, self.block_size)
+    }
+}
+
+/// Seconds a client is told to wait before retrying a pod in a namespace the allocator has
+/// not reached yet (the allocator annotates a new namespace within about a second; a new
+/// leader needs up to a lease duration, 15 s, to take over).
+pub const PENDING_RETRY_AFTER_SECONDS: i32 = 5;
+
+/// A namespace that still lacks some of the allocator's annotations, so SCC admission cannot
+/// give its pods a uid range, supplemental groups or an MCS level yet.
+///
+/// The webhook denies such a pod instead of guessing: the answer is meant to be retried. The
+/// API server copies a webhook's denial `code` and `details` into the error it returns (it
+/// only raises codes below 400), and writes `Retry-After` from `details.retryAfterSeconds`
+/// (`responsewriters.ErrorNegotiated`); client-go waits and retries a 429 that carries it, and
+/// controllers retry `FailedCreate` on their own. So the denial is sent with
+/// [`PendingAllocation::CODE`] (`429`, reason [`PendingAllocation::REASON`]), the precedent
+/// being the eviction API's 429 for "not now, try again".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingAllocation {
+    /// The namespace.
+    pub namespace: String,
+    /// The annotations it lacks, in the order the allocator writes them.
+    pub missing: Vec<&'static str>,
+}
+
+impl PendingAllocation {
+    /// The HTTP code of the denial.
+    pub const CODE: u16 = 429;
+    /// The `reason` of the denial's Status.
+    pub const REASON: &'static str = "TooManyRequests";
+
+    /// `Some` when the namespace lacks any of `uid-range`, `supplemental-groups` and `mcs`.
+    pub fn check(
+        namespace: &str,
+        annotations: &BTreeMap<String, String>,
+    ) -> Option<PendingAllocation> {
+        let missing: Vec<&'static str> = [
+            UID_RANGE_ANNOTATION,
+            SUPPLEMENTAL_GROUPS_ANNOTATION,
+            MCS_ANNOTATION,
+        ]
+        .into_iter()
+        .filter(|a| annotations.get(*a).is_none_or(|v| v.trim().is_empty()))
+        .collect();
+        (!missing.is_empty()).then(|| PendingAllocation {
+            namespace: namespace.to_string(),
+            missing,
+        })
+    }
+
+    /// The denial's message: what is missing, that it is expected to be temporary, when to
+    /// retry, and what to look at if it is not.
+    pub fn message(&self) -> String {
+        format!(
+            "namespace {:?} has not been allocated its uid range, supplemental groups and MCS level yet (missing annotation{} {}); the namespace allocator (secctx serve --allocate) writes them moments after a namespace is created: retry in {} seconds. If this persists, check that one replica holds the allocator's Lease and that the namespace annotations can be written.",
+            self.namespace,
+            if self.missing.len() == 1 { "" } else { "s" },
+            self.missing.join(", "),
+            PENDING_RETRY_AFTER_SECONDS,
+        )
+    }
+}
+
+#[cfg(test)]
+mod pending_tests {
+    use super::*;
+
+    fn annotations(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn allocated_namespace_is_not_pending() {
+        let a = annotations(&[
+            (UID_RANGE_ANNOTATION, "1000000000/10000"),
+            (SUPPLEMENTAL_GROUPS_ANNOTATION, "1000000000/10000"),
+            (MCS_ANNOTATION, "s0:c1,c0"),
+        ]);
+        assert_eq!(PendingAllocation::check("team-a", &a), None);
+    }
+
+    #[test]
+    fn new_namespace_lacks_all_three() {
+        let p = PendingAllocation::check("team-b", &BTreeMap::new()).expect("pending");
+        assert_eq!(
+            p.missing,
+            vec![
+                UID_RANGE_ANNOTATION,
+                SUPPLEMENTAL_GROUPS_ANNOTATION,
+                MCS_ANNOTATION
+            ]
+        );
+        assert_eq!(
+            p.message(),
+            "namespace \"team-b\" has not been allocated its uid range, supplemental groups and MCS level yet (missing annotations openshift.io/sa.scc.uid-range, openshift.io/sa.scc.supplemental-groups, openshift.io/sa.scc.mcs); the namespace allocator (secctx serve --allocate) writes them moments after a namespace is created: retry in 5 seconds. If this persists, check that one replica holds the allocator's Lease and that the namespace annotations can be written."
+        );
+    }
+
+    #[test]
+    fn one_missing_or_empty_annotation_is_pending() {
+        let a = annotations(&[
+            (UID_RANGE_ANNOTATION, "1000000000/10000"),
+            (SUPPLEMENTAL_GROUPS_ANNOTATION, "1000000000/10000"),
+            (MCS_ANNOTATION, " "),
+        ]);
+        let p = PendingAllocation::check("team-c", &a).expect("pending");
+        assert_eq!(p.missing, vec![MCS_ANNOTATION]);
+        assert!(
+            p.message()
+                .contains("(missing annotation openshift.io/sa.scc.mcs)")
+        );
+    }
 }
