@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use oci_spec::runtime::Spec;
+use secctx_core::oci::Rendered;
 use secctx_core::resolve::ResolvedContainer;
 
 /// A container the executor created and has not started yet.
@@ -30,10 +30,10 @@ pub trait Hooks {
         false
     }
 
-    /// The rendered spec of `c` before it is written for the executor (where an observer
-    /// replaces the seccomp profile, as it would be installed).
-    fn spec(&mut self, c: &ResolvedContainer, spec: &mut Spec) -> Result<(), String> {
-        let _ = (c, spec);
+    /// The rendered container `c` before its `config.json` is written for the executor
+    /// (where an observer replaces the seccomp profile, as it would be installed).
+    fn spec(&mut self, c: &ResolvedContainer, rendered: &mut Rendered) -> Result<(), String> {
+        let _ = (c, rendered);
         Ok(())
     }
 

@@ -485,7 +485,7 @@ impl<'a> Runner<'a> {
         let mut rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
         self.cgroups_path(&mut rendered.spec, id);
         self.hooks
-            .spec(c, &mut rendered.spec)
+            .spec(c, &mut rendered)
             .map_err(|e| fail(format!("recording: {e}")))?;
         let mut text = rendered.config_json();
         if self.record.runtime.is_some() {
