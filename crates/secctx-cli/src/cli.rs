@@ -45,6 +45,9 @@ pub enum Command {
     Serve(crate::commands::serve::ServeArgs),
     /// Run a pod on this machine with every security-context field enforced.
     Run(crate::commands::run::RunArgs),
+    /// Run a pod once under observation and write the tightest securityContext and seccomp
+    /// profile it needs, then verify them by running it again with everything enforced.
+    Record(crate::commands::record::RecordArgs),
     /// List the pods secctx runs.
     Ps(crate::commands::ps::PsArgs),
     /// Run a command in a pod's container with the container's own identity and confinement.

@@ -31,7 +31,7 @@ fn joins_containers(command: &cli::Command) -> bool {
     use commands::bundle::BundleCommand as B;
     use secctx_runtime::executor::sealed_exe::bundle_needs_sealing;
     match command {
-        cli::Command::Run(_) | cli::Command::Exec(_) => true,
+        cli::Command::Run(_) | cli::Command::Exec(_) | cli::Command::Record(_) => true,
         cli::Command::Bundle(B::Exec { .. }) => true,
         cli::Command::Bundle(B::Run { bundle, .. } | B::Create { bundle, .. }) => {
             bundle_needs_sealing(bundle)

@@ -11,6 +11,7 @@
 //! - [`validate`]: API-server validation of every security field, with upstream's messages.
 //! - [`seccomp`]: OCI seccomp profiles: containerd's RuntimeDefault, Localhost and moby loaders.
 //! - [`oci`]: the OCI runtime `config.json` containerd builds for a container.
+//! - [`record`]: a recorded run's observations → the tightest security context and profile.
 
 pub mod admission;
 pub mod caps;
@@ -23,6 +24,7 @@ pub mod oci;
 pub mod path;
 pub mod projection;
 pub mod pss;
+pub mod record;
 pub mod resolve;
 pub mod seccomp;
 pub mod status;

@@ -6,5 +6,6 @@ pub mod host;
 pub mod image;
 pub mod pod;
 pub mod private;
+pub mod record;
 pub mod store;
 pub mod volume;

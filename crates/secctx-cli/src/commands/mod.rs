@@ -14,6 +14,7 @@ pub mod namespace;
 pub mod oci;
 pub mod pause;
 pub mod ps;
+pub mod record;
 pub mod rm;
 pub mod run;
 pub mod runc;
@@ -36,6 +37,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Oci(args) => oci::run(args),
         Command::Volume(cmd) => volume::run(cmd),
         Command::Run(args) => run::run(args),
+        Command::Record(args) => record::run(args),
         Command::Ps(args) => ps::run(args),
         Command::Exec(args) => exec::run(args),
         Command::Logs(args) => logs::run(args),

@@ -12,9 +12,10 @@ use crate::commands::image::StoreArgs;
 use crate::input::FieldArgs;
 use crate::node::NodeArgs;
 use crate::output::{diag, emit};
-use crate::pods::StateArgs;
-use crate::pods::prepare::{new_uid, prepare};
-use crate::pods::runner::{Runner, new_record};
+use secctx_runtime::pod::run::prepare::{allocate_userns, new_uid};
+use secctx_runtime::pod::run::runner::{Runner, new_record};
+
+use crate::pods::{Printer, StateArgs, prepare};
 
 /// Arguments of `secctx run`.
 #[derive(Debug, Args)]
@@ -78,7 +79,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     let pod = args.state.pod(p.name())?;
     if !child {
         pod.create()?;
-        crate::pods::prepare::allocate_userns(&p, &pod, &args.state.state_dir)?;
+        allocate_userns(&p, &pod, &args.state.state_dir)?;
         let record = new_record(&p, args.runtime.clone(), args.state.executor_root());
         pod.write_record(&record)?;
         for n in &record.notes {
@@ -89,7 +90,7 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let record = pod.record()?;
-    let phase = Runner::new(&p, &pod, record, !child).run()?;
+    let phase = Runner::new(&p, &pod, record, !child, &mut Printer).run()?;
     if !child {
         diag(&format!("pod {}: {phase}", pod.name));
         if phase != Phase::Succeeded

@@ -1,19 +1,20 @@
-//! Running pods: what `run`, `ps`, `exec`, `logs`, `inspect` and `rm` share.
-//!
-//! - [`prepare`]: manifest → validated, resolved pod with its images (errors exit 2).
-//! - [`runner`]: the process that runs a pod (foreground `run`, or the detached child).
-//! - [`container`]: one container from image to running process.
-
-pub mod container;
-pub mod prepare;
-pub mod runner;
+//! Pods on this machine: what `run`, `ps`, `exec`, `logs`, `inspect` and `rm` share. Running
+//! a pod lives in `secctx_runtime::pod::run`; this is the command-line side (state
+//! directory arguments, container choice).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use secctx_runtime::executor::{Embedded, Executor, External};
-use secctx_runtime::pod::{DEFAULT_STATE_DIR, PodDir, Undoer};
+use secctx_core::load::{FieldValidation, LoadOptions};
+use secctx_core::resolve::NodeConfig;
+use secctx_runtime::pod::run::Hooks;
+use secctx_runtime::pod::run::prepare::Prepared;
+use secctx_runtime::pod::{DEFAULT_STATE_DIR, PodDir};
+use secctx_runtime::store::Store;
+
+use crate::input::{print_warnings, read_inputs};
+pub use secctx_runtime::pod::run::{ExecutorUndoer, container, executor};
 
 /// Where pod state lives.
 #[derive(Clone, Debug, Args)]
@@ -41,74 +42,6 @@ impl StateArgs {
     /// The executor's state root (shared by every pod of this state directory).
     pub fn executor_root(&self) -> PathBuf {
         self.state_dir.join(".containers")
-    }
-}
-
-/// The executor for a pod: the embedded one, or `runtime` (crun, runc).
-pub fn executor(runtime: Option<&Path>, root: &Path) -> Box<dyn Executor> {
-    match runtime {
-        Some(bin) => Box::new(External::new(bin.to_path_buf(), root.to_path_buf())),
-        None => Box::new(Embedded::new(root.to_path_buf())),
-    }
-}
-
-/// Deletes journalled containers through the executor that created them.
-pub struct ExecutorUndoer;
-
-impl Undoer for ExecutorUndoer {
-    fn delete_container(
-        &self,
-        id: &str,
-        runtime: Option<&Path>,
-        root: &Path,
-    ) -> Result<(), String> {
-        let ex = executor(runtime, root);
-        let Ok(state) = ex.state(id) else {
-            // Never created or already deleted; or (embedded) a directory without state.json
-            // left by a crash right after its mkdir, which `delete` removes.
-            if runtime.is_none() && root.join(id).is_dir() {
-                return ex
-                    .delete(id, true)
-                    .map_err(|e| format!("delete container {id}: {e}"));
-            }
-            return Ok(());
-        };
-        let mut result = ex.delete(id, true);
-        if runtime.is_none() {
-            // The embedded executor's monitor may write its `exit` file while `delete` removes
-            // the directory ("Directory not empty"): the processes are dead by then; retry,
-            // then remove what is left.
-            for _ in 0..5 {
-                if result.is_ok() || !root.join(id).exists() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                result = ex.delete(id, true);
-            }
-            if result.is_err() && !root.join(id).join("state.json").exists() {
-                result = Ok(());
-            }
-            remove_leftover(&root.join(id), state.monitor_pid);
-        }
-        result.map_err(|e| format!("delete container {id}: {e}"))
-    }
-}
-
-/// The embedded executor's monitor of a force-deleted container may still write its `exit`
-/// file just after `delete` removed the state directory: wait for that monitor (`monitor`,
-/// its pid, 0 when unknown) to be gone, then remove such a leftover (a directory without
-/// `state.json`).
-pub fn remove_leftover(dir: &Path, monitor: i32) {
-    let proc_id = secctx_runtime::pod::state::ProcId::of(monitor);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-    while monitor > 0
-        && proc_id.as_ref().is_some_and(|p| p.alive())
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    if dir.exists() && !dir.join("state.json").exists() {
-        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -142,5 +75,40 @@ pub fn pick_container(
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
+    }
+}
+
+/// Reads `manifest` (with its ConfigMaps and Secrets, the pod's volume sources), prints the
+/// loader's warnings and prepares the pod (`secctx_runtime::pod::run::prepare`).
+pub fn prepare(
+    manifest: &Path,
+    uid: &str,
+    command: Option<&str>,
+    store: Store,
+    node: NodeConfig,
+    field_validation: FieldValidation,
+) -> anyhow::Result<Prepared> {
+    let load = LoadOptions {
+        field_validation,
+        volume_sources: true,
+    };
+    let inputs = read_inputs(&[manifest.to_path_buf()], &load);
+    print_warnings(&inputs.loaded);
+    Ok(secctx_runtime::pod::run::prepare::prepare(
+        manifest,
+        &inputs.loaded,
+        uid,
+        command,
+        store,
+        node,
+    )?)
+}
+
+/// The hooks of a plain `run`: events and warnings to stderr.
+pub struct Printer;
+
+impl Hooks for Printer {
+    fn diag(&mut self, line: &str) {
+        crate::output::diag(line);
     }
 }

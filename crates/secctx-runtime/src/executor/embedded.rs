@@ -186,6 +186,9 @@ impl Executor for Embedded {
         let linux = spec.linux().clone().unwrap_or_default();
         let ns = namespaces::plan(&linux)?;
         let join = namespaces::open_joins(&ns)?;
+        if let Some(s) = linux.seccomp() {
+            seccomp::check_notify(s, spec.annotations().as_ref())?;
+        }
         let seccomp = linux
             .seccomp()
             .as_ref()

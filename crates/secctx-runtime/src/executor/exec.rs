@@ -59,6 +59,13 @@ fn join(
                 message: e.to_string(),
             }
         })?;
+    if let Some(s) = bundle_spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.seccomp().as_ref())
+    {
+        seccomp::check_notify(s, bundle_spec.annotations().as_ref())?;
+    }
     let seccomp = bundle_spec
         .linux()
         .as_ref()

@@ -26,7 +26,7 @@ pub mod seccomp;
 pub mod state;
 mod stdio;
 mod support;
-mod sys;
+pub(crate) mod sys;
 #[cfg(test)]
 mod tests;
 

@@ -22,6 +22,44 @@ use super::ExecError;
 
 const EPERM: u32 = 1;
 
+/// The spec annotation under which the embedded executor accepts `SCMP_ACT_NOTIFY`: the
+/// filter is loaded with `SECCOMP_FILTER_FLAG_NEW_LISTENER` and the listener fd stays in the
+/// container's init (close-on-exec) for a supervisor to take with `pidfd_getfd` (`record`
+/// does, [`crate::record::notify`]). Without it a notifying profile is refused, as runc
+/// refuses one without `listenerPath`: nobody would answer and the container would hang.
+pub const NOTIFY_ANNOTATION: &str = "run.secctx.io/seccomp-notify";
+
+/// The value of [`NOTIFY_ANNOTATION`] that allows notification.
+pub const NOTIFY_PIDFD: &str = "pidfd-getfd";
+
+const NEW_LISTENER: u32 = 1 << 3;
+
+/// Whether `profile` notifies (its default action or a rule is `SCMP_ACT_NOTIFY`).
+pub fn notifies(profile: &LinuxSeccomp) -> bool {
+    profile.default_action() == LinuxSeccompAction::ScmpActNotify
+        || profile
+            .syscalls()
+            .iter()
+            .flatten()
+            .any(|r| r.action() == LinuxSeccompAction::ScmpActNotify)
+}
+
+/// Refuses a notifying profile unless the spec's `annotations` carry [`NOTIFY_ANNOTATION`].
+pub fn check_notify(
+    profile: &LinuxSeccomp,
+    annotations: Option<&std::collections::HashMap<String, String>>,
+) -> Result<(), ExecError> {
+    let allowed = annotations
+        .and_then(|a| a.get(NOTIFY_ANNOTATION))
+        .is_some_and(|v| v == NOTIFY_PIDFD);
+    if notifies(profile) && !allowed {
+        return Err(ExecError::Unsupported(format!(
+            "seccomp SCMP_ACT_NOTIFY without the {NOTIFY_ANNOTATION}: {NOTIFY_PIDFD} annotation (the embedded executor has no listenerPath support)"
+        )));
+    }
+    Ok(())
+}
+
 /// A program ready for `seccomp(SECCOMP_SET_MODE_FILTER)`.
 #[derive(Clone, Debug)]
 pub struct Program {
@@ -32,20 +70,22 @@ pub struct Program {
 }
 
 /// The `SECCOMP_FILTER_FLAG_*` bits of a profile. An absent `flags` means the runc/crun
-/// default, `SECCOMP_FILTER_FLAG_SPEC_ALLOW`.
+/// default, `SECCOMP_FILTER_FLAG_SPEC_ALLOW`; a notifying profile gets `NEW_LISTENER`.
 pub fn filter_flags(profile: &LinuxSeccomp) -> u32 {
-    match profile.flags() {
-        None => 1 << 2,
-        Some(flags) => flags
-            .iter()
-            .map(|f| match f {
-                LinuxSeccompFilterFlag::SeccompFilterFlagTsync => 1,
-                LinuxSeccompFilterFlag::SeccompFilterFlagLog => 1 << 1,
-                LinuxSeccompFilterFlag::SeccompFilterFlagSpecAllow => 1 << 2,
-                LinuxSeccompFilterFlag::SeccompFilterFlagWaitKillableRecv => 1 << 5,
-            })
-            .fold(0, |a, b| a | b),
-    }
+    let listener = if notifies(profile) { NEW_LISTENER } else { 0 };
+    listener
+        | match profile.flags() {
+            None => 1 << 2,
+            Some(flags) => flags
+                .iter()
+                .map(|f| match f {
+                    LinuxSeccompFilterFlag::SeccompFilterFlagTsync => 1,
+                    LinuxSeccompFilterFlag::SeccompFilterFlagLog => 1 << 1,
+                    LinuxSeccompFilterFlag::SeccompFilterFlagSpecAllow => 1 << 2,
+                    LinuxSeccompFilterFlag::SeccompFilterFlagWaitKillableRecv => 1 << 5,
+                })
+                .fold(0, |a, b| a | b),
+        }
 }
 
 /// The program for `profile`, from `cache_dir` when present, else compiled and stored there.
@@ -86,11 +126,7 @@ fn action(action: LinuxSeccompAction, errno: Option<u32>) -> Result<ScmpAction, 
         LinuxSeccompAction::ScmpActTrace => ScmpAction::Trace(errno.unwrap_or(EPERM) as u16),
         LinuxSeccompAction::ScmpActLog => ScmpAction::Log,
         LinuxSeccompAction::ScmpActAllow => ScmpAction::Allow,
-        LinuxSeccompAction::ScmpActNotify => {
-            return Err(ExecError::Unsupported(
-                "seccomp SCMP_ACT_NOTIFY (no listener support)".into(),
-            ));
-        }
+        LinuxSeccompAction::ScmpActNotify => ScmpAction::Notify,
     })
 }
 

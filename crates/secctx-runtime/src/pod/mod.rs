@@ -10,12 +10,14 @@
 //! - [`logs`]: container logs in the CRI format (`<RFC3339Nano> stdout F <line>`).
 //! - [`clock`]: the RFC 3339 times the status and the logs carry.
 //! - [`idrange`]: host id ranges for `hostUsers: false` pods (the kubelet's allocator).
+//! - [`run`]: running a pod as the kubelet's pod worker does (`run`, `record`).
 
 pub mod clock;
 pub mod idrange;
 pub mod journal;
 pub mod logs;
 pub mod pump;
+pub mod run;
 pub mod sandbox;
 pub mod state;
 pub mod subpath;

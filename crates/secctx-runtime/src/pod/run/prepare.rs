@@ -1,23 +1,26 @@
-//! From a manifest to a pod ready to run: load, API validation, images from the store,
+//! From a loaded manifest to a pod ready to run: API validation, images from the store,
 //! resolution for this machine. Every failure here is an input error (exit 2) and nothing has
 //! been started.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use secctx_core::image::ImageInfo;
-use secctx_core::load::{FieldValidation, LoadOptions};
+use secctx_core::load::Loaded;
 use secctx_core::projection::Objects;
 use secctx_core::resolve::{NodeConfig, ResolvedPod, all_containers, resolve_pod};
 use secctx_core::validate::{ValidationOptions, validate_pod};
-use secctx_runtime::pod::PodDir;
-use secctx_runtime::pod::idrange::{self, Pool};
-use secctx_runtime::store::Store;
 
-use crate::input::{print_warnings, read_inputs};
+use super::RunError;
+use crate::pod::PodDir;
+use crate::pod::idrange::{self, Pool};
+use crate::store::Store;
+
+fn bail<T>(message: String) -> Result<T, RunError> {
+    Err(RunError::Input(message))
+}
 
 /// A pod ready to run.
 pub struct Prepared {
@@ -46,48 +49,40 @@ pub fn new_uid() -> String {
         .unwrap_or_else(|_| format!("secctx-{}", std::process::id()))
 }
 
-/// Loads and resolves the pod in `manifest`. `command` replaces every regular container's
-/// command with `sh -c COMMAND` (a probe); `field_validation` says what unknown and duplicate
-/// fields are.
+/// Resolves the pod `loaded` from `manifest` (loaded with its volume sources, ConfigMaps
+/// and Secrets). `command` replaces every regular container's command with
+/// `sh -c COMMAND` (a probe).
 pub fn prepare(
     manifest: &Path,
+    loaded: &Loaded,
     uid: &str,
     command: Option<&str>,
     store: Store,
     node: NodeConfig,
-    field_validation: FieldValidation,
-) -> anyhow::Result<Prepared> {
-    // ConfigMaps and Secrets are decoded here only: they are the pod's volume sources.
-    let load = LoadOptions {
-        field_validation,
-        volume_sources: true,
-    };
-    let inputs = read_inputs(&[manifest.to_path_buf()], &load);
-    let loaded = &inputs.loaded;
-    print_warnings(loaded);
+) -> Result<Prepared, RunError> {
     if !loaded.errors.is_empty() {
         let msgs: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
-        bail!("{}", msgs.join("\n"));
+        return bail(msgs.join("\n"));
     }
     let mut workloads = loaded.workloads();
     let Some(w) = workloads.next() else {
-        bail!(
+        return bail(format!(
             "{}: no pod or workload with a pod template",
             manifest.display()
-        );
+        ));
     };
     if workloads.next().is_some() {
-        bail!(
+        return bail(format!(
             "{}: more than one pod; secctx run takes one",
             manifest.display()
-        );
+        ));
     }
     let mut meta = w.pod_meta.clone();
     if meta.name.as_deref().unwrap_or("").is_empty() {
         meta.name = Some(w.name().trim_end_matches('-').to_string());
     }
     if meta.name.as_deref().unwrap_or("").is_empty() {
-        bail!("{}: the pod has no name", manifest.display());
+        return bail(format!("{}: the pod has no name", manifest.display()));
     }
     if meta.namespace.is_none() {
         meta.namespace = w.meta.namespace.clone();
@@ -103,25 +98,25 @@ pub fn prepare(
     let errors = validate_pod(&meta, &spec, &ValidationOptions::default());
     if !errors.is_empty() {
         let msgs: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        bail!(
+        return bail(format!(
             "Pod {:?} is invalid: {}",
             meta.name.as_deref().unwrap_or(""),
             msgs.join(", ")
-        );
+        ));
     }
     let mut images = BTreeMap::new();
     for c in all_containers(&spec) {
         if images.contains_key(c.image) {
             continue;
         }
-        let info = store.inspect(c.image).with_context(|| {
-            format!(
-                "image {:?} (container {}) is not in the store {}: secctx image import/pull it",
-                c.image,
-                c.name,
-                store.root().display()
-            )
-        })?;
+        let info = store
+            .inspect(c.image)
+            .map_err(|source| RunError::ImageMissing {
+                image: c.image.to_string(),
+                container: c.name.to_string(),
+                store: store.root().display().to_string(),
+                source: Box::new(source),
+            })?;
         images.insert(c.image.to_string(), info);
     }
     let lookup = |name: &str| images.get(name);
@@ -141,14 +136,14 @@ pub fn prepare(
 /// `hostUsers: false`: gives the new pod its host id range (see
 /// `secctx_runtime::pod::idrange`). A pool with no free range removes the pod directory
 /// again and fails (exit 2, nothing started).
-pub fn allocate_userns(p: &Prepared, pod: &PodDir, state_root: &Path) -> anyhow::Result<()> {
+pub fn allocate_userns(p: &Prepared, pod: &PodDir, state_root: &Path) -> Result<(), RunError> {
     if p.resolved.namespaces.user != "pod" {
         return Ok(());
     }
     let r = Pool::from_host().and_then(|pool| idrange::allocate(state_root, &pod.dir, &pool));
     if let Err(e) = r {
         let _ = std::fs::remove_dir_all(&pod.dir);
-        bail!("pod {}: {e}", pod.name);
+        return bail(format!("pod {}: {e}", pod.name));
     }
     Ok(())
 }

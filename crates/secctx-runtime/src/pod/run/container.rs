@@ -4,6 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::executor::idmap::ROOTFS_IDMAP_ANNOTATION;
+use crate::pod::PodDir;
+use crate::pod::idrange::{self, Allocation};
+use crate::pod::journal::Journal;
+use crate::pod::subpath::{SubPathRequest, bind_sub_path};
 use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder};
 use secctx_core::oci::kubelet::{CONTAINERD_SANDBOXES, KUBELET_ROOT};
 use secctx_core::oci::subpath::sub_path_mounts;
@@ -12,11 +17,6 @@ use secctx_core::oci::{
 };
 use secctx_core::projection::{PodFacts, container_env};
 use secctx_core::resolve::{ContainerKind, ResolvedContainer, SeccompChoice, all_containers};
-use secctx_runtime::executor::idmap::ROOTFS_IDMAP_ANNOTATION;
-use secctx_runtime::pod::PodDir;
-use secctx_runtime::pod::idrange::{self, Allocation};
-use secctx_runtime::pod::journal::Journal;
-use secctx_runtime::pod::subpath::{SubPathRequest, bind_sub_path};
 
 use super::prepare::Prepared;
 
@@ -104,7 +104,7 @@ pub fn prepare_sub_paths(
         };
         if let Err(e) = bind_sub_path(&req) {
             let mount = &m.volume;
-            use secctx_runtime::pod::subpath::SubPathError as E;
+            use crate::pod::subpath::SubPathError as E;
             let message = match &e {
                 E::Absolute(_) | E::Backstep(_) => e.to_string(),
                 _ => {

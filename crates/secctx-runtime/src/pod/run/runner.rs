@@ -7,22 +7,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context;
 use secctx_core::oci::RenderOptions;
 use secctx_core::oci::qos::QosClass;
 use secctx_core::oci::resources::{MIN_SHARES, PodCgroup, pod_cgroup};
 use secctx_core::projection::volume_payload;
 use secctx_core::resolve::{ContainerKind, LinuxUser, ResolvedContainer};
 use secctx_core::status::{Phase, PodStatus};
-use secctx_runtime::executor::{Executor, Status, Stdio};
-use secctx_runtime::pod::journal::{Entry, Journal};
-use secctx_runtime::pod::pump::Pump;
-use secctx_runtime::pod::state::{ContainerRecord, ProcId};
-use secctx_runtime::pod::volumes::{FsGroupOwnership, VolumeInput, set_up};
-use secctx_runtime::pod::{PodDir, PodRecord, clock, sandbox};
 
 use super::container::{bundle_dir, container_id, kind_name, render_container};
 use super::prepare::Prepared;
+use super::{Created, Hooks, RunError};
+use crate::executor::{Executor, Status, Stdio};
+use crate::pod::journal::{Entry, Journal};
+use crate::pod::pump::Pump;
+use crate::pod::state::{ContainerRecord, ProcId};
+use crate::pod::volumes::{FsGroupOwnership, VolumeInput, set_up};
+use crate::pod::{PodDir, PodRecord, clock, sandbox};
 
 const POLL: Duration = Duration::from_millis(10);
 
@@ -41,15 +41,21 @@ pub struct Runner<'a> {
     pump: Pump,
     echo: bool,
     sandbox_pid: Option<u32>,
-}
-
-fn diag(s: &str) {
-    crate::output::diag(s);
+    hooks: &'a mut dyn Hooks,
+    /// Started containers: executor id → bundle, for [`Hooks::exited`].
+    bundles: BTreeMap<String, PathBuf>,
 }
 
 impl<'a> Runner<'a> {
-    /// A runner for a pod whose directory and record exist.
-    pub fn new(p: &'a Prepared, pod: &'a PodDir, record: PodRecord, echo: bool) -> Runner<'a> {
+    /// A runner for a pod whose directory and record exist; `echo` copies the containers'
+    /// output to this process's stdout and stderr too.
+    pub fn new(
+        p: &'a Prepared,
+        pod: &'a PodDir,
+        record: PodRecord,
+        echo: bool,
+        hooks: &'a mut dyn Hooks,
+    ) -> Runner<'a> {
         let exec = super::executor(record.runtime.as_deref(), &record.executor_root);
         Runner {
             p,
@@ -61,24 +67,33 @@ impl<'a> Runner<'a> {
             pump: Pump::new(),
             echo,
             sandbox_pid: None,
+            hooks,
+            bundles: BTreeMap::new(),
         }
+    }
+
+    fn diag(&mut self, line: &str) {
+        self.hooks.diag(line);
     }
 
     fn save(&mut self, terminal: bool) {
         self.status
             .update_phase(self.p.spec.restart_policy.as_deref(), terminal);
         if let Err(e) = self.pod.write_status(&self.status) {
-            diag(&format!("warning: writing the status: {e}"));
+            self.diag(&format!("warning: writing the status: {e}"));
         }
     }
 
-    fn save_record(&self) -> anyhow::Result<()> {
+    fn save_record(&self) -> Result<(), RunError> {
         Ok(self.pod.write_record(&self.record)?)
     }
 
     /// Runs everything; returns the final phase.
-    pub fn run(mut self) -> anyhow::Result<Phase> {
-        let me = ProcId::of(std::process::id() as i32).context("reading /proc/self/stat")?;
+    pub fn run(mut self) -> Result<Phase, RunError> {
+        let me = ProcId::of(std::process::id() as i32).ok_or_else(|| RunError::Io {
+            context: "reading /proc/self/stat".into(),
+            source: std::io::Error::other("no such process"),
+        })?;
         self.journal.record(&Entry::Process { proc: me.clone() })?;
         self.record.monitor = Some(me);
         self.save_record()?;
@@ -86,7 +101,7 @@ impl<'a> Runner<'a> {
         if let Some(r) = self.p.resolved.rejections.first() {
             self.status = PodStatus::rejected(r);
             self.save(true);
-            diag(&format!(
+            self.diag(&format!(
                 "pod {} rejected: {}: {}",
                 self.pod.name, r.reason, r.message
             ));
@@ -95,20 +110,20 @@ impl<'a> Runner<'a> {
         self.save(false);
 
         if let Err(e) = self.volumes() {
-            diag(&format!("Warning  FailedMount  {e}"));
+            self.diag(&format!("Warning  FailedMount  {e}"));
             self.status.message = Some(e.to_string());
             self.save(false);
             return Ok(self.status.phase);
         }
         if let Err(e) = self.create_pod_cgroup() {
-            let message = format!("pod cgroup: {e:#}");
-            diag(&format!("Warning  FailedCreatePodContainer  {message}"));
+            let message = format!("pod cgroup: {e}");
+            self.diag(&format!("Warning  FailedCreatePodContainer  {message}"));
             self.status.message = Some(message);
             self.save(false);
             return Ok(self.status.phase);
         }
         if let Err(e) = self.start_sandbox() {
-            diag(&format!("warning: pod sandbox: {e:#}"));
+            self.diag(&format!("warning: pod sandbox: {e}"));
         }
 
         let init: Vec<&ResolvedContainer> = self.containers(ContainerKind::Init);
@@ -149,7 +164,7 @@ impl<'a> Runner<'a> {
             .collect()
     }
 
-    fn finish(mut self, terminal: bool) -> anyhow::Result<Phase> {
+    fn finish(mut self, terminal: bool) -> Result<Phase, RunError> {
         if let Some(id) = self.record.sandbox.clone() {
             // Kill, reap, then delete: the pod is over, so is its sandbox (as the kubelet's
             // KillPod stops it).
@@ -176,7 +191,7 @@ impl<'a> Runner<'a> {
             return Ok(());
         }
         // The host gid of the namespace's root: the start of the pod's own allocated range.
-        let gid = secctx_runtime::pod::idrange::read(&self.pod.dir)
+        let gid = crate::pod::idrange::read(&self.pod.dir)
             .map_err(std::io::Error::other)?
             .and_then(|a| {
                 a.gid_mappings
@@ -187,22 +202,22 @@ impl<'a> Runner<'a> {
             .ok_or_else(|| {
                 std::io::Error::other("hostUsers: false: the pod has no allocated host id range")
             })?;
-        secctx_runtime::private::share_with_group(dir, gid)
+        crate::private::share_with_group(dir, gid)
     }
 
     /// The pod cgroup, relative to each hierarchy: the kubelet's `kubepods/<qos>/pod<uid>`
     /// under `secctx/<root tag>` (so two state directories never share one).
-    fn pod_cgroup(&self) -> anyhow::Result<(PathBuf, PodCgroup)> {
+    fn pod_cgroup(&self) -> Result<(PathBuf, PodCgroup), RunError> {
         let uid = self.p.meta.uid.clone().unwrap_or_default();
         // The uid may come from the manifest (`metadata.uid`) and names a directory: a `/`
         // would add components, and `pod..` + `/..` would climb out of the pod hierarchy.
         if uid.contains('/') || uid.contains('\0') {
-            anyhow::bail!(
+            return Err(RunError::Cgroup(format!(
                 "metadata.uid {uid:?}: names the pod cgroup directory, so it may not contain '/' or NUL"
-            );
+            )));
         }
-        let pc = pod_cgroup(&self.p.spec, &uid)?;
-        let tag = secctx_runtime::executor::cgroup::root_tag(&self.record.executor_root);
+        let pc = pod_cgroup(&self.p.spec, &uid).map_err(|e| RunError::Cgroup(e.to_string()))?;
+        let tag = crate::executor::cgroup::root_tag(&self.record.executor_root);
         let rel = Path::new("secctx")
             .join(tag)
             .join(pc.path.trim_start_matches('/'));
@@ -224,9 +239,9 @@ impl<'a> Runner<'a> {
 
     /// Creates the pod cgroup with the pod's totals (`ResourceConfigForPod`), journalled first;
     /// a BestEffort pod's QoS cgroup gets the kubelet's 2 shares.
-    fn create_pod_cgroup(&mut self) -> anyhow::Result<()> {
+    fn create_pod_cgroup(&mut self) -> Result<(), RunError> {
+        use crate::executor::cgroup;
         use oci_spec::runtime::{LinuxCpu, LinuxMemory, LinuxResources};
-        use secctx_runtime::executor::cgroup;
         let (rel, pc) = self.pod_cgroup()?;
         // Before the journal: undoing it would remove the other pod's cgroup.
         cgroup::refuse_taken(&rel)?;
@@ -261,8 +276,8 @@ impl<'a> Runner<'a> {
         let Ok((rel, _)) = self.pod_cgroup() else {
             return false;
         };
-        let dirs = secctx_runtime::executor::cgroup::all_paths(&rel.join(id));
-        secctx_runtime::executor::cgroup::oom_kills(&dirs).is_some_and(|n| n > 0)
+        let dirs = crate::executor::cgroup::all_paths(&rel.join(id));
+        crate::executor::cgroup::oom_kills(&dirs).is_some_and(|n| n > 0)
     }
 
     fn volumes(&mut self) -> Result<(), String> {
@@ -286,8 +301,7 @@ impl<'a> Runner<'a> {
             self.journal
                 .record(&Entry::Dir { path: d.clone() })
                 .map_err(|e| e.to_string())?;
-            secctx_runtime::private::create_dir_all(d)
-                .map_err(|e| format!("{}: {e}", d.display()))?;
+            crate::private::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
             self.share(d).map_err(|e| format!("{}: {e}", d.display()))?;
         }
         self.kubelet_files(&kubelet, &sandbox)
@@ -342,11 +356,11 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    fn start_sandbox(&mut self) -> anyhow::Result<()> {
+    fn start_sandbox(&mut self) -> Result<(), RunError> {
         let p = self.p;
         let dir = self.pod.path("sandbox");
         let rootfs = dir.join("rootfs");
-        std::fs::create_dir_all(&rootfs)?;
+        std::fs::create_dir_all(&rootfs).map_err(RunError::io(rootfs.display().to_string()))?;
         // A rendered container spec (new namespaces, hostname, sysctls) is the base.
         let base = p
             .resolved
@@ -357,7 +371,7 @@ impl<'a> Runner<'a> {
         let Some(base) = base else {
             return Ok(()); // no container can start: nothing to share
         };
-        sandbox::prepare_rootfs(&rootfs)?;
+        sandbox::prepare_rootfs(&rootfs).map_err(RunError::io("the sandbox rootfs"))?;
         let mut spec = sandbox::sandbox_spec(&base.spec, &rootfs);
         if self.record.runtime.is_some() {
             spec.set_version(EXTERNAL_OCI_VERSION.into());
@@ -365,8 +379,13 @@ impl<'a> Runner<'a> {
         let id = container_id(&self.pod.name, "_sandbox");
         self.cgroups_path(&mut spec, &id);
         let bundle = dir.join("bundle");
-        secctx_runtime::private::create_dir_all(&bundle)?;
-        spec.save(bundle.join("config.json"))?;
+        crate::private::create_dir_all(&bundle)
+            .map_err(RunError::io(bundle.display().to_string()))?;
+        spec.save(bundle.join("config.json"))
+            .map_err(|e| RunError::Io {
+                context: "the sandbox config.json".into(),
+                source: std::io::Error::other(e),
+            })?;
         self.journal.record(&Entry::Container {
             id: id.clone(),
             runtime: self.record.runtime.clone(),
@@ -397,7 +416,7 @@ impl<'a> Runner<'a> {
                 if let Some(s) = self.status.container_mut(&c.name) {
                     s.set_create_error(&f.reason, &f.message);
                 }
-                diag(&format!("[{}] {}: {}", c.name, f.reason, f.message));
+                self.diag(&format!("[{}] {}: {}", c.name, f.reason, f.message));
                 self.save(false);
                 None
             }
@@ -407,7 +426,7 @@ impl<'a> Runner<'a> {
                         s.container_id = Some(format!("secctx://{id}"));
                         s.set_start_error(&e.to_string(), &clock::now());
                     }
-                    diag(&format!("[{}] StartError: {e}", c.name));
+                    self.diag(&format!("[{}] StartError: {e}", c.name));
                     self.save(false);
                     None
                 }
@@ -446,18 +465,30 @@ impl<'a> Runner<'a> {
                 path: bundle.to_path_buf(),
             })
             .map_err(|e| fail(e.to_string()))?;
-        secctx_runtime::private::create_dir_all(bundle).map_err(|e| fail(e.to_string()))?;
+        crate::private::create_dir_all(bundle).map_err(|e| fail(e.to_string()))?;
         self.share(bundle).map_err(|e| fail(e.to_string()))?;
         if !rootfs.exists() {
+            let unpack_to = if self.hooks.overlay_rootfs() {
+                bundle.join("lower")
+            } else {
+                rootfs.to_path_buf()
+            };
             self.p
                 .store
-                .unpack(&c.image, rootfs)
+                .unpack(&c.image, &unpack_to)
                 .map_err(|e| fail(format!("unpacking {}: {e}", c.image)))?;
             // hostUsers: false: nothing is chowned; the executor id-maps the rootfs.
+            if self.hooks.overlay_rootfs() {
+                self.overlay(bundle, rootfs)
+                    .map_err(|e| fail(format!("overlay rootfs: {e}")))?;
+            }
         }
         super::container::prepare_sub_paths(self.p, self.pod, c, &self.journal)?;
         let mut rendered = render_container(self.p, self.pod, c, rootfs, self.sandbox_pid)?;
         self.cgroups_path(&mut rendered.spec, id);
+        self.hooks
+            .spec(c, &mut rendered)
+            .map_err(|e| fail(format!("recording: {e}")))?;
         let mut text = rendered.config_json();
         if self.record.runtime.is_some() {
             text = text.replacen(
@@ -468,7 +499,7 @@ impl<'a> Runner<'a> {
         }
         // config.json carries the env (passwords): 0600 from creation.
         std::io::Write::write_all(
-            &mut secctx_runtime::private::create(&bundle.join("config.json"))
+            &mut crate::private::create(&bundle.join("config.json"))
                 .map_err(|e| fail(e.to_string()))?,
             text.as_bytes(),
         )
@@ -490,6 +521,9 @@ impl<'a> Runner<'a> {
             .create(id, bundle, Stdio::Files { stdout, stderr });
         drop(pipes);
         r.map_err(|e| fail(e.to_string()))?;
+        let pid = self.exec.state(id).map(|s| s.pid).unwrap_or(0);
+        self.bundles.insert(id.to_string(), bundle.to_path_buf());
+        self.hooks.created(c, &Created { id, pid, bundle });
         // `user.linux` as containerd reports it: from the spec the runtime got
         // (`toCRIContainerUser`: uid, gid, additionalGids).
         Ok(rendered.spec.process().as_ref().map(|p| {
@@ -507,6 +541,50 @@ impl<'a> Runner<'a> {
         }))
     }
 
+    /// `rootfs` as an overlay of `<bundle>/lower` (the unpacked image) with a fresh
+    /// `<bundle>/upper`, journalled before it is mounted ([`Hooks::overlay_rootfs`]).
+    fn overlay(&self, bundle: &Path, rootfs: &Path) -> Result<(), RunError> {
+        let (lower, upper, work) = (
+            bundle.join("lower"),
+            bundle.join("upper"),
+            bundle.join("work"),
+        );
+        for d in [&upper, &work, &rootfs.to_path_buf()] {
+            std::fs::create_dir(d).map_err(RunError::io(d.display().to_string()))?;
+        }
+        self.journal.record(&Entry::Mount {
+            path: rootfs.to_path_buf(),
+        })?;
+        // The directories are this pod's, made above: no component is the container's.
+        if [&lower, &upper, &work]
+            .iter()
+            .any(|d| d.to_string_lossy().contains([',', ':', '\\']))
+        {
+            return Err(RunError::Io {
+                context: "overlay rootfs".into(),
+                source: std::io::Error::other(format!(
+                    "{}: a path with ',', ':' or '\\' cannot be an overlay layer",
+                    bundle.display()
+                )),
+            });
+        }
+        let data = std::ffi::CString::new(format!(
+            "lowerdir={},upperdir={},workdir={}",
+            lower.display(),
+            upper.display(),
+            work.display()
+        ))
+        .map_err(|e| RunError::io("overlay options")(std::io::Error::other(e)))?;
+        rustix::mount::mount(
+            "overlay",
+            rootfs,
+            "overlay",
+            rustix::mount::MountFlags::empty(),
+            Some(data.as_c_str()),
+        )
+        .map_err(|e| RunError::io("mount overlay")(e.into()))
+    }
+
     /// Waits for every container in `ids` to exit, copying logs.
     fn wait(&mut self, ids: &[(String, String)]) {
         let mut left: Vec<(String, String)> = ids.to_vec();
@@ -520,6 +598,14 @@ impl<'a> Runner<'a> {
                 };
                 if stopped {
                     let code = self.exec.wait(id).unwrap_or(-1);
+                    let p = self.p;
+                    if let (Some(c), Some(bundle)) = (
+                        p.resolved.containers.iter().find(|c| &c.name == name),
+                        self.bundles.get(id),
+                    ) {
+                        let created = Created { id, pid: 0, bundle };
+                        self.hooks.exited(c, &created, code);
+                    }
                     // Give the pipes a moment to drain, then stop reading them.
                     for _ in 0..50 {
                         self.pump.poll();
