@@ -314,8 +314,8 @@ async fn serve_cluster(args: &ServeArgs, psa: Psa, opts: ServeOptions) -> anyhow
     });
     let app = Arc::new(App::new(state, started.lookup, started.pods, psa));
     let served = server::serve(app, opts, signal()).await;
-    if let Some(a) = &allocation {
-        a.stop();
+    if let Some(a) = allocation {
+        a.stop().await;
     }
     for t in &started.tasks {
         t.abort();

@@ -333,26 +333,34 @@ impl Allocator {
     }
 }
 
-/// The running allocator: its leadership and its tasks.
+/// The running allocator: its leadership, the election and the controller.
 pub struct Running {
     /// Whether this replica leads now.
     pub leading: watch::Receiver<bool>,
-    /// The election and the controller; abort both to stop (or see [`Running::stop`]).
-    pub tasks: Vec<JoinHandle<()>>,
+    election: lease::Election,
+    controller: JoinHandle<()>,
 }
 
 impl Running {
-    /// Stops the controller and the election.
-    pub fn stop(&self) {
-        for t in &self.tasks {
-            t.abort();
-        }
+    /// Stops at once, as a killed process would: the Lease is left to expire.
+    pub fn kill(&self) {
+        self.controller.abort();
+        self.election.task.abort();
+    }
+
+    /// Stops gracefully (SIGTERM): no allocation starts any more, then the Lease is given
+    /// up so that another replica takes over within a retry period.
+    pub async fn stop(self) {
+        self.controller.abort();
+        let _ = self.controller.await;
+        self.election.stop().await;
     }
 }
 
 /// Spawns the election and the controller that allocates while this replica leads.
 pub fn spawn(client: Client, opts: AllocatorOptions) -> Running {
-    let (leading, election) = lease::spawn(Elector::new(client.clone(), opts.lease.clone()));
+    let election = lease::spawn(Elector::new(client.clone(), opts.lease.clone()));
+    let leading = election.leading.clone();
     let allocator = Arc::new(Allocator::new(client, opts, Some(leading.clone())));
     let mut rx = leading.clone();
     let controller = tokio::spawn(async move {
@@ -367,7 +375,8 @@ pub fn spawn(client: Client, opts: AllocatorOptions) -> Running {
     });
     Running {
         leading,
-        tasks: vec![election, controller],
+        election,
+        controller,
     }
 }
 
