@@ -125,19 +125,35 @@ struct Envelope {
     #[serde(default)]
     kind: String,
     #[serde(default)]
-    request: Option<AdmissionRequest>,
+    request: Option<Box<RawValue>>,
+}
+
+/// serde's derived structs also accept JSON arrays (fields by position); Go's decoder, and so
+/// this one, accept only objects.
+fn object<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, DecodeError> {
+    if !text.trim_start().starts_with('{') {
+        return Err(DecodeError::Json(serde::de::Error::custom(
+            "an AdmissionReview and its request are JSON objects",
+        )));
+    }
+    serde_json::from_str(text).map_err(DecodeError::Json)
 }
 
 /// Decodes an AdmissionReview request body.
 pub fn decode(body: &[u8]) -> Result<AdmissionRequest, DecodeError> {
-    let env: Envelope = serde_json::from_slice(body).map_err(DecodeError::Json)?;
+    let text =
+        std::str::from_utf8(body).map_err(|e| DecodeError::Json(serde::de::Error::custom(e)))?;
+    let env: Envelope = object(text)?;
     if env.api_version != API_VERSION || env.kind != KIND {
         return Err(DecodeError::Kind {
             api_version: env.api_version,
             kind: env.kind,
         });
     }
-    env.request.ok_or(DecodeError::NoRequest)
+    match env.request {
+        Some(raw) => object(raw.get()),
+        None => Err(DecodeError::NoRequest),
+    }
 }
 
 /// One cause of a `StatusDetails` (apimachinery `metav1.StatusCause`).
