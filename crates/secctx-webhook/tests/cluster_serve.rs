@@ -1,6 +1,7 @@
 //! The cluster side wired to the HTTPS server as `secctx serve` wires it: watches from an
 //! (in-memory, mock-service) API server feed the state `/readyz` and `/validate` read, and a
-//! namespace the watch has not delivered is found by the live GET.
+//! namespace the watch has not delivered is found by the live GET; a pod in a namespace the
+//! allocator has not reached is answered with a retryable 429, and admitted once it has.
 
 mod support;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secctx_core::admission::standard::{standard_grants, standard_sccs};
+use secctx_webhook::cluster::allocator::{Allocator, AllocatorOptions, Outcome};
 use secctx_webhook::cluster::lookup::LiveLookup;
 use secctx_webhook::cluster::pods::LivePods;
 use secctx_webhook::cluster::{self, ClusterOptions};
@@ -130,6 +132,51 @@ fn watched_state_reaches_readyz_and_validate_and_the_live_get_fills_the_gap() {
             .namespaces
             .contains_key("just-created")
     );
+
+    // SCC admission in a namespace the allocator has not reached: a retryable 429.
+    api.hold_watch_events(false);
+    let plain = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                       "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
+    let r = http
+        .review("/mutate", &pod_create("u-3", "team-a", "web", &plain))
+        .expect("review");
+    let resp = check_rules("/mutate", "u-3", &r);
+    assert_eq!(resp["allowed"], false);
+    assert_eq!(resp["status"]["code"], 429);
+    assert_eq!(resp["status"]["reason"], "TooManyRequests");
+    assert_eq!(resp["status"]["details"]["retryAfterSeconds"], 5);
+    let msg = resp["status"]["message"].as_str().expect("message");
+    assert!(
+        msg.starts_with(
+            "pods \"web\" cannot be admitted yet: namespace \"team-a\" has not been allocated"
+        ),
+        "{msg}"
+    );
+    // The allocator annotates it; the watch brings the annotations; the pod is admitted.
+    let (client, _conn2) = api.client("allocator");
+    let alloc = Allocator::new(
+        client,
+        AllocatorOptions::new("secctx-system", "pod-a"),
+        None,
+    );
+    let outcome = rt.block_on(alloc.allocate("team-a")).expect("allocate");
+    assert!(
+        matches!(outcome, Outcome::Allocated { index: 0, .. }),
+        "{outcome:?}"
+    );
+    wait("annotations watched", || {
+        server.app.state.load().namespaces["team-a"]
+            .metadata
+            .annotations
+            .as_ref()
+            .is_some_and(|a| a.contains_key("openshift.io/sa.scc.mcs"))
+    });
+    let r = http
+        .review("/mutate", &pod_create("u-4", "team-a", "web", &plain))
+        .expect("review");
+    let resp = check_rules("/mutate", "u-4", &r);
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(resp["patchType"], "JSONPatch");
     for t in started.tasks {
         t.abort();
     }
