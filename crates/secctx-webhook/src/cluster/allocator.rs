@@ -171,12 +171,13 @@ impl Allocator {
     /// Writes the state at the resourceVersion it was read; `false` on a conflict.
     async fn write_state(&self, st: &mut AllocationState) -> Result<bool, AllocError> {
         self.check_leading()?;
-        {
-            let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
-            for (index, uid) in done.drain(..) {
-                if st.pending.get(&index).is_some_and(|r| r.uid == uid) {
-                    st.pending.remove(&index);
-                }
+        // Finished reservations leave `pending` with this write; they are forgotten only once
+        // it succeeded (a conflict rereads the state, which still has them).
+        let finished: Vec<(u32, String)> =
+            self.done.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for (index, uid) in &finished {
+            if st.pending.get(index).is_some_and(|r| r.uid == *uid) {
+                st.pending.remove(index);
             }
         }
         let cm = st.to_config_map(
@@ -192,6 +193,10 @@ impl Allocator {
         match written {
             Ok(cm) => {
                 st.resource_version = cm.metadata.resource_version;
+                self.done
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .retain(|d| !finished.contains(d));
                 Ok(true)
             }
             Err(e) if is_conflict(&e) => Ok(false),
