@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use secctx_core::admission::allocation::{PENDING_RETRY_AFTER_SECONDS, PendingAllocation};
 use secctx_core::admission::authz::{Grant, UserInfo};
 use secctx_core::admission::compiled::{PodRequest, ProviderSet};
 use secctx_core::admission::decide::Operation;
@@ -64,6 +65,23 @@ pub async fn mutate(cx: &Context<'_>) -> AdmissionResponse {
         name: req.namespace.clone(),
         annotations: namespace.metadata.annotations.clone().unwrap_or_default(),
     };
+    // A namespace the allocator has not reached yet: retry, rather than admit under whichever
+    // SCC happens not to need the ranges or deny for want of them.
+    if operation == Operation::Create
+        && let Some(pending) = PendingAllocation::check(&info.name, &info.annotations)
+    {
+        let msg = format!(
+            "pods {} cannot be admitted yet: {}",
+            go_quote(&name),
+            pending.message()
+        );
+        return AdmissionResponse::denied(Status::pending_allocation(
+            "pods",
+            &req.name,
+            msg,
+            PENDING_RETRY_AFTER_SECONDS,
+        ));
+    }
     let user = UserInfo {
         name: req.user_info.username.clone(),
         groups: req.user_info.groups.clone(),

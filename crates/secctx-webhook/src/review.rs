@@ -185,6 +185,14 @@ pub struct StatusDetails {
     /// Causes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub causes: Vec<StatusCause>,
+    /// Seconds the client should wait before retrying; the API server sends it on as a
+    /// `Retry-After` header. Omitted when 0.
+    #[serde(rename = "retryAfterSeconds", skip_serializing_if = "is_zero")]
+    pub retry_after_seconds: i32,
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// `metav1.Status` of a failure, in the field order Go writes it.
@@ -236,6 +244,21 @@ impl Status {
             name: name.to_owned(),
             kind: kind.to_owned(),
             causes,
+            ..StatusDetails::default()
+        });
+        s
+    }
+
+    /// A pod in a namespace the allocator has not annotated yet
+    /// ([`secctx_core::admission::allocation::PendingAllocation`]): code 429,
+    /// `TooManyRequests`, with `retryAfterSeconds`, so that it is retried rather than taken
+    /// as a verdict.
+    pub fn pending_allocation(resource: &str, name: &str, message: String, retry: i32) -> Status {
+        let mut s = Status::failure("TooManyRequests", 429, message);
+        s.details = Some(StatusDetails {
+            name: name.to_owned(),
+            kind: resource.to_owned(),
+            retry_after_seconds: retry,
             ..StatusDetails::default()
         });
         s

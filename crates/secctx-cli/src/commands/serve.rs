@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
+use secctx_webhook::cluster::allocator::{self, AllocatorOptions};
+use secctx_webhook::cluster::{self, ClusterOptions};
 use secctx_webhook::server::{self, App, ServeOptions, TlsFiles};
 use secctx_webhook::state::{NoLookup, SharedState};
 use secctx_webhook::validate::Psa;
@@ -23,6 +25,18 @@ pub enum LogFormat {
     Text,
     /// One JSON object per event (for log collectors).
     Json,
+}
+
+/// Whether SecurityContextConstraints are watched in the cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WatchSccs {
+    /// Watch them when the API server serves `security.openshift.io/v1` (OpenShift, or the
+    /// CRD installed), else use the --scc files or OpenShift's standard set.
+    Auto,
+    /// Always watch (not ready until they list).
+    Always,
+    /// Never watch: the --scc files or the standard set.
+    Never,
 }
 
 /// Arguments of `secctx serve`.
@@ -45,15 +59,27 @@ Endpoints (all on the one TLS port, HTTP/1.1):
                    pod_security_errors_total (PSA's names and labels) and
                    secctx_webhook_request_duration_seconds.
 
-State: --namespaces FILE (Namespace objects, and Pods as their existing pods) and --scc
-FILE|DIR (SecurityContextConstraints and RBAC `use` grants; OpenShift's standard set without
-it). The certificate and key are re-read when they change on disk (cert-manager rotation);
+State, in a cluster (the default): namespaces are watched through the API server
+(--kubeconfig, else the pod's service account, else $KUBECONFIG or ~/.kube/config), with a
+live GET for a namespace created a moment ago; SecurityContextConstraints and the RBAC
+objects granting `use` on them are watched too when the cluster serves them (--watch-sccs),
+else --scc files or OpenShift's standard set stand in. /readyz answers 200 once every watch
+has listed. --allocate also runs the namespace allocator: one replica, elected through the
+Lease secctx-scc-allocator in --allocator-namespace, gives each namespace without
+openshift.io/sa.scc.uid-range its uid range, supplemental groups and MCS level as
+OpenShift's controller does (do not use it on OpenShift, which runs its own).
+
+State from files instead (tests, air-gapped): --namespaces FILE (Namespace objects, and Pods
+as their existing pods) and --scc FILE|DIR (SecurityContextConstraints and RBAC `use` grants;
+OpenShift's standard set without it). The certificate and key are re-read when they change on disk (cert-manager rotation);
 SIGTERM stops readiness, waits --shutdown-delay, then finishes in-flight requests.
 
 Examples:
   secctx serve cert --service secctx-webhook --namespace secctx-system --out-dir certs/
   secctx serve --tls-cert-file certs/tls.crt --tls-private-key-file certs/tls.key \\
       --namespaces namespaces.yaml --config pod-security.yaml
+  secctx serve --tls-cert-file /etc/secctx/tls/tls.crt \\
+      --tls-private-key-file /etc/secctx/tls/tls.key --allocate      # in the cluster (deploy/)
 
 Exit codes: 0 stopped after a signal, 2 could not start (bad flags, files or certificate)."
 )]
@@ -80,6 +106,31 @@ pub struct ServeArgs {
     /// SecurityContextConstraints files or directories [default: OpenShift's standard set].
     #[arg(long, value_name = "FILE|DIR")]
     pub scc: Vec<PathBuf>,
+    /// Kubeconfig of the cluster to watch [default: the pod's service account, else
+    /// $KUBECONFIG or ~/.kube/config].
+    #[arg(long, value_name = "FILE", conflicts_with = "namespaces")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Watch SecurityContextConstraints (and RBAC `use` grants) in the cluster.
+    #[arg(long, value_enum, default_value_t = WatchSccs::Auto, conflicts_with = "namespaces")]
+    pub watch_sccs: WatchSccs,
+    /// Run the namespace allocator (leader-elected among the replicas).
+    #[arg(long, conflicts_with = "namespaces")]
+    pub allocate: bool,
+    /// Namespace of the allocator's Lease and state ConfigMap (the webhook's own).
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        env = "POD_NAMESPACE",
+        default_value = "secctx-system"
+    )]
+    pub allocator_namespace: String,
+    /// This replica's name in the Lease [default: $POD_NAME, else the host name].
+    #[arg(long, value_name = "NAME", env = "POD_NAME")]
+    pub identity: Option<String>,
+    /// Bound on the live GET of a namespace the watch has not delivered yet, and on the live
+    /// LIST of a namespace's pods.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub lookup_timeout: Duration,
     /// How often the certificate files are checked for a change.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub cert_reload_interval: Duration,
@@ -167,18 +218,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("{}: invalid PodSecurityConfiguration", path.display()))?,
         None => Psa::default(),
     };
-    let state = files::load(args.namespaces.as_deref(), &args.scc)?;
-    for n in &state.notes {
-        tracing::info!("{n}");
+    if args.watch_sccs == WatchSccs::Always && !args.scc.is_empty() {
+        anyhow::bail!(
+            "--scc files replace the SCC watch: they cannot be used with --watch-sccs always"
+        );
     }
     let listener = std::net::TcpListener::bind(args.listen)
         .with_context(|| format!("listening on {}", args.listen))?;
-    let app = Arc::new(App::new(
-        Arc::new(SharedState::new(state.snapshot)),
-        Arc::new(NoLookup),
-        Arc::new(state.pods),
-        psa,
-    ));
     let opts = ServeOptions {
         listener,
         tls: TlsFiles {
@@ -195,8 +241,86 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(server::serve(app, opts, signal()))?;
+    if args.namespaces.is_some() {
+        let state = files::load(args.namespaces.as_deref(), &args.scc)?;
+        for n in &state.notes {
+            tracing::info!("{n}");
+        }
+        let app = Arc::new(App::new(
+            Arc::new(SharedState::new(state.snapshot)),
+            Arc::new(NoLookup),
+            Arc::new(state.pods),
+            psa,
+        ));
+        runtime.block_on(server::serve(app, opts, signal()))?;
+    } else {
+        runtime.block_on(serve_cluster(&args, psa, opts))?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves from the cluster's state: watches, live lookups, and the allocator with --allocate.
+async fn serve_cluster(args: &ServeArgs, psa: Psa, opts: ServeOptions) -> anyhow::Result<()> {
+    let client = cluster::connect::connect(args.kubeconfig.as_deref()).await?;
+    let watch_sccs = match args.watch_sccs {
+        WatchSccs::Always => true,
+        WatchSccs::Never => false,
+        WatchSccs::Auto if !args.scc.is_empty() => false,
+        WatchSccs::Auto => cluster::scc::served(&client)
+            .await
+            .context("asking the API server whether it serves security.openshift.io/v1")?,
+    };
+    // Without the watch, SCCs and their base grants come as in file mode: the --scc files,
+    // else OpenShift's standard set with its restricted-v2 grant.
+    let (fixed_sccs, base_grants) = if watch_sccs {
+        Default::default()
+    } else {
+        let files = files::load(None, &args.scc)?;
+        (files.snapshot.sccs, files.snapshot.grants)
+    };
+    tracing::info!(
+        watch_sccs,
+        allocate = args.allocate,
+        "watching the cluster's namespaces{}",
+        if watch_sccs {
+            ", SecurityContextConstraints and RBAC"
+        } else {
+            " and RBAC (SCCs from files or the standard set)"
+        }
+    );
+    let state = Arc::new(SharedState::default());
+    let started = cluster::start(
+        client.clone(),
+        Arc::clone(&state),
+        ClusterOptions {
+            watch_sccs,
+            fixed_sccs,
+            watch_rbac: true,
+            base_grants,
+            lookup_timeout: args.lookup_timeout,
+            pod_list_timeout: args.lookup_timeout,
+        },
+    );
+    let allocation = args.allocate.then(|| {
+        let identity = args.identity.clone().unwrap_or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| format!("secctx-{}", std::process::id()))
+        });
+        allocator::spawn(
+            client,
+            AllocatorOptions::new(&args.allocator_namespace, &identity),
+        )
+    });
+    let app = Arc::new(App::new(state, started.lookup, started.pods, psa));
+    let served = server::serve(app, opts, signal()).await;
+    if let Some(a) = allocation {
+        a.stop().await;
+    }
+    for t in &started.tasks {
+        t.abort();
+    }
+    Ok(served?)
 }
 
 /// SIGTERM or SIGINT.

@@ -171,12 +171,13 @@ impl Allocator {
     /// Writes the state at the resourceVersion it was read; `false` on a conflict.
     async fn write_state(&self, st: &mut AllocationState) -> Result<bool, AllocError> {
         self.check_leading()?;
-        {
-            let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
-            for (index, uid) in done.drain(..) {
-                if st.pending.get(&index).is_some_and(|r| r.uid == uid) {
-                    st.pending.remove(&index);
-                }
+        // Finished reservations leave `pending` with this write; they are forgotten only once
+        // it succeeded (a conflict rereads the state, which still has them).
+        let finished: Vec<(u32, String)> =
+            self.done.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for (index, uid) in &finished {
+            if st.pending.get(index).is_some_and(|r| r.uid == *uid) {
+                st.pending.remove(index);
             }
         }
         let cm = st.to_config_map(
@@ -192,6 +193,10 @@ impl Allocator {
         match written {
             Ok(cm) => {
                 st.resource_version = cm.metadata.resource_version;
+                self.done
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .retain(|d| !finished.contains(d));
                 Ok(true)
             }
             Err(e) if is_conflict(&e) => Ok(false),
@@ -333,26 +338,34 @@ impl Allocator {
     }
 }
 
-/// The running allocator: its leadership and its tasks.
+/// The running allocator: its leadership, the election and the controller.
 pub struct Running {
     /// Whether this replica leads now.
     pub leading: watch::Receiver<bool>,
-    /// The election and the controller; abort both to stop (or see [`Running::stop`]).
-    pub tasks: Vec<JoinHandle<()>>,
+    election: lease::Election,
+    controller: JoinHandle<()>,
 }
 
 impl Running {
-    /// Stops the controller and the election.
-    pub fn stop(&self) {
-        for t in &self.tasks {
-            t.abort();
-        }
+    /// Stops at once, as a killed process would: the Lease is left to expire.
+    pub fn kill(&self) {
+        self.controller.abort();
+        self.election.task.abort();
+    }
+
+    /// Stops gracefully (SIGTERM): no allocation starts any more, then the Lease is given
+    /// up so that another replica takes over within a retry period.
+    pub async fn stop(self) {
+        self.controller.abort();
+        let _ = self.controller.await;
+        self.election.stop().await;
     }
 }
 
 /// Spawns the election and the controller that allocates while this replica leads.
 pub fn spawn(client: Client, opts: AllocatorOptions) -> Running {
-    let (leading, election) = lease::spawn(Elector::new(client.clone(), opts.lease.clone()));
+    let election = lease::spawn(Elector::new(client.clone(), opts.lease.clone()));
+    let leading = election.leading.clone();
     let allocator = Arc::new(Allocator::new(client, opts, Some(leading.clone())));
     let mut rx = leading.clone();
     let controller = tokio::spawn(async move {
@@ -367,7 +380,8 @@ pub fn spawn(client: Client, opts: AllocatorOptions) -> Running {
     });
     Running {
         leading,
-        tasks: vec![election, controller],
+        election,
+        controller,
     }
 }
 

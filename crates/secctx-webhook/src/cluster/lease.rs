@@ -219,12 +219,31 @@ impl Elector {
     }
 }
 
-/// Runs the election forever: tries every `retry_period`; while leading, renews every
+/// A running election: whether this candidate leads, and how to stop it.
+pub struct Election {
+    /// Whether this candidate leads now.
+    pub leading: watch::Receiver<bool>,
+    /// The election task.
+    pub task: JoinHandle<()>,
+    stop: watch::Sender<bool>,
+}
+
+impl Election {
+    /// Stops the election; a leader first gives the Lease up ([`Elector::release`]), so that
+    /// another replica takes over within a retry period rather than a lease duration.
+    pub async fn stop(self) {
+        self.stop.send_replace(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Runs the election until stopped: tries every `retry_period`; while leading, renews every
 /// `retry_period` and steps down when a renewal is refused or none succeeded within
-/// `renew_deadline`. The receiver says whether this candidate leads now.
-pub fn spawn(mut elector: Elector) -> (watch::Receiver<bool>, JoinHandle<()>) {
+/// `renew_deadline`.
+pub fn spawn(mut elector: Elector) -> Election {
     let (tx, rx) = watch::channel(false);
-    let handle = tokio::spawn(async move {
+    let (stop, mut stopped) = watch::channel(false);
+    let task = tokio::spawn(async move {
         let cfg = elector.config().clone();
         let mut last_renew: Option<Instant> = None;
         loop {
@@ -237,18 +256,16 @@ pub fn spawn(mut elector: Elector) -> (watch::Receiver<bool>, JoinHandle<()>) {
                     tracing::warn!("leader election: the lease call did not finish in time");
                     last_renew.is_some_and(|at| at.elapsed() < cfg.renew_deadline)
                 }
-                Ok(outcome) => match outcome {
-                    Ok(true) => {
-                        last_renew = Some(Instant::now());
-                        true
-                    }
-                    Ok(false) => false,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "leader election: could not read or write the lease");
-                        // Keep leading only while the last renewal is recent enough.
-                        last_renew.is_some_and(|at| at.elapsed() < cfg.renew_deadline)
-                    }
-                },
+                Ok(Ok(true)) => {
+                    last_renew = Some(Instant::now());
+                    true
+                }
+                Ok(Ok(false)) => false,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "leader election: could not read or write the lease");
+                    // Keep leading only while the last renewal is recent enough.
+                    last_renew.is_some_and(|at| at.elapsed() < cfg.renew_deadline)
+                }
             };
             if !leading {
                 last_renew = None;
@@ -257,8 +274,30 @@ pub fn spawn(mut elector: Elector) -> (watch::Receiver<bool>, JoinHandle<()>) {
                 tracing::info!(identity = %cfg.identity, leading, "leader election: leadership changed");
                 tx.send_replace(leading);
             }
-            tokio::time::sleep(cfg.retry_period).await;
+            tokio::select! {
+                _ = tokio::time::sleep(cfg.retry_period) => {}
+                _ = stopped.wait_for(|s| *s) => break,
+            }
+        }
+        // Stopping: stop leading first, then hand the Lease over.
+        let was_leading = tx.send_replace(false);
+        if was_leading {
+            match tokio::time::timeout(cfg.retry_period, elector.release()).await {
+                Ok(Ok(())) => {
+                    tracing::info!(identity = %cfg.identity, "leader election: lease released")
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "leader election: could not release the lease")
+                }
+                Err(_) => {
+                    tracing::warn!("leader election: releasing the lease did not finish in time")
+                }
+            }
         }
     });
-    (rx, handle)
+    Election {
+        leading: rx,
+        task,
+        stop,
+    }
 }

@@ -131,7 +131,7 @@ async fn two_replicas_one_leader_distinct_blocks_and_takeover() {
     assert_eq!(writers, BTreeSet::from([leader.clone()]));
 
     // Kill the holder: its tasks stop and its connection refuses.
-    leader_run.stop();
+    leader_run.kill();
     api.cut(&leader);
     let killed_at = api.writes().len();
     for i in 6..9 {
@@ -161,7 +161,7 @@ async fn two_replicas_one_leader_distinct_blocks_and_takeover() {
         .expect("lease");
     assert_eq!(lease["spec"]["holderIdentity"], follower);
     assert_eq!(lease["spec"]["leaseTransitions"], 1);
-    follower_run.stop();
+    follower_run.kill();
 }
 
 #[tokio::test(start_paused = true)]
@@ -310,4 +310,36 @@ async fn an_existing_mcs_annotation_is_kept_and_the_range_can_run_out() {
     );
     let ns = api.get(NS, "", "third").expect("ns");
     assert!(ns["metadata"]["annotations"].is_null());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stopped_leader_hands_over_within_a_retry_period() {
+    let api = FakeApi::new();
+    let (ca, _ta) = api.client("pod-a");
+    let (cb, _tb) = api.client("pod-b");
+    let a = allocator::spawn(ca, opts("pod-a"));
+    wait_until("A leads", Duration::from_secs(10), || *a.leading.borrow()).await;
+    let b = allocator::spawn(cb, opts("pod-b"));
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    assert!(!*b.leading.borrow());
+    // SIGTERM on A: it stops allocating and releases the Lease; B needs one retry period (2 s)
+    // instead of the lease duration (15 s).
+    let stopped_at = tokio::time::Instant::now();
+    a.stop().await;
+    let lease = api
+        .get(LEASES, HOME, "secctx-scc-allocator")
+        .expect("lease");
+    assert!(lease["spec"]["holderIdentity"].is_null(), "{lease}");
+    wait_until("B leads", Duration::from_secs(5), || *b.leading.borrow()).await;
+    assert!(
+        stopped_at.elapsed() <= Duration::from_secs(3),
+        "{:?}",
+        stopped_at.elapsed()
+    );
+    api.create(NS, namespace("after-handover", json!({})));
+    wait_until("allocated by B", Duration::from_secs(10), || {
+        allocations(&api).contains_key("after-handover")
+    })
+    .await;
+    b.kill();
 }

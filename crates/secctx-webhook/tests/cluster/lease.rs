@@ -126,9 +126,11 @@ async fn spawned_election_steps_down_when_it_cannot_renew() {
     let api = FakeApi::new();
     let (ca, _a) = api.client("pod-a");
     let (cb, _b) = api.client("pod-b");
-    let (a_leads, a_task) = lease::spawn(Elector::new(ca, cfg("pod-a")));
+    let a = lease::spawn(Elector::new(ca, cfg("pod-a")));
+    let a_leads = a.leading.clone();
     wait_until("A leads", Duration::from_secs(5), || *a_leads.borrow()).await;
-    let (b_leads, b_task) = lease::spawn(Elector::new(cb, cfg("pod-b")));
+    let b = lease::spawn(Elector::new(cb, cfg("pod-b")));
+    let b_leads = b.leading.clone();
     tokio::time::sleep(Duration::from_secs(30)).await;
     assert!(*a_leads.borrow() && !*b_leads.borrow(), "A keeps renewing");
 
@@ -152,6 +154,7 @@ async fn spawned_election_steps_down_when_it_cannot_renew() {
     );
     assert!(stepped_down <= Duration::from_secs(13), "{stepped_down:?}");
     assert_eq!(holder(&api).0, "pod-b");
-    a_task.abort();
-    b_task.abort();
+    a.task.abort();
+    b.stop().await;
+    assert_eq!(holder(&api).0, "", "B released the lease on stop");
 }

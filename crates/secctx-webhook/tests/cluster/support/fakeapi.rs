@@ -64,6 +64,7 @@ struct Inner {
     cut: HashSet<String>,
     hang: HashSet<String>,
     groups: BTreeMap<String, Vec<String>>,
+    held: bool,
 }
 
 /// The fake API server.
@@ -206,6 +207,12 @@ impl FakeApi {
             group_version.to_string(),
             resources.iter().map(|r| r.to_string()).collect(),
         );
+    }
+
+    /// While `hold` is set, changes are stored but not delivered to open watches (a watch
+    /// that lags behind the API server); they are not replayed later.
+    pub fn hold_watch_events(&self, hold: bool) {
+        self.lock().held = hold;
     }
 
     /// Every write so far.
@@ -400,7 +407,11 @@ impl Inner {
 
     fn emit(&mut self, rv: u64, key: Key, kind: &'static str, obj: Value) {
         let line = Bytes::from(format!("{}\n", json!({"type": kind, "object": obj})));
+        let held = self.held;
         self.watchers.retain(|w| {
+            if held {
+                return !w.tx.is_closed();
+            }
             if w.resource != key.0 || w.namespace.as_ref().is_some_and(|n| *n != key.1) {
                 return !w.tx.is_closed();
             }
