@@ -4,14 +4,12 @@
 //! implementation (the json-patch crate) and yields the admitted pod, admitting the result
 //! again changes nothing, every admitted pod passes API validation, every denial has a message.
 
-use k8s_openapi::api::core::v1::{Pod, PodSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use secctx_core::admission::allocation::{
     AllocatorConfig, Decision as Alloc, NamespaceState, allocate,
 };
 use secctx_core::admission::authz::UserInfo;
-use secctx_core::admission::decide::{Operation, Request, admit};
-use secctx_core::admission::patch::diff;
+use secctx_core::admission::decide::{Operation, Request, admit_and_render};
+use secctx_core::admission::patch::{diff, pod_json};
 use secctx_core::admission::provider::NamespaceInfo;
 use secctx_core::admission::standard::{standard_grants, standard_sccs};
 use secctx_core::load::{WorkloadKind, load_text};
@@ -21,15 +19,6 @@ use serde_json::Value;
 mod pss_fixtures;
 
 use pss_fixtures::{files, root};
-
-fn pod_json(meta: &ObjectMeta, spec: &PodSpec) -> Value {
-    serde_json::to_value(Pod {
-        metadata: meta.clone(),
-        spec: Some(spec.clone()),
-        status: None,
-    })
-    .unwrap()
-}
 
 #[test]
 fn conformance_pods_admit_cleanly() {
@@ -91,7 +80,7 @@ fn conformance_pods_admit_cleanly() {
                 sccs,
                 grants: &grants,
             };
-            let d = admit(&req);
+            let (d, a) = admit_and_render(&req);
             if let Some(msg) = &d.denied {
                 denied += 1;
                 if msg.is_empty() {
@@ -103,13 +92,23 @@ fn conformance_pods_admit_cleanly() {
             if d.ignored.is_some() {
                 ignored += 1;
             }
+            let Some(a) = a else {
+                failures.push(format!("{}: admitted without a pod", path.display()));
+                continue;
+            };
             let before = pod_json(&w.pod_meta, &w.spec);
-            let after = pod_json(&d.meta, &d.spec);
+            let after = pod_json(&a.meta, &a.spec);
             let ops = diff(&before, &after);
+            if ops != a.patch {
+                failures.push(format!(
+                    "{}: the rendered patch is not the diff of the pods",
+                    path.display()
+                ));
+            }
             if !ops.is_empty() {
                 changed += 1;
             }
-            let patch: json_patch::Patch = serde_json::from_value(Value::Array(ops.clone()))
+            let patch: json_patch::Patch = serde_json::from_value(Value::Array(a.patch.clone()))
                 .expect("a valid RFC 6902 document");
             let mut applied = before.clone();
             if let Err(e) = json_patch::patch(&mut applied, &patch) {
@@ -123,16 +122,21 @@ fn conformance_pods_admit_cleanly() {
                 ));
             }
             // Idempotent: the admitted pod, admitted again, gets an empty patch.
-            let again = admit(&Request {
-                meta: &d.meta,
-                spec: &d.spec,
+            let (again, again_pod) = admit_and_render(&Request {
+                meta: &a.meta,
+                spec: &a.spec,
                 ..req
             });
-            match &again.denied {
-                Some(m) => failures.push(format!("{}: re-admission denied: {m}", path.display())),
-                None => {
-                    let second = diff(&after, &pod_json(&again.meta, &again.spec));
-                    if !second.is_empty() {
+            match (&again.denied, again_pod) {
+                (Some(m), _) => {
+                    failures.push(format!("{}: re-admission denied: {m}", path.display()))
+                }
+                (None, None) => {
+                    failures.push(format!("{}: re-admitted without a pod", path.display()))
+                }
+                (None, Some(again_pod)) => {
+                    let second = diff(&after, &pod_json(&again_pod.meta, &again_pod.spec));
+                    if !second.is_empty() || !again_pod.patch.is_empty() {
                         failures.push(format!(
                             "{}: second patch not empty: {second:?}",
                             path.display()
@@ -143,7 +147,7 @@ fn conformance_pods_admit_cleanly() {
             // Validation runs after mutating admission: an input the API server rejects anyway
             // (procMount Unmasked without hostUsers: false) stays rejected with the same errors;
             // admission itself must never add an error.
-            let errs: Vec<String> = validate_kind(WorkloadKind::Pod, &d.meta, &d.spec, &opts)
+            let errs: Vec<String> = validate_kind(WorkloadKind::Pod, &a.meta, &a.spec, &opts)
                 .iter()
                 .map(|e| e.to_string())
                 .collect();

@@ -133,7 +133,7 @@ fn fast_and_straightforward_decisions_agree_on_every_conformance_pod() {
                             old_meta: Some(meta),
                             user,
                         });
-                        let slow = reference::admit(&Request {
+                        let (slow, slow_pod) = reference::admit(&Request {
                             operation: op,
                             meta,
                             spec,
@@ -143,11 +143,22 @@ fn fast_and_straightforward_decisions_agree_on_every_conformance_pod() {
                             sccs,
                             grants,
                         });
+                        // The admitted pod, rendered from the fast decision.
+                        let fast_pod = set.render(
+                            &PodRequest {
+                                operation: op,
+                                meta,
+                                spec,
+                                old_meta: Some(meta),
+                                user,
+                            },
+                            &fast,
+                        );
                         compared += 1;
                         outcomes[usize::from(fast.denied.is_some())] += 1;
-                        if fast != slow && failures.len() < 5 {
+                        if (fast != slow || fast_pod != slow_pod) && failures.len() < 5 {
                             failures.push(format!(
-                                "{path} ({}, {label}, {}, {op:?}):\nfast {fast:#?}\nslow {slow:#?}",
+                                "{path} ({}, {label}, {}, {op:?}):\nfast {fast:#?}\n{fast_pod:#?}\nslow {slow:#?}\n{slow_pod:#?}",
                                 ns.name, user.name
                             ));
                         }

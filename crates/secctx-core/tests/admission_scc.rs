@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
+use secctx_core::admission::admitted::Admitted;
 use secctx_core::admission::authz::{Grant, UserInfo};
-use secctx_core::admission::decide::{Operation, Request, admit};
+use secctx_core::admission::decide::{Decision, Operation, Request, admit_and_render};
 use secctx_core::admission::provider::NamespaceInfo;
 use secctx_core::admission::scc::Scc;
 use secctx_core::admission::standard::{standard_grants, standard_sccs};
@@ -364,7 +365,7 @@ fn run_case(c: &Case) -> Result<(), String> {
     let scc = Scc::from_json(scc_json).map_err(|e| e.to_string())?;
     let pod = pod(c.pod.clone());
     let user = alice();
-    let d = admit(&Request {
+    let (d, admitted) = admit_and_render(&Request {
         operation: Operation::Create,
         meta: &pod.metadata,
         spec: pod.spec.as_ref().unwrap(),
@@ -383,13 +384,14 @@ fn run_case(c: &Case) -> Result<(), String> {
             if let Some(m) = &d.denied {
                 return Err(format!("expected admission, got {m}"));
             }
-            let chosen = d.chosen.as_ref().map(|c| c.0.as_str());
+            let chosen = d.chosen.as_ref().map(|c| &*c.0);
             if chosen != Some(name) {
                 return Err(format!("expected {name}, chose {chosen:?}"));
             }
+            let a = admitted.ok_or("admitted without an admitted pod")?;
             let admitted = serde_json::to_value(Pod {
-                metadata: d.meta.clone(),
-                spec: Some(d.spec.clone()),
+                metadata: a.meta,
+                spec: Some(a.spec),
                 status: None,
             })
             .unwrap();
@@ -429,11 +431,11 @@ fn standard(
     user: &UserInfo,
     op: Operation,
     old: Option<&Pod>,
-) -> secctx_core::admission::decide::Decision {
+) -> (Decision, Option<Admitted>) {
     let pod = pod(pod_json);
     let ns = block68();
     let grants: Vec<Grant> = standard_grants();
-    admit(&Request {
+    admit_and_render(&Request {
         operation: op,
         meta: &pod.metadata,
         spec: pod.spec.as_ref().unwrap(),
@@ -448,12 +450,13 @@ fn standard(
 /// Spec §3.5 "Expected result: a bare pod under restricted-v2".
 #[test]
 fn bare_pod_under_restricted_v2() {
-    let d = standard(json!({}), &alice(), Operation::Create, None);
+    let (d, a) = standard(json!({}), &alice(), Operation::Create, None);
     assert_eq!(d.denied, None);
-    assert_eq!(d.chosen.as_ref().unwrap().0, "restricted-v2");
+    assert_eq!(&*d.chosen.as_ref().unwrap().0, "restricted-v2");
+    let a = a.expect("an admitted pod");
     let admitted = serde_json::to_value(Pod {
-        metadata: d.meta.clone(),
-        spec: Some(d.spec.clone()),
+        metadata: a.meta.clone(),
+        spec: Some(a.spec.clone()),
         status: None,
     })
     .unwrap();
@@ -465,7 +468,7 @@ fn bare_pod_under_restricted_v2() {
         admitted["spec"]["containers"][0]["securityContext"],
         json!({"runAsUser": 1000680000, "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": false})
     );
-    let ann: BTreeMap<String, String> = d.meta.annotations.clone().unwrap();
+    let ann: BTreeMap<String, String> = a.meta.annotations.clone().unwrap();
     assert_eq!(ann["openshift.io/scc"], "restricted-v2");
     assert_eq!(
         ann["security.openshift.io/validated-scc-subject-type"],
@@ -475,13 +478,13 @@ fn bare_pod_under_restricted_v2() {
         ann["seccomp.security.alpha.kubernetes.io/pod"],
         "runtime/default"
     );
-    assert!(d.passed_over.iter().any(|p| p.scc == "anyuid"));
+    assert!(d.passed_over.iter().any(|p| &*p.scc == "anyuid"));
 }
 
 /// The pulp-operator shape of spec §3.7: every SCC in order, denied ones quoted.
 #[test]
 fn standard_denial_lists_every_scc_in_order() {
-    let d = standard(
+    let (d, _) = standard(
         json!({"spec": {"securityContext": {"fsGroup": 999}, "containers": [{"name": "c", "image": "i", "securityContext": {"runAsUser": 999}}]}}),
         &alice(),
         Operation::Create,
@@ -497,7 +500,7 @@ fn standard_denial_lists_every_scc_in_order() {
 /// The hint entry: restricted-v2 refuses privilege escalation, restricted would allow it.
 #[test]
 fn hint_when_restricted_would_pass() {
-    let d = standard(
+    let (d, _) = standard(
         sc(json!({"allowPrivilegeEscalation": true})),
         &alice(),
         Operation::Create,
@@ -511,7 +514,7 @@ fn hint_when_restricted_would_pass() {
 #[test]
 fn update_may_not_change_the_pod() {
     let old = pod(json!({}));
-    let d = standard(json!({}), &alice(), Operation::Update, Some(&old));
+    let (d, _) = standard(json!({}), &alice(), Operation::Update, Some(&old));
     let msg = d.denied.unwrap();
     assert!(msg.starts_with("pods \"p\" is forbidden: unable to validate against any security context constraint: [provider \"anyuid\""), "{msg}");
     assert!(
@@ -519,22 +522,26 @@ fn update_may_not_change_the_pod() {
         "{msg}"
     );
     // The admitted pod itself passes an update unchanged.
-    let first = standard(json!({}), &alice(), Operation::Create, None);
+    let first = standard(json!({}), &alice(), Operation::Create, None)
+        .1
+        .expect("an admitted pod");
     let admitted = serde_json::to_value(Pod {
         metadata: first.meta.clone(),
         spec: Some(first.spec.clone()),
         status: None,
     })
     .unwrap();
-    let again = standard(admitted, &alice(), Operation::Update, Some(&old));
+    let (again, rendered) = standard(admitted, &alice(), Operation::Update, Some(&old));
     assert_eq!(again.denied, None);
-    assert!(again.changes.is_empty(), "{:?}", again.changes);
+    let rendered = rendered.expect("an admitted pod");
+    assert!(rendered.changes.is_empty(), "{:?}", rendered.changes);
+    assert!(rendered.patch.is_empty(), "{:?}", rendered.patch);
 }
 
 #[test]
 fn update_may_not_change_required_scc() {
     let old = pod(json!({}));
-    let d = standard(
+    let (d, _) = standard(
         json!({"metadata": {"annotations": {"openshift.io/required-scc": "restricted-v2"}}}),
         &alice(),
         Operation::Update,
@@ -548,13 +555,15 @@ fn update_may_not_change_required_scc() {
 
 #[test]
 fn windows_pods_are_ignored() {
-    let d = standard(
+    let (d, a) = standard(
         json!({"spec": {"os": {"name": "windows"}}}),
         &alice(),
         Operation::Create,
         None,
     );
-    assert!(d.ignored.is_some() && d.denied.is_none() && d.changes.is_empty());
+    assert!(d.ignored.is_some() && d.denied.is_none());
+    let a = a.expect("an ignored pod is admitted as it is");
+    assert!(a.changes.is_empty() && a.patch.is_empty());
 }
 
 #[test]
@@ -563,7 +572,7 @@ fn generate_name_and_unknown_in_messages() {
         name: "bob".into(),
         groups: vec![],
     };
-    let d = standard(
+    let (d, _) = standard(
         json!({"metadata": {"name": null, "generateName": "web-"}}),
         &user,
         Operation::Create,
@@ -574,7 +583,7 @@ fn generate_name_and_unknown_in_messages() {
             .unwrap()
             .starts_with("pods \"web-\" is forbidden: ")
     );
-    let d = standard(
+    let (d, _) = standard(
         json!({"metadata": {"name": null}}),
         &user,
         Operation::Create,

@@ -7,14 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use k8s_openapi::api::core::v1::Pod;
 use secctx_core::admission::allocation::{
     AllocatorConfig, Decision as Alloc, NamespaceState, allocate,
 };
 use secctx_core::admission::authz::UserInfo;
 use secctx_core::admission::compiled::{PodRequest, ProviderSet};
 use secctx_core::admission::decide::{Decision, Operation};
-use secctx_core::admission::patch::diff;
+use secctx_core::admission::mutate::Change;
 use secctx_core::admission::provider::NamespaceInfo;
 use secctx_core::admission::rbac::{self, RbacObject, parse_rbac};
 use secctx_core::admission::scc::{Scc, parse_sccs};
@@ -106,6 +105,8 @@ pub struct AdmitResult {
     pub namespace: String,
     /// The decision.
     pub decision: Decision,
+    /// Every field admission set, in order (empty when denied).
+    pub changes: Vec<Change>,
     /// The JSONPatch from the submitted pod to the admitted one.
     pub patch: Vec<Json>,
     /// The whole admitted object.
@@ -158,21 +159,14 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
             // Controllers create pods with generateName `<object name>-`.
             meta.generate_name = Some(format!("{}-", w.name()));
         }
-        let decision = sets[ns_name.as_str()].admit(&PodRequest {
+        // Decide, then render the admitted pod and its patch (spec §1.7).
+        let (decision, admitted) = sets[ns_name.as_str()].admit_and_render(&PodRequest {
             operation: Operation::Create,
             meta: &meta,
             spec: &w.spec,
             old_meta: None,
             user: &user,
         });
-        let patch = if decision.denied.is_none() {
-            diff(
-                &pod_json(&meta, &w.spec),
-                &pod_json(&decision.meta, &decision.spec),
-            )
-        } else {
-            Vec::new()
-        };
         let mut object = w
             .origin
             .doc
@@ -181,28 +175,33 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
         if !w.origin.prefix.is_root() {
             object = item_json(&object, &w.origin.prefix.to_string()).unwrap_or(object);
         }
-        if decision.denied.is_none() {
-            let ptr = template_pointer(w.kind);
-            let target = if ptr.is_empty() {
-                Some(&mut object)
-            } else {
-                object.pointer_mut(ptr)
-            };
-            if let Some(t) = target {
-                let mut admitted_meta = decision.meta.clone();
-                if w.kind != WorkloadKind::Pod {
-                    admitted_meta.generate_name = w.pod_meta.generate_name.clone();
+        let (changes, patch) = match admitted {
+            Some(a) => {
+                let ptr = template_pointer(w.kind);
+                let target = if ptr.is_empty() {
+                    Some(&mut object)
+                } else {
+                    object.pointer_mut(ptr)
+                };
+                if let Some(t) = target {
+                    let mut admitted_meta = a.meta;
+                    if w.kind != WorkloadKind::Pod {
+                        admitted_meta.generate_name = w.pod_meta.generate_name.clone();
+                    }
+                    t["metadata"] = serde_json::to_value(&admitted_meta)?;
+                    t["spec"] = serde_json::to_value(&a.spec)?;
                 }
-                t["metadata"] = serde_json::to_value(&admitted_meta)?;
-                t["spec"] = serde_json::to_value(&decision.spec)?;
+                (a.changes, a.patch)
             }
-        }
+            None => (Vec::new(), Vec::new()),
+        };
         results.push(AdmitResult {
             location: format!("{}:{}", w.origin.file, w.origin.pos()),
             kind: w.kind.as_str(),
             name: w.name().to_string(),
             namespace: ns_name,
             decision,
+            changes,
             patch,
             object,
             psa: None,
@@ -254,19 +253,6 @@ pub fn run(args: AdmitArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The pod as JSON, the form a JSONPatch applies to.
-pub fn pod_json(
-    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    spec: &k8s_openapi::api::core::v1::PodSpec,
-) -> Json {
-    serde_json::to_value(Pod {
-        metadata: meta.clone(),
-        spec: Some(spec.clone()),
-        status: None,
-    })
-    .expect("a pod serializes")
 }
 
 fn template_pointer(kind: WorkloadKind) -> &'static str {

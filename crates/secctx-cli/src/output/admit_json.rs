@@ -2,6 +2,8 @@
 //! send (spec §1.3–1.4): `allowed`, a base64 JSONPatch with `patchType: JSONPatch`, the
 //! Forbidden status on denial, warnings and audit annotations.
 
+use std::sync::Arc;
+
 use serde_json::{Value as Json, json};
 
 /// Standard base64 with padding (RFC 4648), the encoding of a JSON `[]byte`.
@@ -33,7 +35,7 @@ pub fn review(
     denied: Option<&str>,
     name: &str,
     warnings: &[String],
-    audit: &[(String, String)],
+    audit: &[(Arc<str>, Arc<str>)],
 ) -> Json {
     let mut response = json!({"uid": "", "allowed": allowed});
     if allowed && !patch.is_empty() {
@@ -56,7 +58,7 @@ pub fn review(
     if !audit.is_empty() {
         let map: serde_json::Map<String, Json> = audit
             .iter()
-            .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+            .map(|(k, v)| (k.to_string(), Json::String(v.to_string())))
             .collect();
         response["auditAnnotations"] = Json::Object(map);
     }

@@ -27,11 +27,11 @@ pub fn render(results: &[AdmitResult]) -> String {
         }
         for p in &d.passed_over {
             out.push_str(&format!("  passed over {}:\n", p.scc));
-            for e in &p.errors {
+            for e in p.errors.iter() {
                 out.push_str(&format!("    {e}\n"));
             }
         }
-        for c in &d.changes {
+        for c in &r.changes {
             out.push_str(&format!(
                 "  set {}: unset -> {} <- from {}\n",
                 c.path, c.value, c.source

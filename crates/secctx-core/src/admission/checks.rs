@@ -35,6 +35,9 @@ pub struct View<'a> {
     pub containers: Option<&'a [Option<SecurityContext>]>,
     /// `containers(spec)`, when the caller has it already.
     pub refs: Option<&'a [ContainerRef<'a>]>,
+    /// The [`volume_type`] of each volume, when the caller has them already (a decision
+    /// that tries several SCCs reads each volume once).
+    pub volume_types: Option<&'a [&'static str]>,
 }
 
 impl<'a> View<'a> {
@@ -50,6 +53,7 @@ impl<'a> View<'a> {
             spec,
             containers: None,
             refs: None,
+            volume_types: None,
         }
     }
 }
@@ -70,14 +74,18 @@ pub fn container_annotation<'a>(
 }
 
 /// Every violation of `p` by the pod.
-pub fn validate(p: &Provider, meta: &ObjectMeta, spec: &PodSpec) -> Vec<FieldError> {
+pub fn validate<'a>(
+    p: &'a Provider,
+    meta: &'a ObjectMeta,
+    spec: &'a PodSpec,
+) -> Vec<FieldError<'a>> {
     let mut errs = Errors::collect();
     validate_view(p, &View::of(meta, spec), &mut errs);
     errs.list
 }
 
 /// Every violation of `p` by the pod `v`, into `errs`.
-pub fn validate_view(p: &Provider, v: &View, errs: &mut Errors) {
+pub fn validate_view<'e>(p: &'e Provider, v: &View<'e>, errs: &mut Errors<'e>) {
     let spec = v.spec;
     let root = Path::provider(&p.scc.name);
     let default_psc = PodSecurityContext::default();
@@ -167,10 +175,13 @@ pub fn validate_view(p: &Provider, v: &View, errs: &mut Errors) {
         }
     }
     if !s.volumes.iter().any(|v| v == "*") {
-        for (i, v) in spec.volumes.iter().flatten().enumerate() {
-            let fs = volume_type(v);
+        for (i, vol) in spec.volumes.iter().flatten().enumerate() {
+            let fs = match v.volume_types {
+                Some(t) => t[i],
+                None => volume_type(vol),
+            };
             let ok = s.allows_volume(fs)
-                || (fs == "projected" && s.allows_volume("secret") && only_sa_token(v));
+                || (fs == "projected" && s.allows_volume("secret") && only_sa_token(vol));
             if !ok {
                 errs.add(|| {
                     spec_path.child("volumes").index(i).invalid(
@@ -327,7 +338,12 @@ pub fn validate_view(p: &Provider, v: &View, errs: &mut Errors) {
     }
 }
 
-fn groups(ranges: &Option<Vec<IdRange>>, path: Path, groups: &[i64], errs: &mut Errors) {
+fn groups<'e>(
+    ranges: &Option<Vec<IdRange>>,
+    path: Path<'e>,
+    groups: &[i64],
+    errs: &mut Errors<'e>,
+) {
     let Some(ranges) = ranges else { return };
     if groups.is_empty() && !ranges.is_empty() {
         errs.add(|| {
@@ -349,7 +365,13 @@ fn groups(ranges: &Option<Vec<IdRange>>, path: Path, groups: &[i64], errs: &mut 
     }
 }
 
-fn user(rule: UidRule, path: Path, non_root: Option<bool>, uid: Option<i64>, errs: &mut Errors) {
+fn user<'e>(
+    rule: UidRule,
+    path: Path<'e>,
+    non_root: Option<bool>,
+    uid: Option<i64>,
+    errs: &mut Errors<'e>,
+) {
     let p = path.child("runAsUser");
     match rule {
         UidRule::Any => {}
@@ -387,9 +409,15 @@ fn user(rule: UidRule, path: Path, non_root: Option<bool>, uid: Option<i64>, err
     }
 }
 
+/// String equality that does not call `memcmp` for empty or differently sized strings (most
+/// SELinux fields compared are empty; the call showed in profiles of admission).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.is_empty() || a.as_bytes() == b.as_bytes())
+}
+
 /// MCS levels compare as sets of categories (`s0:c6,c0` == `s0:c0,c6`).
 fn equal_levels(a: &str, b: &str) -> bool {
-    if a == b {
+    if same(a, b) {
         return true;
     }
     let split = |l: &str| -> Option<(String, std::collections::BTreeSet<String>)> {
@@ -402,7 +430,7 @@ fn equal_levels(a: &str, b: &str) -> bool {
     matches!((split(a), split(b)), (Some(x), Some(y)) if x == y)
 }
 
-fn selinux(p: &Provider, path: Path, got: Option<&SELinuxOptions>, errs: &mut Errors) {
+fn selinux<'e>(p: &Provider, path: Path<'e>, got: Option<&SELinuxOptions>, errs: &mut Errors<'e>) {
     let Some(want) = &p.selinux else { return };
     let Some(got) = got else {
         errs.add(|| path.required(""));
@@ -425,7 +453,7 @@ fn selinux(p: &Provider, path: Path, got: Option<&SELinuxOptions>, errs: &mut Er
         ("type", &want.type_, &got.type_),
         ("user", &want.user, &got.user),
     ] {
-        if s(w) != s(g) {
+        if !same(s(w), s(g)) {
             errs.add(|| {
                 path.child(field)
                     .invalid(GoValue::Str(s(g).to_string()), format!("must be {}", s(w)))
@@ -434,11 +462,11 @@ fn selinux(p: &Provider, path: Path, got: Option<&SELinuxOptions>, errs: &mut Er
     }
 }
 
-fn capabilities(
+fn capabilities<'e>(
     p: &Provider,
-    path: Path,
+    path: Path<'e>,
     caps: Option<&k8s_openapi::api::core::v1::Capabilities>,
-    errs: &mut Errors,
+    errs: &mut Errors<'e>,
 ) {
     let s = p.scc;
     let Some(caps) = caps else {
@@ -476,7 +504,7 @@ fn capabilities(
     }
 }
 
-fn seccomp_check(allowed: &[String], profile: &str, path: Path, errs: &mut Errors) {
+fn seccomp_check<'e>(allowed: &[String], profile: &str, path: Path<'e>, errs: &mut Errors<'e>) {
     if allowed.is_empty() {
         if !profile.is_empty() {
             errs.add(|| path.forbidden("seccomp may not be set"));

@@ -4,22 +4,27 @@
 //! requests.
 //!
 //! An SCC is tried on copies of the pod's security contexts only (the rest of the pod is
-//! borrowed); the whole pod is copied and mutated once, for the SCC chosen. The decision is the
-//! one [`super::reference::admit`] makes by copying the pod for every SCC; tests compare both.
+//! borrowed). The decision names the SCC chosen; the admitted pod (a copy of the whole pod,
+//! mutated, every change recorded) and its JSONPatch are rendered from it only when asked
+//! ([`ProviderSet::render`], or both steps at once with [`ProviderSet::admit_and_render`]).
+//! Decision and admitted pod are those [`super::reference::admit`] makes by copying the pod
+//! for every SCC; tests compare both.
+
+use std::cell::OnceCell;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{PodSecurityContext, PodSpec, SecurityContext};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::admitted::Admitted;
 use super::authz::{Grant, Subject, UserInfo};
-use super::checks::{View, validate_view};
-use super::containers::{ContainerMut, ContainerRef, containers, split_mut};
-use super::decide::{
-    Decision, Operation, PassedOver, REQUIRED_SCC_ANNOTATION, SCC_ANNOTATION, SUBJECT_ANNOTATION,
-    aggregate, forbidden,
-};
+use super::checks::{View, validate_view, volume_type};
+use super::containers::{ContainerMut, ContainerRef, containers};
+use super::decide::{Decision, Operation, PassedOver, aggregate_into, forbidden, forbidden_prefix};
 use super::fielderr::Errors;
-use super::mutate::{Change, Parts, mutate_parts};
+use super::mutate::{Parts, mutate_parts};
 use super::order::{sorted, why_first};
+use super::precheck::{NO_SCCS, Precheck, precheck, required_not_found};
 use super::provider::{NamespaceInfo, Provider};
 use super::scc::Scc;
 use super::seccomp;
@@ -34,8 +39,11 @@ const DENIED_KEY: &str = "securityserviceconstraints.admission.openshift.io/deni
 #[derive(Debug)]
 struct Entry<'a> {
     scc: &'a Scc,
-    /// The SCC with the namespace's values, or why it cannot be configured.
-    provider: Result<Provider<'a>, String>,
+    /// Its name, shared with the decisions that quote it.
+    name: Arc<str>,
+    /// The SCC with the namespace's values, or why it cannot be configured (as the one error
+    /// of a passed-over entry).
+    provider: Result<Provider<'a>, Arc<[String]>>,
     /// Every service account of the namespace may use it (a group grant).
     all_service_accounts: bool,
     /// The service accounts of the namespace that may use it, by name.
@@ -45,11 +53,13 @@ struct Entry<'a> {
     /// Groups granted, likewise.
     groups: Vec<&'a str>,
     /// `provider "<name>": Forbidden: not usable by user or serviceaccount`.
-    not_usable: String,
+    not_usable: Arc<[String]>,
     /// The audit key naming it too restrictive.
-    too_restrictive: String,
+    too_restrictive: Arc<str>,
     /// The audit reason when it is chosen in admission order.
-    reason: String,
+    reason: Arc<str>,
+    /// The audit reason when it is the only candidate (`openshift.io/required-scc`).
+    only_one: Arc<str>,
 }
 
 impl Entry<'_> {
@@ -78,6 +88,11 @@ pub struct ProviderSet<'a> {
     entries: Vec<Entry<'a>>,
     /// Positions of `restricted-v2` and `restricted`, for the hint when nothing validates.
     restricted_hint: Option<(usize, usize)>,
+    /// The audit keys and the fixed reasons, shared with the decisions.
+    reason_key: Arc<str>,
+    denied_key: Arc<str>,
+    all_denied: Arc<str>,
+    all_too_restrictive: Arc<str>,
 }
 
 /// One pod to decide with a [`ProviderSet`].
@@ -145,6 +160,7 @@ impl Trial {
         meta: &'v ObjectMeta,
         spec: &'v PodSpec,
         all: &'v [ContainerRef<'v>],
+        volume_types: Option<&'v [&'static str]>,
     ) -> View<'v> {
         let annotations = meta.annotations.as_ref();
         View {
@@ -158,6 +174,7 @@ impl Trial {
             spec,
             containers: Some(&self.containers),
             refs: Some(all),
+            volume_types,
         }
     }
 
@@ -210,7 +227,8 @@ impl<'a> ProviderSet<'a> {
                 };
                 Entry {
                     scc,
-                    provider: Provider::new(scc, namespace),
+                    name: scc.name.as_str().into(),
+                    provider: Provider::new(scc, namespace).map_err(|e| Arc::from([e])),
                     all_service_accounts: groups.iter().any(|g| *g == SA_GROUP || *g == ns_group),
                     service_accounts: users
                         .iter()
@@ -218,15 +236,17 @@ impl<'a> ProviderSet<'a> {
                         .collect(),
                     users,
                     groups,
-                    not_usable: format!(
+                    not_usable: Arc::from([format!(
                         "provider {:?}: Forbidden: not usable by user or serviceaccount",
                         scc.name
-                    ),
+                    )]),
                     too_restrictive: format!(
                         "securitycontextconstraints.admission.openshift.io/too-restrictive-{}",
                         scc.name
-                    ),
-                    reason,
+                    )
+                    .into(),
+                    reason: reason.into(),
+                    only_one: only_one(scc).into(),
                 }
             })
             .collect();
@@ -236,6 +256,10 @@ impl<'a> ProviderSet<'a> {
             namespace,
             entries,
             restricted_hint,
+            reason_key: REASON_KEY.into(),
+            denied_key: DENIED_KEY.into(),
+            all_denied: "all denied".into(),
+            all_too_restrictive: "all too restrictive or denied".into(),
         }
     }
 
@@ -246,118 +270,99 @@ impl<'a> ProviderSet<'a> {
 
     /// Decides one pod.
     pub fn admit(&self, req: &PodRequest) -> Decision {
-        let mut d = Decision {
-            chosen: None,
-            passed_over: Vec::new(),
-            meta: ObjectMeta::default(),
-            spec: PodSpec::default(),
-            changes: Vec::new(),
-            denied: None,
-            ignored: None,
-            audit: Vec::new(),
-        };
-        if req.spec.os.as_ref().is_some_and(|o| o.name == "windows") {
-            d.ignored = Some("Windows pods are not handled by SCC admission");
-            d.meta = req.meta.clone();
-            d.spec = req.spec.clone();
-            return d;
-        }
-        let annotations = req.meta.annotations.as_ref();
-        let required = annotations.and_then(|a| a.get(REQUIRED_SCC_ANNOTATION));
-        if req.operation == Operation::Update {
-            let old = req
-                .old_meta
-                .and_then(|m| m.annotations.as_ref())
-                .and_then(|a| a.get(REQUIRED_SCC_ANNOTATION));
-            if old != required {
-                return deny(
-                    d,
-                    req,
-                    &format!(
-                        "invalid change of required security context constraint annotation: {REQUIRED_SCC_ANNOTATION}"
-                    ),
-                );
+        let mut d = Decision::default();
+        let required = match precheck(req.operation, req.meta, req.spec, req.old_meta) {
+            Precheck::Ignore(why) => {
+                d.ignored = Some(why);
+                return d;
             }
-        }
+            Precheck::Deny(msg) => return deny(d, req, &msg),
+            Precheck::Try { required } => required,
+        };
         // The candidates: every entry, or the one the pod requires.
         let candidates = match required {
-            Some(name) => match self.entries.iter().position(|e| &e.scc.name == name) {
+            Some(name) => match self.entries.iter().position(|e| *e.name == *name) {
                 Some(i) => i..i + 1,
-                None => {
-                    let msg = format!(
-                        "failed to retrieve the required SCC \"{name}\": securitycontextconstraints.security.openshift.io \"{name}\" not found"
-                    );
-                    return deny(d, req, &msg);
-                }
+                None => return deny(d, req, &required_not_found(name)),
             },
             None => 0..self.entries.len(),
         };
         if candidates.is_empty() {
-            return deny(d, req, "no SecurityContextConstraints found in cluster");
+            return deny(d, req, NO_SCCS);
         }
         let sa = req
             .spec
             .service_account_name
             .as_deref()
             .unwrap_or("default");
-        let mut denied = Vec::new();
+        // Reserved once: a denial lists every candidate.
+        d.passed_over.reserve(candidates.len());
+        d.audit.reserve(3);
+        let mut denied = Vec::with_capacity(candidates.len());
         let mut trial = Trial::new();
         let all = containers(req.spec);
+        let types = OnceCell::new();
         for i in candidates.clone() {
             let e = &self.entries[i];
             let Some(subject) = e.subject(sa, req.user) else {
                 denied.push(i);
                 d.passed_over.push(PassedOver {
-                    scc: e.scc.name.clone(),
-                    errors: vec![e.not_usable.clone()],
+                    scc: e.name.clone(),
+                    errors: e.not_usable.clone(),
                 });
                 continue;
             };
             let provider = match &e.provider {
                 Ok(p) => p,
-                Err(msg) => {
+                Err(errors) => {
                     d.passed_over.push(PassedOver {
-                        scc: e.scc.name.clone(),
-                        errors: vec![msg.clone()],
+                        scc: e.name.clone(),
+                        errors: errors.clone(),
                     });
                     continue;
                 }
             };
             trial.run(provider, req.meta, req.spec, &all);
             let mut errs = Errors::collect();
-            validate_view(provider, &trial.view(req.meta, req.spec, &all), &mut errs);
+            let types = volume_types(provider, req.spec, &types);
+            validate_view(
+                provider,
+                &trial.view(req.meta, req.spec, &all, types),
+                &mut errs,
+            );
             if errs.count == 0
                 && req.operation == Operation::Update
                 && trial.changed(req.spec, &all)
             {
                 d.passed_over.push(PassedOver {
-                    scc: e.scc.name.clone(),
-                    errors: vec![format!(
+                    scc: e.name.clone(),
+                    errors: Arc::from([format!(
                         "provider {}: Forbidden: the pod would be changed, and admission may not change a pod's spec on update",
                         e.scc.name
-                    )],
+                    )]),
                 });
                 continue;
             }
             if errs.count > 0 {
                 let errors: Vec<String> = errs.list.iter().map(ToString::to_string).collect();
-                d.audit.push((e.too_restrictive.clone(), errors.join(", ")));
+                d.audit
+                    .push((e.too_restrictive.clone(), Arc::from(errors.join(", "))));
                 d.passed_over.push(PassedOver {
-                    scc: e.scc.name.clone(),
-                    errors,
+                    scc: e.name.clone(),
+                    errors: errors.into(),
                 });
                 continue;
             }
             let reason = if candidates.len() == 1 {
-                only_one(e.scc)
+                e.only_one.clone()
             } else {
                 e.reason.clone()
             };
-            self.choose(&mut d, req, provider, subject);
+            d.chosen = Some((e.name.clone(), subject));
             if !denied.is_empty() {
-                d.audit.push((DENIED_KEY.into(), self.names(&denied)));
+                d.audit.push((self.denied_key.clone(), self.names(&denied)));
             }
-            d.audit.push((REASON_KEY.into(), reason));
+            d.audit.push((self.reason_key.clone(), reason));
             return d;
         }
         // Nothing validated: the hint for restricted-v2 vs restricted, then the message.
@@ -366,90 +371,109 @@ impl<'a> ProviderSet<'a> {
             && candidates.len() == self.entries.len()
             && denied.contains(&r)
             && !denied.contains(&v2)
-            && self.would_validate(r, req, &all)
+            && self.would_validate(r, req, &all, &types)
         {
             hint = Some(
                 "no access to scc/restricted: Forbidden: the pod fails to validate against the `restricted-v2` security context constraint, but would validate successfully against the `restricted` security context constraint",
             );
         }
-        d.audit.push((DENIED_KEY.into(), self.names(&denied)));
+        d.audit.push((self.denied_key.clone(), self.names(&denied)));
         d.audit.push((
-            REASON_KEY.into(),
+            self.reason_key.clone(),
             if denied.len() == candidates.len() {
-                "all denied".into()
+                self.all_denied.clone()
             } else {
-                "all too restrictive or denied".into()
+                self.all_too_restrictive.clone()
             },
         ));
-        let list = aggregate(
-            d.passed_over
-                .iter()
-                .flat_map(|p| p.errors.iter().map(String::as_str))
-                .chain(hint),
-        );
-        let msg = format!("unable to validate against any security context constraint: {list}");
-        deny(d, req, &msg)
+        const PREFIX: &str = "unable to validate against any security context constraint: ";
+        let errors = d
+            .passed_over
+            .iter()
+            .flat_map(|p| p.errors.iter().map(String::as_str))
+            .chain(hint);
+        let mut msg = forbidden_prefix(req.meta, PREFIX.len() + 64 * d.passed_over.len());
+        msg.push_str(PREFIX);
+        aggregate_into(&mut msg, errors);
+        d.denied = Some(msg);
+        d
     }
 
-    /// The admitted pod: a copy of the pod, mutated under `p` with every change recorded, and
-    /// annotated with the SCC and the subject.
-    fn choose(&self, d: &mut Decision, req: &PodRequest, p: &Provider, subject: Subject) {
-        let mut meta = req.meta.clone();
-        let mut spec = req.spec.clone();
-        let mut changes = Vec::new();
-        let (psc, containers) = split_mut(&mut spec);
-        let pod_seccomp = mutate_parts(
-            p,
-            Parts {
-                annotations: req.meta.annotations.as_ref(),
-                psc,
-                containers,
-            },
-            Some(&mut changes),
-        );
-        let a = meta.annotations.get_or_insert_with(Default::default);
-        if let Some(profile) = pod_seccomp {
-            a.insert(seccomp::POD_ANNOTATION.into(), profile);
+    /// The admitted pod of decision `d` for `req` (the request `d` was made for): `None` when
+    /// `d` denied the pod; the pod as it is when admission ignored it; else a copy mutated
+    /// under the chosen SCC, every change recorded, with the JSONPatch to it.
+    pub fn render(&self, req: &PodRequest, d: &Decision) -> Option<Admitted> {
+        if d.denied.is_some() {
+            return None;
         }
-        let name = p.scc.name.as_str();
-        for (key, value) in [
-            (SCC_ANNOTATION, name),
-            (SUBJECT_ANNOTATION, subject.as_str()),
-        ] {
-            if a.get(key).map(String::as_str) != Some(value) {
-                a.insert(key.into(), value.into());
-                changes.push(Change {
-                    path: format!("metadata.annotations[{key}]"),
-                    value: value.into(),
-                    source: "SCC admission".into(),
-                });
-            }
+        if d.ignored.is_some() {
+            return Some(Admitted::unchanged(req.meta, req.spec));
         }
-        d.chosen = Some((name.to_string(), subject));
-        d.meta = meta;
-        d.spec = spec;
-        d.changes = changes;
+        let (name, subject) = d.chosen.as_ref()?;
+        let p = self
+            .entries
+            .iter()
+            .find(|e| e.name == *name)?
+            .provider
+            .as_ref()
+            .ok()?;
+        Some(Admitted::build(p, *subject, req.meta, req.spec))
+    }
+
+    /// Decides one pod, then renders the admitted pod and its JSONPatch: [`Self::admit`]
+    /// then [`Self::render`], what `secctx admit` and a webhook's `/mutate` call.
+    pub fn admit_and_render(&self, req: &PodRequest) -> (Decision, Option<Admitted>) {
+        let d = self.admit(req);
+        let admitted = self.render(req, &d);
+        (d, admitted)
     }
 
     /// Whether the pod would validate under entry `i`, whoever may use it.
-    fn would_validate(&self, i: usize, req: &PodRequest, all: &[ContainerRef]) -> bool {
+    fn would_validate(
+        &self,
+        i: usize,
+        req: &PodRequest,
+        all: &[ContainerRef],
+        types: &OnceCell<Vec<&'static str>>,
+    ) -> bool {
         let Ok(p) = &self.entries[i].provider else {
             return false;
         };
         let mut trial = Trial::new();
         trial.run(p, req.meta, req.spec, all);
         let mut errs = Errors::count_only();
-        validate_view(p, &trial.view(req.meta, req.spec, all), &mut errs);
+        let types = volume_types(p, req.spec, types);
+        validate_view(p, &trial.view(req.meta, req.spec, all, types), &mut errs);
         errs.count == 0
     }
 
-    fn names(&self, entries: &[usize]) -> String {
-        let names: Vec<&str> = entries
-            .iter()
-            .map(|&i| self.entries[i].scc.name.as_str())
-            .collect();
-        names.join(",")
+    /// The names of `entries`, comma-separated (shared when there is one).
+    fn names(&self, entries: &[usize]) -> Arc<str> {
+        if let [one] = entries {
+            return self.entries[*one].name.clone();
+        }
+        let mut out = String::new();
+        for (k, &i) in entries.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(&self.entries[i].scc.name);
+        }
+        out.into()
     }
+}
+
+/// The volume types of the pod when `p` restricts them, computed once per decision into
+/// `cell` (each check reads a whole `Volume`, kilobytes of mostly empty options).
+fn volume_types<'t>(
+    p: &Provider,
+    spec: &PodSpec,
+    cell: &'t OnceCell<Vec<&'static str>>,
+) -> Option<&'t [&'static str]> {
+    if p.scc.volumes.iter().any(|v| v == "*") {
+        return None;
+    }
+    Some(cell.get_or_init(|| spec.volumes.iter().flatten().map(volume_type).collect()))
 }
 
 fn only_one(scc: &Scc) -> String {
@@ -460,7 +484,6 @@ fn only_one(scc: &Scc) -> String {
 }
 
 fn deny(mut d: Decision, req: &PodRequest, msg: &str) -> Decision {
-    d.changes.clear();
     d.denied = Some(forbidden(req.meta, msg));
     d
 }

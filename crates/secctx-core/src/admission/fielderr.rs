@@ -1,6 +1,7 @@
 //! Field errors as `k8s.io/apimachinery/pkg/util/validation/field` renders them, with SCC
 //! admission's `provider <scc>: ` path root and Go-style values (`[]int64{999}`, `null`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A bad value, printed as Go's field errors print it.
@@ -51,18 +52,27 @@ pub enum Kind {
     Forbidden,
 }
 
-/// One field error.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    /// The rendered path (`provider restricted-v2: .containers[0].runAsUser`).
-    pub path: String,
+/// One field error. Nothing of it is rendered until it is printed: the path is kept as its
+/// segments, and the fixed details are borrowed.
+#[derive(Clone, Debug)]
+pub struct FieldError<'a> {
+    /// The path (`provider restricted-v2: .containers[0].runAsUser` when printed).
+    pub path: Path<'a>,
     /// The type and value.
     pub kind: Kind,
     /// The detail.
-    pub detail: String,
+    pub detail: Cow<'static, str>,
 }
 
-impl fmt::Display for FieldError {
+impl PartialEq for FieldError<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.detail == other.detail
+            && self.path.to_string() == other.path.to_string()
+    }
+}
+
+impl fmt::Display for FieldError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::Invalid(v) => write!(f, "{}: Invalid value: {v}", self.path)?,
@@ -141,23 +151,23 @@ impl<'a> Path<'a> {
     }
 
     /// An Invalid error here.
-    pub fn invalid(&self, v: GoValue, detail: impl Into<String>) -> FieldError {
+    pub fn invalid(&self, v: GoValue, detail: impl Into<Cow<'static, str>>) -> FieldError<'a> {
         self.error(Kind::Invalid(v), detail.into())
     }
 
     /// A Required error here.
-    pub fn required(&self, detail: impl Into<String>) -> FieldError {
+    pub fn required(&self, detail: impl Into<Cow<'static, str>>) -> FieldError<'a> {
         self.error(Kind::Required, detail.into())
     }
 
     /// A Forbidden error here.
-    pub fn forbidden(&self, detail: impl Into<String>) -> FieldError {
+    pub fn forbidden(&self, detail: impl Into<Cow<'static, str>>) -> FieldError<'a> {
         self.error(Kind::Forbidden, detail.into())
     }
 
-    fn error(&self, kind: Kind, detail: String) -> FieldError {
+    fn error(&self, kind: Kind, detail: Cow<'static, str>) -> FieldError<'a> {
         FieldError {
-            path: self.to_string(),
+            path: *self,
             kind,
             detail,
         }
@@ -192,22 +202,22 @@ impl fmt::Display for Path<'_> {
 /// Where validation's errors go: collected, or only counted (to learn whether a pod would
 /// validate without rendering a message nobody reads).
 #[derive(Debug, Default)]
-pub struct Errors {
+pub struct Errors<'a> {
     /// The errors, in order (empty when counting).
-    pub list: Vec<FieldError>,
+    pub list: Vec<FieldError<'a>>,
     /// How many were reported.
     pub count: usize,
     counting: bool,
 }
 
-impl Errors {
+impl<'a> Errors<'a> {
     /// A collector that keeps every error.
-    pub fn collect() -> Errors {
+    pub fn collect() -> Errors<'a> {
         Errors::default()
     }
 
     /// A collector that only counts.
-    pub fn count_only() -> Errors {
+    pub fn count_only() -> Errors<'a> {
         Errors {
             counting: true,
             ..Errors::default()
@@ -215,7 +225,7 @@ impl Errors {
     }
 
     /// Reports one error; `e` runs only when errors are kept.
-    pub fn add(&mut self, e: impl FnOnce() -> FieldError) {
+    pub fn add(&mut self, e: impl FnOnce() -> FieldError<'a>) {
         self.count += 1;
         if !self.counting {
             self.list.push(e());

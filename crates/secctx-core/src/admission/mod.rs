@@ -3,6 +3,7 @@
 //! admission decision. Pure: namespaces, SCCs, the requesting user and the pod in; a decision
 //! out.
 
+pub mod admitted;
 pub mod allocation;
 pub mod authz;
 pub mod block;
@@ -15,6 +16,7 @@ pub mod mcs;
 pub mod mutate;
 pub mod order;
 pub mod patch;
+pub mod precheck;
 pub mod provider;
 pub mod rbac;
 pub mod reference;

@@ -2,7 +2,22 @@
 //! adds and replaces, so the patch is a structural diff: a missing member is added whole (its
 //! parent always exists, spec §1.7), a changed scalar or a changed array is replaced.
 
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value as Json, json};
+
+/// The pod as JSON, as k8s-openapi serializes a `Pod` (`apiVersion`, `kind`, `metadata`,
+/// `spec`): the form a JSONPatch applies to. Serialized from the borrowed parts, so the pod
+/// is not copied into a `Pod` first.
+pub fn pod_json(meta: &ObjectMeta, spec: &PodSpec) -> Json {
+    json!({
+        "apiVersion": Pod::API_VERSION,
+        "kind": Pod::KIND,
+        "metadata": meta,
+        "spec": spec,
+    })
+}
 
 /// Escapes one JSON Pointer token (`~` then `/`).
 fn escape(token: &str) -> String {

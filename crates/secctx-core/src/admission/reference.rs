@@ -1,76 +1,49 @@
 //! The straightforward admission decision, kept as the oracle of the fast one
 //! ([`super::compiled::ProviderSet::admit`]): for every SCC tried it fills the SCC's
 //! namespace values, copies the whole pod, mutates the copy and validates it, formatting every
-//! error on the way. Tests check that both decide every conformance pod identically.
+//! error on the way, and returns the admitted pod it built with the decision. Tests check that
+//! both decide every conformance pod identically and render the same admitted pod.
 
-use k8s_openapi::api::core::v1::PodSpec;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-
+use super::admitted::Admitted;
 use super::authz::{UserInfo, allowed_for};
 use super::checks::validate;
 use super::decide::{
-    Decision, Operation, PassedOver, REQUIRED_SCC_ANNOTATION, Request, SCC_ANNOTATION,
-    SUBJECT_ANNOTATION, aggregate,
+    Decision, Operation, PassedOver, Request, SCC_ANNOTATION, SUBJECT_ANNOTATION, aggregate,
 };
 use super::mutate::{Change, mutate};
 use super::order::{sorted, why_first};
+use super::precheck::{NO_SCCS, Precheck, precheck, required_not_found};
 use super::provider::Provider;
 use super::scc::Scc;
 
-/// Decides one pod the straightforward way.
-pub fn admit(req: &Request) -> Decision {
-    // The pod is copied only once the outcome is known (a copy per SCC tried is the cost).
-    let mut d = Decision {
-        chosen: None,
-        passed_over: Vec::new(),
-        meta: ObjectMeta::default(),
-        spec: PodSpec::default(),
-        changes: Vec::new(),
-        denied: None,
-        ignored: None,
-        audit: Vec::new(),
-    };
-    if req.spec.os.as_ref().is_some_and(|o| o.name == "windows") {
-        d.ignored = Some("Windows pods are not handled by SCC admission");
-        d.meta = req.meta.clone();
-        d.spec = req.spec.clone();
-        return d;
-    }
-    let annotations = req.meta.annotations.as_ref();
-    let required = annotations.and_then(|a| a.get(REQUIRED_SCC_ANNOTATION));
-    if req.operation == Operation::Update {
-        let old = req
-            .old_meta
-            .and_then(|m| m.annotations.as_ref())
-            .and_then(|a| a.get(REQUIRED_SCC_ANNOTATION));
-        if old != required {
-            return deny_with(
-                d,
-                req,
-                format!(
-                    "invalid change of required security context constraint annotation: {REQUIRED_SCC_ANNOTATION}"
-                ),
+/// Decides one pod the straightforward way; the admitted pod (`None` when denied) is the copy
+/// the chosen SCC mutated.
+pub fn admit(req: &Request) -> (Decision, Option<Admitted>) {
+    let mut d = Decision::default();
+    let required = match precheck(req.operation, req.meta, req.spec, req.old_meta) {
+        Precheck::Ignore(why) => {
+            d.ignored = Some(why);
+            let admitted = Admitted::with_patch(
+                req.meta,
+                req.spec,
+                req.meta.clone(),
+                req.spec.clone(),
+                Vec::new(),
             );
+            return (d, Some(admitted));
         }
-    }
+        Precheck::Deny(msg) => return deny_with(d, req, msg),
+        Precheck::Try { required } => required,
+    };
     let candidates: Vec<&Scc> = match required {
-        Some(name) => match req.sccs.iter().find(|s| &s.name == name) {
+        Some(name) => match req.sccs.iter().find(|s| s.name == name) {
             Some(s) => vec![s],
-            None => {
-                let msg = format!(
-                    "failed to retrieve the required SCC \"{name}\": securitycontextconstraints.security.openshift.io \"{name}\" not found"
-                );
-                return deny_with(d, req, msg);
-            }
+            None => return deny_with(d, req, required_not_found(name)),
         },
         None => sorted(req.sccs),
     };
     if candidates.is_empty() {
-        return deny_with(
-            d,
-            req,
-            "no SecurityContextConstraints found in cluster".into(),
-        );
+        return deny_with(d, req, NO_SCCS.into());
     }
     let ns = req.namespace;
     let sa_name = req
@@ -90,8 +63,8 @@ pub fn admit(req: &Request) -> Decision {
             all_errors.push(e.clone());
             denied_names.push(&scc.name);
             d.passed_over.push(PassedOver {
-                scc: scc.name.clone(),
-                errors: vec![e],
+                scc: scc.name.as_str().into(),
+                errors: vec![e].into(),
             });
             continue;
         };
@@ -100,8 +73,8 @@ pub fn admit(req: &Request) -> Decision {
             Err(e) => {
                 all_errors.push(e.clone());
                 d.passed_over.push(PassedOver {
-                    scc: scc.name.clone(),
-                    errors: vec![e],
+                    scc: scc.name.as_str().into(),
+                    errors: vec![e].into(),
                 });
                 continue;
             }
@@ -121,8 +94,8 @@ pub fn admit(req: &Request) -> Decision {
             );
             all_errors.push(e.clone());
             d.passed_over.push(PassedOver {
-                scc: scc.name.clone(),
-                errors: vec![e],
+                scc: scc.name.as_str().into(),
+                errors: vec![e].into(),
             });
             continue;
         }
@@ -132,12 +105,13 @@ pub fn admit(req: &Request) -> Decision {
                 format!(
                     "securitycontextconstraints.admission.openshift.io/too-restrictive-{}",
                     scc.name
-                ),
-                errs.join(", "),
+                )
+                .into(),
+                errs.join(", ").into(),
             ));
             d.passed_over.push(PassedOver {
-                scc: scc.name.clone(),
-                errors: errs,
+                scc: scc.name.as_str().into(),
+                errors: errs.into(),
             });
             continue;
         }
@@ -172,18 +146,16 @@ pub fn admit(req: &Request) -> Decision {
         if !denied_names.is_empty() {
             d.audit.push((
                 "securityserviceconstraints.admission.openshift.io/denied".into(),
-                denied_names.join(","),
+                denied_names.join(",").into(),
             ));
         }
         d.audit.push((
             "securitycontextconstraints.admission.openshift.io/reason".into(),
-            reason,
+            reason.into(),
         ));
-        d.chosen = Some((scc.name.clone(), subject));
-        d.meta = meta;
-        d.spec = spec;
-        d.changes = changes;
-        return d;
+        d.chosen = Some((scc.name.as_str().into(), subject));
+        let admitted = Admitted::with_patch(req.meta, req.spec, meta, spec, changes);
+        return (d, Some(admitted));
     }
     // Nothing validated: the hint for restricted-v2 vs restricted, then the message.
     if let (Some(v2), Some(r)) = (
@@ -191,14 +163,14 @@ pub fn admit(req: &Request) -> Decision {
         candidates.iter().find(|s| s.name == "restricted"),
     ) && denied_names.contains(&"restricted")
         && !denied_names.contains(&"restricted-v2")
-        && d.passed_over.iter().any(|p| p.scc == candidates[v2].name)
+        && d.passed_over.iter().any(|p| *p.scc == *candidates[v2].name)
         && would_validate(r, req)
     {
         all_errors.push("no access to scc/restricted: Forbidden: the pod fails to validate against the `restricted-v2` security context constraint, but would validate successfully against the `restricted` security context constraint".into());
     }
     d.audit.push((
         "securityserviceconstraints.admission.openshift.io/denied".into(),
-        denied_names.join(","),
+        denied_names.join(",").into(),
     ));
     d.audit.push((
         "securitycontextconstraints.admission.openshift.io/reason".into(),
@@ -223,7 +195,7 @@ fn would_validate(scc: &Scc, req: &Request) -> bool {
 }
 
 /// `pods "<name>" is forbidden: <msg>`, the name falling back to generateName, then `Unknown`.
-fn deny_with(mut d: Decision, req: &Request, msg: String) -> Decision {
+fn deny_with(mut d: Decision, req: &Request, msg: String) -> (Decision, Option<Admitted>) {
     let name = req
         .meta
         .name
@@ -231,9 +203,6 @@ fn deny_with(mut d: Decision, req: &Request, msg: String) -> Decision {
         .filter(|n| !n.is_empty())
         .or(req.meta.generate_name.as_deref().filter(|n| !n.is_empty()))
         .unwrap_or("Unknown");
-    d.meta = ObjectMeta::default();
-    d.spec = PodSpec::default();
-    d.changes.clear();
     d.denied = Some(format!("pods {name:?} is forbidden: {msg}"));
-    d
+    (d, None)
 }
