@@ -11,11 +11,9 @@ use secctx_core::admission::allocation::{PENDING_RETRY_AFTER_SECONDS, PendingAll
 use secctx_core::admission::authz::{Grant, UserInfo};
 use secctx_core::admission::compiled::{PodRequest, ProviderSet};
 use secctx_core::admission::decide::Operation;
-use secctx_core::admission::patch::diff;
 use secctx_core::admission::provider::NamespaceInfo;
 use secctx_core::admission::scc::Scc;
 use secctx_core::pss::quote::go_quote;
-use serde_json::Value as Json;
 
 use crate::review::{AdmissionResponse, Status};
 use crate::validate::Context;
@@ -88,7 +86,9 @@ pub async fn mutate(cx: &Context<'_>) -> AdmissionResponse {
     };
     let spec = pod.spec.clone().unwrap_or_default();
     let set = compile(&cx.snapshot.sccs, &info, &cx.snapshot.grants);
-    let decision = set.admit(&PodRequest {
+    // Decide, then render the admitted pod's patch: the one call `secctx admit` makes too, so
+    // both give the same patch.
+    let (decision, admitted) = set.admit_and_render(&PodRequest {
         operation,
         meta: &pod.metadata,
         spec: &spec,
@@ -101,16 +101,19 @@ pub async fn mutate(cx: &Context<'_>) -> AdmissionResponse {
         }
         None => {
             let mut r = AdmissionResponse::allowed();
-            if decision.ignored.is_none() {
-                r.set_patch(&diff(
-                    &pod_json(&pod.metadata, &spec),
-                    &pod_json(&decision.meta, &decision.spec),
-                ));
+            if decision.ignored.is_none()
+                && let Some(admitted) = &admitted
+            {
+                r.set_patch(&admitted.patch);
             }
             r
         }
     };
-    response.audit_annotations = decision.audit.iter().cloned().collect::<BTreeMap<_, _>>();
+    response.audit_annotations = decision
+        .audit
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect::<BTreeMap<_, _>>();
     response
 }
 
@@ -138,15 +141,4 @@ fn display_name(request_name: &str, meta: &ObjectMeta) -> String {
 
 fn decode_pod(raw: Option<&serde_json::value::RawValue>) -> Option<Pod> {
     serde_json::from_str(raw?.get()).ok()
-}
-
-/// The pod as k8s-openapi serializes it: the form both sides of the patch are taken in, so
-/// the patch touches only what admission changed (as `secctx admit` computes it).
-fn pod_json(meta: &ObjectMeta, spec: &k8s_openapi::api::core::v1::PodSpec) -> Json {
-    serde_json::to_value(Pod {
-        metadata: meta.clone(),
-        spec: Some(spec.clone()),
-        status: None,
-    })
-    .unwrap_or(Json::Null)
 }
