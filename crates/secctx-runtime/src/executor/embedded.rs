@@ -112,6 +112,11 @@ impl Embedded {
         Ok(out)
     }
 
+    /// Reports a field accepted but not applied to this executor's warning sink.
+    pub(super) fn warn(&self, message: &str) {
+        (self.warn)(message);
+    }
+
     fn dir(&self, id: &str) -> Result<StateDir, ExecError> {
         StateDir::new(&self.root, id)
     }
@@ -185,7 +190,7 @@ impl Executor for Embedded {
             .map_err(|e| ExecError::io(format!("rootfs {}", root_path.display()), e))?;
         let linux = spec.linux().clone().unwrap_or_default();
         let ns = namespaces::plan(&linux)?;
-        let join = namespaces::open_joins(&ns)?;
+        let join = namespaces::open_joins(&ns, &self.root)?;
         let seccomp = linux
             .seccomp()
             .as_ref()
@@ -397,8 +402,19 @@ impl Executor for Embedded {
             std::thread::sleep(Duration::from_millis(2));
         }
         if state.monitor_pid > 0 {
-            // Reap it when it is ours; give it a moment to record the exit status.
-            let _ = sys::waitpid(state.monitor_pid, true);
+            // Reap it when it is ours. The monitor writes what became of init into the state
+            // directory (`exit`, `start-error`): let it finish first, or the directory can
+            // gain a file while it is being removed (ENOTEMPTY).
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let _ = sys::waitpid(state.monitor_pid, true);
+                let same = state.monitor_start != 0
+                    && proc_start(state.monitor_pid) == state.monitor_start;
+                if !same || !pid_alive(state.monitor_pid) || Instant::now() > deadline {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
         }
         // A container without a mount namespace of its own left its mounts on the host,
         // under its rootfs.
