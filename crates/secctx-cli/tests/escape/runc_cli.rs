@@ -17,6 +17,9 @@
 //! * a bundle joining a pod sandbox's namespaces by `/proc/<pid>/ns/<type>` (as `secctx
 //!   run` and containerd's CRI plugin render them) after the sandbox exited and a host
 //!   process got its pid: it must not join the host's namespaces;
+//! * `--root` naming a directory another user owns and may write (a shared `/tmp` path):
+//!   a `state.json` planted there names a host process; `kill` and `delete --force` must
+//!   not signal it;
 //! * `exec --process` JSON asking for confinement this host cannot apply (an AppArmor
 //!   profile): refused as `create` refuses it, never run unconfined.
 //!
@@ -44,6 +47,7 @@ pub fn attempts() -> Vec<Outcome> {
         hostile_ids(&root),
         exec_process_fields(&root),
         join_reused_sandbox_namespaces(&root),
+        planted_state_in_lax_root(&root),
     ];
     let _ = std::fs::remove_dir_all(&root);
     out
@@ -492,6 +496,61 @@ fn join_reused_sandbox_namespaces(root: &Path) -> Outcome {
                 Ok(p) => format!("STARTED (pid {p})"),
                 Err(e) => format!("was refused ({})", e.trim()),
             }
+        ),
+    )
+}
+
+fn planted_state_in_lax_root(root: &Path) -> Outcome {
+    let name = "kill and delete --force with a --root another user planted a state.json in";
+    let lax = root.with_file_name(format!("secctx-runc-lax-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&lax);
+    std::fs::create_dir_all(lax.join("planted")).unwrap();
+    let mut host = Command::new("sleep")
+        .arg("600")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = json!({
+        "ociVersion": "1.0.2", "id": "planted", "status": "running",
+        "pid": host.id(), "bundle": "/nonexistent", "cgroups": []
+    });
+    std::fs::write(
+        lax.join("planted/state.json"),
+        serde_json::to_vec(&state).unwrap(),
+    )
+    .unwrap();
+    // What another user (65534) could have made: the root, its entry and the file are theirs.
+    use std::os::unix::fs::PermissionsExt;
+    for p in [
+        lax.join("planted/state.json"),
+        lax.join("planted"),
+        lax.clone(),
+    ] {
+        std::os::unix::fs::chown(&p, Some(65534), Some(65534)).unwrap();
+    }
+    std::fs::set_permissions(&lax, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let kill = runc(&lax, &["kill", "planted", "KILL"]);
+    std::thread::sleep(Duration::from_millis(100));
+    let alive_after_kill = host.try_wait().unwrap().is_none();
+    let del = runc(&lax, &["delete", "--force", "planted"]);
+    std::thread::sleep(Duration::from_millis(100));
+    let alive_after_delete = host.try_wait().unwrap().is_none();
+    let _ = host.kill();
+    let _ = host.wait();
+    let _ = std::fs::remove_dir_all(&lax);
+    Outcome::new(
+        name,
+        alive_after_kill && alive_after_delete && !kill.status.success() && !del.status.success(),
+        format!(
+            "host process {} after kill ({}), {} after delete --force ({})",
+            if alive_after_kill { "alive" } else { "KILLED" },
+            text(&kill).trim(),
+            if alive_after_delete {
+                "alive"
+            } else {
+                "KILLED"
+            },
+            text(&del).trim()
         ),
     )
 }

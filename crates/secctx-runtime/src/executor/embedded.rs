@@ -94,6 +94,8 @@ impl Embedded {
     /// Every container in the state root, sorted by id.
     pub fn list(&self) -> Result<Vec<State>, ExecError> {
         let mut out = Vec::new();
+        crate::private::check_root(&self.root)
+            .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
         let entries = match std::fs::read_dir(&self.root) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
@@ -117,8 +119,14 @@ impl Embedded {
         (self.warn)(message);
     }
 
+    /// The state directory of `id`, in a root nobody but us could have written: its
+    /// `state.json` names the pids `kill` and `delete` signal, the cgroups `delete` empties
+    /// and removes, and the process whose namespaces `exec` joins.
     fn dir(&self, id: &str) -> Result<StateDir, ExecError> {
-        StateDir::new(&self.root, id)
+        let sd = StateDir::new(&self.root, id)?;
+        crate::private::check_root(&self.root)
+            .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
+        Ok(sd)
     }
 }
 
