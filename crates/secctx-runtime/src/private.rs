@@ -83,6 +83,18 @@ pub fn ensure_root_mode(root: &Path, mode: u32) -> io::Result<()> {
         .mode(target)
         .create(root)?;
     let meta = std::fs::symlink_metadata(root)?;
+    refuse_unsafe(root, &meta, 0o002)?;
+    let mode = meta.mode() & 0o7777;
+    if mode & !target != 0 {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(target))?;
+    }
+    Ok(())
+}
+
+/// Refuses `root` when someone else could have written what is in it: not a directory (or a
+/// symlink), another user's, sticky, or with a write bit of `writable_bits` (group and/or
+/// other).
+fn refuse_unsafe(root: &Path, meta: &std::fs::Metadata, writable_bits: u32) -> io::Result<()> {
     let refuse = |why: String| {
         Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
@@ -100,13 +112,24 @@ pub fn ensure_root_mode(root: &Path, mode: u32) -> io::Result<()> {
         return refuse(format!("belongs to uid {}", meta.uid()));
     }
     let mode = meta.mode() & 0o7777;
-    if mode & 0o002 != 0 || mode & 0o1000 != 0 {
-        return refuse(format!("is world-writable or sticky (mode {mode:04o})"));
-    }
-    if mode & !target != 0 {
-        std::fs::set_permissions(root, std::fs::Permissions::from_mode(target))?;
+    if mode & writable_bits != 0 || mode & 0o1000 != 0 {
+        return refuse(format!(
+            "is world-writable, group-writable or sticky (mode {mode:04o})"
+        ));
     }
     Ok(())
+}
+
+/// For commands that read a state root rather than create it (`state`, `kill`, `exec`,
+/// `delete`, `list`): an absent root is fine (nothing in it); one that another user owns
+/// or may write (group or world) is refused, because its `state.json` files name the pids
+/// to signal, the cgroups to empty and remove and the namespaces to join.
+pub fn check_root(root: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(root) {
+        Ok(meta) => refuse_unsafe(root, &meta, 0o022),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]
@@ -142,5 +165,28 @@ mod tests {
         std::os::unix::fs::symlink(&root, &link).unwrap();
         let e = append(&link).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ELOOP));
+    }
+
+    #[test]
+    fn a_root_others_may_write_is_not_read() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("r");
+        check_root(&root).unwrap();
+        ensure_root(&root).unwrap();
+        check_root(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        check_root(&root).unwrap();
+        for m in [0o777, 0o775, 0o1777] {
+            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(m)).unwrap();
+            let e = check_root(&root).unwrap_err().to_string();
+            assert!(e.contains("writable"), "{m:o}: {e}");
+        }
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&root, &link).unwrap();
+        assert!(check_root(&link).is_err());
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(&root, Some(65534), None).unwrap();
+        let e = check_root(&root).unwrap_err().to_string();
+        assert!(e.contains("belongs to uid 65534"), "{e}");
     }
 }

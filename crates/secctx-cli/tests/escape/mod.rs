@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod exec_join;
+mod hooks;
 mod image_layers;
 mod lifecycle;
 mod mount_swap_race;
@@ -87,6 +88,10 @@ pub const CLASSES: &[Class] = &[
     Class {
         name: "pod_cgroup",
         attempts: pod_cgroup::attempts,
+    },
+    Class {
+        name: "hooks",
+        attempts: hooks::attempts,
     },
 ];
 

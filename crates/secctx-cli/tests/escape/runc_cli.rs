@@ -13,7 +13,15 @@
 //! * a `create` that fails (the image lacks the binary) for a container without a mount
 //!   namespace: the mounts init made on the host under the rootfs must not outlive it;
 //! * container ids that are paths (`/`, `..`, a newline, absolute, 129 bytes): nothing may be
-//!   created outside the state root.
+//!   created outside the state root;
+//! * a bundle joining a pod sandbox's namespaces by `/proc/<pid>/ns/<type>` (as `secctx
+//!   run` and containerd's CRI plugin render them) after the sandbox exited and a host
+//!   process got its pid: it must not join the host's namespaces;
+//! * `--root` naming a directory another user owns and may write (a shared `/tmp` path):
+//!   a `state.json` planted there names a host process; `kill` and `delete --force` must
+//!   not signal it;
+//! * `exec --process` JSON asking for confinement this host cannot apply (an AppArmor
+//!   profile): refused as `create` refuses it, never run unconfined.
 //!
 //! Each compares the host before and after (a canary file, a host process).
 
@@ -37,6 +45,9 @@ pub fn attempts() -> Vec<Outcome> {
         planted_pid_file(&root),
         failed_create_without_mount_namespace(&root),
         hostile_ids(&root),
+        exec_process_fields(&root),
+        join_reused_sandbox_namespaces(&root),
+        planted_state_in_lax_root(&root),
     ];
     let _ = std::fs::remove_dir_all(&root);
     out
@@ -289,7 +300,9 @@ fn planted_pid_file(root: &Path) -> Outcome {
         name,
         after == target.secret && status.success() && pid_ok && del.status.success(),
         format!(
-            "create {status}; the link's target now holds {after:?}; the pid file holds {pid_file:?}; {}",
+            "create {status}; the link's target now holds {after:?}; the pid file holds {pid_file:?} ({}); delete: {}; {}",
+            if pid_ok { "a file" } else { "NOT a plain file" },
+            text(&del).trim(),
             std::fs::read_to_string(&log).unwrap_or_default().trim()
         ),
     )
@@ -402,4 +415,142 @@ fn hostile_ids(root: &Path) -> Outcome {
     let _ = std::fs::remove_dir_all(&parent);
     let _ = std::fs::remove_dir_all(&abs);
     Outcome::new(name, blocked, detail)
+}
+
+fn exec_process_fields(root: &Path) -> Outcome {
+    let name = "exec --process with an AppArmor profile runs the process unconfined";
+    let b = bundle("runc-exec-fields", &base_config(&["sleep", "600"]));
+    let id = "runc-exec-fields";
+    if let Err(e) = create_and_start(root, id, &b) {
+        let _ = runc(root, &["delete", "--force", id]);
+        return Outcome::new(name, false, format!("the container did not start: {e}"));
+    }
+    let mut process = base_config(&["sh", "-c", "echo PROBE-RAN"])["process"].clone();
+    process["apparmorProfile"] = json!("secctx-escape-profile");
+    let file = b.join("process.json");
+    std::fs::write(&file, serde_json::to_vec(&process).unwrap()).unwrap();
+    let o = runc(root, &["exec", "--process", file.to_str().unwrap(), id]);
+    let del = runc(root, &["delete", "--force", id]);
+    let ran = String::from_utf8_lossy(&o.stdout).contains("PROBE-RAN");
+    let named = String::from_utf8_lossy(&o.stderr).contains("apparmorProfile");
+    Outcome::new(
+        name,
+        !ran && !o.status.success() && named && del.status.success(),
+        format!("exec: {}", text(&o).trim()),
+    )
+}
+
+fn join_reused_sandbox_namespaces(root: &Path) -> Outcome {
+    let name = "a container joining an exited sandbox's /proc/<pid>/ns paths after a host process got the pid";
+    let sandbox = bundle("runc-sandbox", &base_config(&["sleep", "1"]));
+    let sid = "runc-sandbox";
+    let pid = match create_and_start(root, sid, &sandbox) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = runc(root, &["delete", "--force", sid]);
+            return Outcome::new(name, false, format!("the sandbox did not start: {e}"));
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let Some(mut host) = host_process_at(pid) else {
+        let _ = runc(root, &["delete", "--force", sid]);
+        return Outcome::new(
+            name,
+            false,
+            format!("could not start a host process at the sandbox's old pid {pid} (test setup)"),
+        );
+    };
+    let mut c = base_config(&["sleep", "600"]);
+    c["linux"]["namespaces"] = json!([
+        {"type": "pid"},
+        {"type": "mount"},
+        {"type": "network", "path": format!("/proc/{pid}/ns/net")},
+        {"type": "ipc", "path": format!("/proc/{pid}/ns/ipc")},
+        {"type": "uts", "path": format!("/proc/{pid}/ns/uts")}
+    ]);
+    let app = bundle("runc-app", &c);
+    let aid = "runc-app";
+    let started = create_and_start(root, aid, &app);
+    let ns = |p: &str, n: &str| std::fs::read_link(format!("/proc/{p}/ns/{n}")).ok();
+    let shared: Vec<&str> = match &started {
+        Ok(app_pid) => ["net", "ipc", "uts"]
+            .into_iter()
+            .filter(|n| ns(&app_pid.to_string(), n) == ns("self", n))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let _ = runc(root, &["delete", "--force", aid]);
+    let _ = runc(root, &["delete", "--force", sid]);
+    let alive = host.try_wait().unwrap().is_none();
+    let _ = host.kill();
+    let _ = host.wait();
+    Outcome::new(
+        name,
+        shared.is_empty() && alive,
+        format!(
+            "host process at pid {pid}; the app container {}; host namespaces joined: {shared:?}",
+            match &started {
+                Ok(p) => format!("STARTED (pid {p})"),
+                Err(e) => format!("was refused ({})", e.trim()),
+            }
+        ),
+    )
+}
+
+fn planted_state_in_lax_root(root: &Path) -> Outcome {
+    let name = "kill and delete --force with a --root another user planted a state.json in";
+    let lax = root.with_file_name(format!("secctx-runc-lax-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&lax);
+    std::fs::create_dir_all(lax.join("planted")).unwrap();
+    let mut host = Command::new("sleep")
+        .arg("600")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = json!({
+        "ociVersion": "1.0.2", "id": "planted", "status": "running",
+        "pid": host.id(), "bundle": "/nonexistent", "cgroups": []
+    });
+    std::fs::write(
+        lax.join("planted/state.json"),
+        serde_json::to_vec(&state).unwrap(),
+    )
+    .unwrap();
+    // What another user (65534) could have made: the root, its entry and the file are theirs.
+    use std::os::unix::fs::PermissionsExt;
+    for p in [
+        lax.join("planted/state.json"),
+        lax.join("planted"),
+        lax.clone(),
+    ] {
+        std::os::unix::fs::chown(&p, Some(65534), Some(65534)).unwrap();
+    }
+    std::fs::set_permissions(&lax, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let kill = runc(&lax, &["kill", "planted", "KILL"]);
+    std::thread::sleep(Duration::from_millis(100));
+    let alive_after_kill = host.try_wait().unwrap().is_none();
+    let del = runc(&lax, &["delete", "--force", "planted"]);
+    std::thread::sleep(Duration::from_millis(100));
+    let alive_after_delete = host.try_wait().unwrap().is_none();
+    let _ = host.kill();
+    let _ = host.wait();
+    let _ = std::fs::remove_dir_all(&lax);
+    Outcome::new(
+        name,
+        alive_after_kill && alive_after_delete && !kill.status.success() && !del.status.success(),
+        format!(
+            "host process {} after kill ({}), {} after delete --force ({})",
+            if alive_after_kill { "alive" } else { "KILLED" },
+            text(&kill).trim(),
+            if alive_after_delete {
+                "alive"
+            } else {
+                "KILLED"
+            },
+            text(&del).trim()
+        ),
+    )
 }

@@ -94,6 +94,8 @@ impl Embedded {
     /// Every container in the state root, sorted by id.
     pub fn list(&self) -> Result<Vec<State>, ExecError> {
         let mut out = Vec::new();
+        crate::private::check_root(&self.root)
+            .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
         let entries = match std::fs::read_dir(&self.root) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
@@ -112,8 +114,19 @@ impl Embedded {
         Ok(out)
     }
 
+    /// Reports a field accepted but not applied to this executor's warning sink.
+    pub(super) fn warn(&self, message: &str) {
+        (self.warn)(message);
+    }
+
+    /// The state directory of `id`, in a root nobody but us could have written: its
+    /// `state.json` names the pids `kill` and `delete` signal, the cgroups `delete` empties
+    /// and removes, and the process whose namespaces `exec` joins.
     fn dir(&self, id: &str) -> Result<StateDir, ExecError> {
-        StateDir::new(&self.root, id)
+        let sd = StateDir::new(&self.root, id)?;
+        crate::private::check_root(&self.root)
+            .map_err(|e| ExecError::io(self.root.display().to_string(), e))?;
+        Ok(sd)
     }
 }
 
@@ -185,7 +198,7 @@ impl Executor for Embedded {
             .map_err(|e| ExecError::io(format!("rootfs {}", root_path.display()), e))?;
         let linux = spec.linux().clone().unwrap_or_default();
         let ns = namespaces::plan(&linux)?;
-        let join = namespaces::open_joins(&ns)?;
+        let join = namespaces::open_joins(&ns, &self.root)?;
         if let Some(s) = linux.seccomp() {
             seccomp::check_notify(s, spec.annotations().as_ref())?;
         }
@@ -400,8 +413,19 @@ impl Executor for Embedded {
             std::thread::sleep(Duration::from_millis(2));
         }
         if state.monitor_pid > 0 {
-            // Reap it when it is ours; give it a moment to record the exit status.
-            let _ = sys::waitpid(state.monitor_pid, true);
+            // Reap it when it is ours. The monitor writes what became of init into the state
+            // directory (`exit`, `start-error`): let it finish first, or the directory can
+            // gain a file while it is being removed (ENOTEMPTY).
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let _ = sys::waitpid(state.monitor_pid, true);
+                let same = state.monitor_start != 0
+                    && proc_start(state.monitor_pid) == state.monitor_start;
+                if !same || !pid_alive(state.monitor_pid) || Instant::now() > deadline {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
         }
         // A container without a mount namespace of its own left its mounts on the host,
         // under its rootfs.

@@ -44,6 +44,12 @@ fn join(
     stdio: Stdio,
     detach: bool,
 ) -> Result<i32, ExecError> {
+    // What create checks of its process, exec checks of this one (an AppArmor profile, a
+    // scheduler: refused, never dropped).
+    let host = crate::host::probe();
+    for w in super::support::check_process(process, host.apparmor, host.selinux)? {
+        ex.warn(&w);
+    }
     let state = ex.state(id)?;
     if state.status != Status::Running {
         return Err(ExecError::WrongState {

@@ -5,7 +5,9 @@
 //! give hooks (`secctx oci` renders none). Failure rules of the runtime-spec:
 //! `prestart`, `createRuntime`, `createContainer` and `startContainer` failing fail the
 //! operation (the container is destroyed); `poststart` and `poststop` failing only warn.
-//! A hook's `timeout` (seconds) kills it when over and counts as a failure.
+//! A hook's `timeout` (seconds) kills it, with everything in its process group, when over
+//! and counts as a failure; the state is written and stderr read by threads, so a hook that
+//! reads neither still meets its timeout.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -133,10 +135,10 @@ pub fn run_warning(point: Point, hooks: &[Hook], state: &[u8], warn: fn(&str)) {
 }
 
 fn run_one(h: &Hook, state: &[u8]) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(h.path());
     let args = h.args().clone().unwrap_or_default();
     if let Some((arg0, rest)) = args.split_first() {
-        use std::os::unix::process::CommandExt;
         cmd.arg0(arg0).args(rest);
     }
     cmd.env_clear();
@@ -145,14 +147,40 @@ fn run_one(h: &Hook, state: &[u8]) -> Result<(), String> {
             cmd.env(k, v);
         }
     }
-    cmd.stdin(Stdio::piped())
+    // Its own process group: a timeout kills what the hook started too, not the hook alone.
+    cmd.process_group(0)
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
-    // The state is small (below the pipe's buffer); a hook that does not read it is fine.
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(state);
-    }
+    let group = child.id() as i32;
+    // The state and the hook's stderr go through threads, so a hook that reads neither (with
+    // a state larger than the pipe's buffer, or more than a buffer of stderr) still meets
+    // its timeout instead of blocking us.
+    // Not joined (nor is the stderr reader): a child the hook left behind may hold the pipes.
+    let _stdin_writer = child.stdin.take().map(|mut stdin| {
+        let state = state.to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&state);
+        })
+    });
+    let err_text = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stderr = child.stderr.take().map(|mut e| {
+        let text = err_text.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = e.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut t) = text.lock()
+                    && t.len() < 64 * 1024
+                {
+                    t.extend_from_slice(&buf[..n]);
+                }
+            }
+        })
+    });
     let deadline = h
         .timeout()
         .map(|t| Instant::now() + Duration::from_secs(t.max(1) as u64));
@@ -160,7 +188,7 @@ fn run_one(h: &Hook, state: &[u8]) -> Result<(), String> {
         match child.try_wait().map_err(|e| e.to_string())? {
             Some(s) => break s,
             None if deadline.is_some_and(|d| Instant::now() >= d) => {
-                let _ = child.kill();
+                let _ = super::sys::kill(-group, libc::SIGKILL);
                 let _ = child.wait();
                 return Err(format!("timed out after {} s", h.timeout().unwrap_or(0)));
             }
@@ -170,11 +198,15 @@ fn run_one(h: &Hook, state: &[u8]) -> Result<(), String> {
     if status.success() {
         return Ok(());
     }
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut err);
+    // The hook's last words: what its stderr held by its exit (or shortly after).
+    let until = Instant::now() + Duration::from_millis(200);
+    while stderr.as_ref().is_some_and(|t| !t.is_finished()) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(1));
     }
-    let err = err.trim();
+    let err = err_text
+        .lock()
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
     Err(if err.is_empty() {
         format!("{status}")
     } else {

@@ -1,6 +1,7 @@
 //! The per-container state directory `<root>/<id>/`, which outlives the secctx process:
 //!
-//! * `state.json`: id, init pid, monitor pid, bundle (written once `create` succeeded);
+//! * `state.json`: id, init pid and start time, monitor pid, bundle (written once `create`
+//!   succeeded);
 //! * `exec.fifo`: present while the container is `created`; `start` opens it to release init;
 //! * `exit`: the exit code (128 + signal), written by the monitor when init is gone.
 //!

@@ -1,6 +1,6 @@
 //! What the embedded executor refuses, with the reason: nothing is silently dropped.
 
-use oci_spec::runtime::Spec;
+use oci_spec::runtime::{Process, Spec};
 
 use super::ExecError;
 
@@ -16,36 +16,7 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<Vec<String>, 
     let Some(process) = spec.process() else {
         return refuse("config.json has no process".into());
     };
-    if process.terminal() == Some(true) {
-        return refuse("process.terminal (no console support)".into());
-    }
-    if let Some(p) = process
-        .apparmor_profile()
-        .as_deref()
-        .filter(|p| !p.is_empty())
-    {
-        return refuse(if apparmor {
-            format!("apparmorProfile {p:?}: applying AppArmor profiles is not implemented")
-        } else {
-            format!("apparmorProfile {p:?}: AppArmor is not enabled in this kernel")
-        });
-    }
-    if let Some(l) = process.selinux_label().as_deref().filter(|p| !p.is_empty())
-        && !selinux
-    {
-        // As crun and runc do on such a host: accepted, and said so (never silently).
-        warnings.push(format!(
-            "process.selinuxLabel {l:?} not applied: SELinux is not enabled in this kernel"
-        ));
-    }
-    super::caps::check_names(process)?;
-    super::caps::check_bounding(process)?;
-    if process.scheduler().is_some()
-        || process.io_priority().is_some()
-        || process.exec_cpu_affinity().is_some()
-    {
-        return refuse("process.scheduler / ioPriority / execCPUAffinity".into());
-    }
+    warnings.extend(check_process(process, apparmor, selinux)?);
     if let Some(h) = spec.hooks() {
         let any = [
             h.prestart(),
@@ -93,6 +64,49 @@ pub fn check(spec: &Spec, apparmor: bool, selinux: bool) -> Result<Vec<String>, 
         }
     } else {
         return refuse("config.json has no linux section".into());
+    }
+    Ok(warnings)
+}
+
+/// The checks of [`check`] that concern the process alone, for `exec`'s process too (a
+/// `runc exec --process` file asking for an AppArmor profile must not run unconfined):
+/// refusals as errors, fields accepted but not applied as warnings.
+pub fn check_process(
+    process: &Process,
+    apparmor: bool,
+    selinux: bool,
+) -> Result<Vec<String>, ExecError> {
+    let mut warnings = Vec::new();
+    let refuse = |what: String| Err(ExecError::Unsupported(what));
+    if process.terminal() == Some(true) {
+        return refuse("process.terminal (no console support)".into());
+    }
+    if let Some(p) = process
+        .apparmor_profile()
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
+        return refuse(if apparmor {
+            format!("apparmorProfile {p:?}: applying AppArmor profiles is not implemented")
+        } else {
+            format!("apparmorProfile {p:?}: AppArmor is not enabled in this kernel")
+        });
+    }
+    if let Some(l) = process.selinux_label().as_deref().filter(|p| !p.is_empty())
+        && !selinux
+    {
+        // As crun and runc do on such a host: accepted, and said so (never silently).
+        warnings.push(format!(
+            "process.selinuxLabel {l:?} not applied: SELinux is not enabled in this kernel"
+        ));
+    }
+    super::caps::check_names(process)?;
+    super::caps::check_bounding(process)?;
+    if process.scheduler().is_some()
+        || process.io_priority().is_some()
+        || process.exec_cpu_affinity().is_some()
+    {
+        return refuse("process.scheduler / ioPriority / execCPUAffinity".into());
     }
     Ok(warnings)
 }
