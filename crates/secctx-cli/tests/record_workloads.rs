@@ -126,10 +126,9 @@ fn check(name: &str, r: &Recorded, e: &Expect) {
     );
 }
 
-#[test]
-fn eight_busybox_workloads_recorded_verified_and_minimal() {
-    let env = Env::new();
-    let cases: Vec<(&str, String, Vec<&str>, Expect)> = vec![
+/// The workloads of bar 1: name, manifest, extra `record` arguments, expected result.
+fn cases() -> Vec<(&'static str, String, Vec<&'static str>, Expect)> {
+    vec![
         (
             // containerd gives pods net.ipv4.ip_unprivileged_port_start=0: port 80 needs no
             // capability, and the verify run as a non-root uid proves it.
@@ -272,8 +271,13 @@ fn eight_busybox_workloads_recorded_verified_and_minimal() {
                 read_only: false,
             },
         ),
-    ];
-    for (name, yaml, extra, expect) in &cases {
+    ]
+}
+
+#[test]
+fn eight_busybox_workloads_recorded_verified_and_minimal() {
+    let env = Env::new();
+    for (name, yaml, extra, expect) in &cases() {
         let r = record(&env, name, yaml, extra);
         check(name, &r, expect);
         if *name == "modimg" {
@@ -424,5 +428,65 @@ fn written_paths_give_empty_dirs_or_keep_the_root_writable() {
             "{name}: {}",
             r.manifest
         );
+    }
+}
+
+/// Bar 2: 50 consecutive verify runs of every workload pass (no flaky missing syscall), and
+/// the profile holds the runtime's post-filter calls for both allowPrivilegeEscalation
+/// values: the recorded manifest also runs with it flipped.
+#[test]
+fn fifty_verify_runs_per_workload_and_both_escalation_values() {
+    let env = Env::new();
+    for (name, yaml, extra, _) in &cases() {
+        let mut args = extra.clone();
+        args.extend(["--verify-runs", "50"]);
+        let r = record(&env, name, yaml, &args);
+        assert!(
+            r.report.contains("verification: verified (50 run(s)"),
+            "{name}: {}\n{}",
+            r.report,
+            text(&r.output)
+        );
+        let flipped = if r.manifest.contains("allowPrivilegeEscalation: false") {
+            r.manifest.replace(
+                "allowPrivilegeEscalation: false",
+                "allowPrivilegeEscalation: true",
+            )
+        } else {
+            r.manifest.replace(
+                "allowPrivilegeEscalation: true",
+                "allowPrivilegeEscalation: false",
+            )
+        };
+        let file = r.out.join(format!("{name}-flipped.yaml"));
+        std::fs::write(&file, flipped).unwrap();
+        let o = env
+            .cmd()
+            .arg("run")
+            .arg(&file)
+            .arg("--rm")
+            .arg("--seccomp-root")
+            .arg(r.out.join("seccomp"))
+            .args(if name.starts_with("web") {
+                vec!["-d"]
+            } else {
+                vec![]
+            })
+            .output()
+            .unwrap();
+        if name.starts_with("web") {
+            // A server: started under the profile with the other value, then stopped.
+            assert!(o.status.success(), "{name}: flipped: {}", text(&o));
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let ps = env.cmd().args(["ps"]).output().unwrap();
+            assert!(
+                text(&ps).contains("Running"),
+                "{name}: flipped: {}",
+                text(&ps)
+            );
+            env.rm(name);
+        } else {
+            assert!(o.status.success(), "{name}: flipped: {}", text(&o));
+        }
     }
 }
