@@ -464,13 +464,12 @@ fn fifty_verify_runs_per_workload_and_both_escalation_values() {
             .cmd()
             .arg("run")
             .arg(&file)
-            .arg("--rm")
             .arg("--seccomp-root")
             .arg(r.out.join("seccomp"))
             .args(if name.starts_with("web") {
-                vec!["-d"]
+                ["-d"]
             } else {
-                vec![]
+                ["--rm"]
             })
             .output()
             .unwrap();

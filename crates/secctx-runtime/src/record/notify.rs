@@ -154,15 +154,13 @@ fn serve(fd: &OwnedFd, log: &mut SyscallLog) {
         if (fresh || after_exec.remove(&n.pid))
             && let Some(((ruid, euid), (rgid, egid))) = ids(n.pid)
         {
-            {
-                log.uids.extend([ruid, euid]);
-                log.gids.extend([rgid, egid]);
-                if !fresh && (ruid != euid || rgid != egid) {
-                    let exe = std::fs::read_link(format!("/proc/{}/exe", n.pid))
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|_| format!("pid {}", n.pid));
-                    log.escalations.insert(exe);
-                }
+            log.uids.extend([ruid, euid]);
+            log.gids.extend([rgid, egid]);
+            if !fresh && (ruid != euid || rgid != egid) {
+                let exe = std::fs::read_link(format!("/proc/{}/exe", n.pid))
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| format!("pid {}", n.pid));
+                log.escalations.insert(exe);
             }
         }
         if seen.insert((n.arch, n.nr)) {
