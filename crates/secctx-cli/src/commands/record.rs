@@ -370,6 +370,12 @@ pub fn run(mut args: RecordArgs) -> anyhow::Result<ExitCode> {
     let mut recorder = Recorder::new(&mut print);
     let recorded = run_once(&args, &p, &args.state, &mut recorder)?;
     let mut observed = std::mem::take(&mut recorder.observed);
+    for (cmd, code, out) in &recorded.exercises {
+        diag(&format!(
+            "  exercise {cmd:?}: exit code {code}, {} bytes of output",
+            out.len()
+        ));
+    }
     for o in &mut observed {
         o.notes.sort();
     }

@@ -128,10 +128,11 @@ pub fn derive(
             "capabilities",
             format!("drop: [ALL], add: [{}]", add.join(", ")),
             if add.is_empty() {
-                "no capability check was granted during the run".into()
+                "no granted capability check was needed (see the review for any shown unnecessary)"
+                    .into()
             } else {
                 format!(
-                    "granted capability checks seen: {}",
+                    "granted during the run, and a run without each one differed: {}",
                     o.capabilities
                         .iter()
                         .cloned()

@@ -110,3 +110,49 @@ impl Observed {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_is_a_union_and_counts_runs() {
+        let mut a = Observed {
+            container: "app".into(),
+            runs: 1,
+            capabilities: ["CAP_CHOWN".to_string()].into(),
+            uids: [0].into(),
+            ..Observed::default()
+        };
+        a.syscalls
+            .entry("SCMP_ARCH_X86_64".into())
+            .or_default()
+            .insert("read".into());
+        let mut b = Observed {
+            container: "app".into(),
+            runs: 2,
+            exit_code: 3,
+            capabilities: ["CAP_NET_RAW".to_string()].into(),
+            uids: [1000].into(),
+            written: vec![Written {
+                path: "/tmp/x".into(),
+                kind: WriteKind::Created,
+                dir: false,
+            }],
+            ..Observed::default()
+        };
+        b.syscalls
+            .entry("SCMP_ARCH_X86_64".into())
+            .or_default()
+            .insert("write".into());
+        a.merge(&b);
+        a.merge(&b);
+        assert_eq!(a.runs, 5);
+        assert_eq!(a.exit_code, 3);
+        assert_eq!(a.syscall_names(), BTreeSet::from(["read", "write"]));
+        assert_eq!(a.capabilities.len(), 2);
+        assert_eq!(a.uids, BTreeSet::from([0, 1000]));
+        assert_eq!(a.written.len(), 1, "no duplicates");
+        assert!(a.needed_root());
+    }
+}

@@ -13,6 +13,8 @@ pub mod notify;
 pub mod upper;
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use secctx_core::oci::Rendered;
@@ -25,6 +27,8 @@ use crate::pod::run::{Created, Hooks};
 
 struct Running {
     syscalls: JoinHandle<notify::SyscallLog>,
+    joiners: JoinHandle<notify::SyscallLog>,
+    stop: Arc<AtomicBool>,
     caps: Option<caps::Tracer>,
     baseline: upper::Snapshot,
     notes: Vec<String>,
@@ -100,10 +104,14 @@ impl Hooks for Recorder<'_> {
             }
         };
         let syscalls = notify::spawn(created.pid);
+        let stop = Arc::new(AtomicBool::new(false));
+        let joiners = notify::watch(created.pid, stop.clone());
         self.running.insert(
             c.name.clone(),
             Running {
                 syscalls,
+                joiners,
+                stop,
                 caps,
                 baseline,
                 notes,
@@ -123,8 +131,17 @@ impl Hooks for Recorder<'_> {
             notes: r.notes,
             ..Observed::default()
         };
+        r.stop.store(true, Ordering::SeqCst);
+        let joined = r.joiners.join().unwrap_or_default();
         match r.syscalls.join() {
-            Ok(log) => {
+            Ok(mut log) => {
+                for (arch, names) in joined.syscalls {
+                    log.syscalls.entry(arch).or_default().extend(names);
+                }
+                log.uids.extend(joined.uids);
+                log.gids.extend(joined.gids);
+                log.escalations.extend(joined.escalations);
+                log.notes.extend(joined.notes);
                 o.syscalls = log.syscalls;
                 o.uids = log.uids;
                 o.gids = log.gids;

@@ -154,15 +154,13 @@ fn serve(fd: &OwnedFd, log: &mut SyscallLog) {
         if (fresh || after_exec.remove(&n.pid))
             && let Some(((ruid, euid), (rgid, egid))) = ids(n.pid)
         {
-            {
-                log.uids.extend([ruid, euid]);
-                log.gids.extend([rgid, egid]);
-                if !fresh && (ruid != euid || rgid != egid) {
-                    let exe = std::fs::read_link(format!("/proc/{}/exe", n.pid))
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|_| format!("pid {}", n.pid));
-                    log.escalations.insert(exe);
-                }
+            log.uids.extend([ruid, euid]);
+            log.gids.extend([rgid, egid]);
+            if !fresh && (ruid != euid || rgid != egid) {
+                let exe = std::fs::read_link(format!("/proc/{}/exe", n.pid))
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| format!("pid {}", n.pid));
+                log.escalations.insert(exe);
             }
         }
         if seen.insert((n.arch, n.nr)) {
@@ -177,4 +175,64 @@ fn serve(fd: &OwnedFd, log: &mut SyscallLog) {
         // ENOENT: the caller was killed meanwhile; nothing to answer.
         let _ = sys::notif_continue(fd.as_fd(), n.id);
     }
+}
+
+/// Processes that join the container later (`exec`, probes) load the container's notifying
+/// filter themselves and block until someone answers: this watches the pid namespace of
+/// `init` for new holders of a seccomp listener and supervises each, until `stop` is set and
+/// every one of them is gone. Their calls and identities are merged into one log.
+pub fn watch(
+    init: i32,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> JoinHandle<SyscallLog> {
+    use std::sync::atomic::Ordering;
+    std::thread::spawn(move || {
+        let mut log = SyscallLog::default();
+        let Ok(ns) = std::fs::read_link(format!("/proc/{init}/ns/pid")) else {
+            return log;
+        };
+        let mut taken: HashSet<i32> = HashSet::from([init]);
+        let mut served: Vec<JoinHandle<SyscallLog>> = Vec::new();
+        while !stop.load(Ordering::SeqCst) {
+            if let Ok(dir) = std::fs::read_dir("/proc") {
+                for e in dir.flatten() {
+                    let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok())
+                    else {
+                        continue;
+                    };
+                    if taken.contains(&pid)
+                        || std::fs::read_link(format!("/proc/{pid}/ns/pid"))
+                            .ok()
+                            .as_ref()
+                            != Some(&ns)
+                    {
+                        continue;
+                    }
+                    if let Ok(fd) = listener(pid, Duration::ZERO) {
+                        taken.insert(pid);
+                        served.push(std::thread::spawn(move || {
+                            let mut l = SyscallLog::default();
+                            let _ = sys::notif_sync_wake_up(fd.as_fd());
+                            serve(&fd, &mut l);
+                            l
+                        }));
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        for h in served {
+            if let Ok(l) = h.join() {
+                for (arch, names) in l.syscalls {
+                    log.syscalls.entry(arch).or_default().extend(names);
+                }
+                log.calls += l.calls;
+                log.uids.extend(l.uids);
+                log.gids.extend(l.gids);
+                log.escalations.extend(l.escalations);
+                log.notes.extend(l.notes);
+            }
+        }
+        log
+    })
 }
