@@ -184,10 +184,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             let totals = run_with(&args, &load, &filter, &opts, fail_on, &mut sink, &mut tally)?;
             let summary = check_text::summary(&tally, totals.files, totals.errors.len());
             if args.summary {
-                sink.finish(&format!(
-                    "{}{summary}\n",
-                    check_text::summary_table(&tally)
-                ))?;
+                sink.finish(&format!("{}{summary}\n", check_text::summary_table(&tally)))?;
             } else {
                 sink.finish("")?;
             }

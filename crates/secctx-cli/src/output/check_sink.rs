@@ -83,7 +83,8 @@ impl PrettyArray {
     pub fn push(&mut self, out: &mut Stdout, value: &Value) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(value)?;
         self.buf.clear();
-        self.buf.push_str(if self.count == 0 { "\n" } else { ",\n" });
+        self.buf
+            .push_str(if self.count == 0 { "\n" } else { ",\n" });
         let pad = " ".repeat(self.indent);
         self.buf.push_str(&pad);
         // JSON strings hold no raw line break: every one is the printer's.

@@ -22,7 +22,11 @@ pub fn check(loaded: &Loaded, opts: &CheckOptions) -> CheckReport {
     let namespaces = NamespacePolicies::from_loaded(loaded, &opts.default_policy);
     let judge = Judge::new(&namespaces, opts);
     CheckReport {
-        objects: loaded.objects.iter().filter_map(|o| judge.judge(o)).collect(),
+        objects: loaded
+            .objects
+            .iter()
+            .filter_map(|o| judge.judge(o))
+            .collect(),
     }
 }
 

@@ -204,7 +204,13 @@ fn load_with_limits(
     let file: Arc<str> = Arc::from(file);
     let mut loaded = Loaded::default();
     for doc in yaml::parse_stream(text) {
-        load_document(&file, doc, |line| too_large.contains(&line), opts, &mut loaded);
+        load_document(
+            &file,
+            doc,
+            |line| too_large.contains(&line),
+            opts,
+            &mut loaded,
+        );
     }
     loaded
 }
@@ -536,3 +542,6 @@ mod tests;
 
 #[cfg(test)]
 mod field_tests;
+
+#[cfg(test)]
+mod stream_tests;

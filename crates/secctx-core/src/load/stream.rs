@@ -151,6 +151,11 @@ impl<R: BufRead> DocumentStream<R> {
         self.too_large.contains(&line)
     }
 
+    /// Bytes of text held now (read ahead, or handed out and not yet dropped).
+    pub fn buffered(&self) -> usize {
+        self.out.len()
+    }
+
     /// Bytes read so far, dropped documents included.
     pub fn bytes_read(&self) -> u64 {
         self.bytes_read
@@ -245,7 +250,9 @@ impl<R: BufRead> DocumentStream<R> {
             {
                 self.json = Some(c == '{');
             }
-            let bare = raw.strip_suffix('\n').map_or(raw, |l| l.strip_suffix('\r').unwrap_or(l));
+            let bare = raw
+                .strip_suffix('\n')
+                .map_or(raw, |l| l.strip_suffix('\r').unwrap_or(l));
             self.sources.line(n, bare);
             let separator = line.strip_prefix("---").map(|rest| {
                 let rest = rest.trim();

@@ -3,6 +3,7 @@
 //! duplicate keys rejected, every value with its line and column.
 
 mod build;
+mod fast;
 mod node;
 mod parse;
 pub mod resolve;
@@ -14,5 +15,7 @@ pub use parse::{
     Document, MAX_DEPTH, MAX_NODES, YamlError, bad_separator, parse_document, parse_stream,
 };
 
+#[cfg(test)]
+mod fast_tests;
 #[cfg(test)]
 mod tests;

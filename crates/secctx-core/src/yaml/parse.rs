@@ -83,6 +83,9 @@ pub fn parse_document(
     if chunk.trim().is_empty() {
         return None;
     }
+    if !json && let Some(doc) = super::fast::parse(chunk, first_line, index) {
+        return Some(Ok(doc));
+    }
     parse_chunk(chunk, first_line, json, index)
 }
 
@@ -166,7 +169,7 @@ fn first_unreadable(chunk: &str, first_line: u32) -> Pos {
 
 /// Reads one document, as `sigs.k8s.io/yaml` does with each chunk: go-yaml's `Unmarshal` stops at
 /// the end of the first document, so whatever follows a `...` in the same chunk is never read.
-fn parse_chunk(
+pub(super) fn parse_chunk(
     chunk: &str,
     first_line: u32,
     json: bool,

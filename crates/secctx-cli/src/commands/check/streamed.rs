@@ -24,8 +24,8 @@ use secctx_core::load::{
 use secctx_core::yaml::Pos;
 
 use crate::input::{InputFilter, collect, io_error, open_regular};
-use crate::output::diag;
 use crate::output::check_sink::Sink;
+use crate::output::diag;
 
 /// Read buffer of one input.
 const READ_BUFFER: usize = 256 * 1024;
@@ -90,7 +90,13 @@ pub fn run(
             totals.excluded += 1;
         } else if p.is_dir() {
             let mut found = Vec::new();
-            collect(p, &mut found, &mut totals.errors, filter, &mut totals.excluded);
+            collect(
+                p,
+                &mut found,
+                &mut totals.errors,
+                filter,
+                &mut totals.excluded,
+            );
             inputs.extend(found.into_iter().map(Input::Path));
         } else {
             inputs.push(Input::Path(p.clone()));
@@ -188,9 +194,7 @@ fn first_pass(
                 Err(e) => {
                     return Verdict::Failed(io_error(
                         Path::new("-"),
-                        &std::io::Error::other(format!(
-                            "a temporary file for standard input: {e}"
-                        )),
+                        &std::io::Error::other(format!("a temporary file for standard input: {e}")),
                     ));
                 }
             };
@@ -255,7 +259,9 @@ fn open(input: &mut Input) -> Result<(String, Box<dyn BufRead>), LoadError> {
             Err(e) => Err(io_error(p, &e)),
         },
         Input::Stdin(copy) => {
-            let mut f = copy.take().expect("standard input was copied in the first pass");
+            let mut f = copy
+                .take()
+                .expect("standard input was copied in the first pass");
             f.rewind().map_err(|e| io_error(Path::new("-"), &e))?;
             Ok((
                 "-".to_string(),
