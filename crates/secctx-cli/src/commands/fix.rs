@@ -17,7 +17,7 @@ use secctx_core::pss::{Level, LevelVersion, Version, default_registry};
 use crate::images::{ImageArgs, Images};
 use crate::input::{FieldArgs, InputFilter, collect, open_regular};
 use crate::output::fix_report::{FileFix, ObjectFix};
-use crate::output::{Format, emit, fix_json, fix_text};
+use crate::output::{Format, emit, fix_diff, fix_json, fix_text};
 
 /// Arguments of `secctx fix`.
 #[derive(Debug, Args)]
@@ -252,7 +252,7 @@ fn fix_file(
         return f;
     }
     f.changed = true;
-    f.diff = edit::unified_diff(&name, &f.text, &applied.text);
+    f.diff = fix_diff::file_diff(&name, &f.text, &applied.text);
     f.text = applied.text;
     if write && !stdin {
         match write_atomically(path, &f.text) {

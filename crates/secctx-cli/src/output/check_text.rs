@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use secctx_core::check::{FieldFinding, Mode, ObjectResult, Severity, hint};
+use secctx_core::fix::has_remedy;
 use secctx_core::yaml::Pos;
 
 /// How to print.
@@ -145,6 +146,22 @@ pub fn render_object(out: &mut String, o: &ObjectResult, style: Style) {
             let _ = writeln!(out, "    {} {h}", style.paint("36", "hint:"));
         }
     }
+    if o.active_violations().any(|v| has_remedy(v.check))
+        && let Some(lv) = o.level_version
+    {
+        let version = if lv.version.is_latest() {
+            String::new()
+        } else {
+            format!(" --version {}", lv.version)
+        };
+        let _ = writeln!(
+            out,
+            "  {} secctx fix {} --level {}{version}",
+            style.paint("36", "fix:"),
+            shell_word(file),
+            lv.level
+        );
+    }
     if !style.quiet {
         for v in o.violations.iter().filter(|v| v.suppressed.is_some()) {
             let s = v
@@ -159,6 +176,18 @@ pub fn render_object(out: &mut String, o: &ObjectResult, style: Style) {
                 v.check,
             );
         }
+    }
+}
+
+/// `w` as one shell word: as is when plain, else single-quoted.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/=:+,@".contains(&b));
+    if plain {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
     }
 }
 

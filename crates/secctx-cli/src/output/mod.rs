@@ -9,6 +9,7 @@ pub mod check_sink;
 pub mod check_text;
 pub mod explain_json;
 pub mod explain_text;
+pub mod fix_diff;
 pub mod fix_json;
 pub mod fix_report;
 pub mod fix_text;

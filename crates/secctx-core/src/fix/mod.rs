@@ -33,5 +33,6 @@ pub mod state;
 mod tests;
 
 pub use allow::{Allow, AllowSet, UnknownAllow};
+pub use checks::has_remedy;
 pub use plan::{FixOptions, Planned, Remaining, Status, WorkloadFix, document_path, fix_workload};
 pub use remedy::{Class, Remedy};

@@ -39,6 +39,16 @@ pub struct Ctx<'a, 'i> {
     pub images: &'a dyn Fn(&str) -> Option<&'i ImageInfo>,
 }
 
+/// Whether `fix` has a remedy for a finding of `check` (every check but the volumes and
+/// Windows HostProcess ones, which are never fixed; a remedy may still need an opt-in or the
+/// image).
+pub fn has_remedy(check: &str) -> bool {
+    !matches!(
+        check,
+        "hostPathVolumes" | "restrictedVolumes" | "windowsHostProcess"
+    )
+}
+
 /// Pushes the remedies of violation `v` onto `out`.
 pub fn remedies(ctx: &Ctx<'_, '_>, v: &Violation, out: &mut Vec<Remedy>) {
     let f = match v.check_id {
