@@ -8,3 +8,4 @@ pub mod pod;
 pub mod private;
 pub mod store;
 pub mod volume;
+pub mod write;
