@@ -199,6 +199,13 @@ impl<'t> Batch<'_, 't> {
                         Taken::Later
                     };
                 }
+                // Two keys for an empty flow mapping would need a comma between them: the
+                // second waits for the first to be written.
+                let empty_flow = map.is_flow()
+                    && matches!(&map.kind, super::tree::Kind::Map { entries, .. } if entries.is_empty());
+                if empty_flow && self.pending.iter().any(|p| std::ptr::eq(p.map, map)) {
+                    return Taken::Later;
+                }
                 let map_range = map.start..map.end + 1;
                 let blocked = self.kept.iter().any(|k| match k.scope {
                     Scope::Nothing | Scope::Scalar => false,

@@ -236,6 +236,18 @@ pub(super) fn plan<'t>(
             Ok(Plan::Change(change))
         }
         Op::Remove => {
+            // With a merge key in the mapping, the merged value of the key would show through.
+            if let [.., (parent, _), _] = frames.as_slice()
+                && let Kind::Map { entries, .. } = &parent.kind
+                && entries.iter().any(|e| e.name.as_deref() == Some("<<"))
+            {
+                return Err((
+                    EditErrorKind::ThroughMerge {
+                        at: cx.at(edit.path.len()),
+                    },
+                    Some(target.start),
+                ));
+            }
             check_shared(&cx, &frames[..frames.len() - 1], Some(target))?;
             remove(&cx, &frames).map(Plan::Change)
         }
