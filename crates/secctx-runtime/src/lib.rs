@@ -9,3 +9,4 @@ pub mod private;
 pub mod record;
 pub mod store;
 pub mod volume;
+pub mod write;

@@ -2,6 +2,8 @@
 //! single splice that makes the change, in the style of the surrounding text.
 
 use libyaml_safer::ScalarStyle;
+use std::ops::Range;
+
 use serde_json::Value as Json;
 
 use super::error::{EditErrorKind, PathText};
@@ -13,7 +15,7 @@ use super::value::nest;
 use super::{Edit, Op, Seg};
 
 /// What one edit does to the document's text.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Change {
     /// The splice, or `None` when the document already says it.
     pub splice: Option<Splice>,
@@ -21,6 +23,56 @@ pub(super) struct Change {
     pub at: usize,
     /// What the user should know (anchors and aliases kept, nothing to do).
     pub notes: Vec<String>,
+    /// What kind of change it is, for batching edits of one document.
+    pub scope: Scope,
+    /// The bytes whose meaning the change depends on or alters: another edit of the same
+    /// batch that touches them must see this one applied first.
+    pub guard: Range<usize>,
+}
+
+/// How far a change reaches, for batching the edits of one document on one parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Scope {
+    /// Nothing changes (the node at `guard` already says it).
+    Nothing,
+    /// A scalar replaced by a scalar, in place.
+    Scalar,
+    /// Whole lines of one entry of a block mapping removed; the mapping (starting at the
+    /// byte given, with that many entries) keeps others.
+    EntryRemoval(usize, usize),
+    /// Anything else.
+    Other,
+}
+
+/// What an edit comes to on the parsed document.
+pub(super) enum Plan<'t> {
+    /// A change computed now.
+    Change(Change),
+    /// A key to add to a mapping that lacks it: `rest` and `value` say what goes under the key
+    /// (the value of `key` is `value` nested under `rest`). Written when the batch is, so that
+    /// several edits under the same new key make one insertion.
+    Insert {
+        /// The mapping.
+        map: &'t SNode,
+        /// The missing key.
+        key: String,
+        /// The path below the key.
+        rest: Vec<Seg>,
+        /// The value at the end of `rest`.
+        value: Json,
+        /// Notes about the mapping.
+        notes: Vec<String>,
+    },
+    /// A removal under a key the mapping lacks: nothing to do, unless an earlier edit of the
+    /// batch adds the key.
+    Absent {
+        /// The mapping.
+        map: &'t SNode,
+        /// The missing key.
+        key: String,
+        /// The path below the key.
+        rest: Vec<Seg>,
+    },
 }
 
 /// A failed edit: the reason and the byte it is about.
@@ -47,13 +99,13 @@ impl Ctx<'_, '_> {
     }
 }
 
-/// Computes the change `edit` makes to a document (`text`, parsed as `tree`).
-pub(super) fn change(
+/// Works out what `edit` does to a document (`text`, parsed as `tree`).
+pub(super) fn plan<'t>(
     text: &str,
-    tree: &Tree,
+    tree: &'t Tree,
     layout: &Layout,
     edit: &Edit,
-) -> Result<Change, Failure> {
+) -> Result<Plan<'t>, Failure> {
     let cx = Ctx {
         text,
         tree,
@@ -78,11 +130,13 @@ pub(super) fn change(
             Seg::Key(k) => {
                 if node.is_null() {
                     return match &edit.op {
-                        Op::Remove => Ok(nothing(node.start, "already absent")),
+                        Op::Remove => Ok(Plan::Change(nothing(node, "already absent"))),
                         Op::Set(v) => {
-                            let w = nest(rest, v).expect("rest starts with a key");
+                            let Some(w) = nest(rest, v) else {
+                                return Err(missing_item(&cx, depth + 1, node));
+                            };
                             check_shared(&cx, &frames, None)?;
-                            replace(&cx, &frames, &w)
+                            replace(&cx, &frames, &w).map(Plan::Change)
                         }
                     };
                 }
@@ -108,13 +162,23 @@ pub(super) fn change(
                             ));
                         }
                         return match &edit.op {
-                            Op::Remove => Ok(nothing(node.start, "already absent")),
+                            Op::Remove => Ok(Plan::Absent {
+                                map: node,
+                                key: k.clone(),
+                                rest: rest[1..].to_vec(),
+                            }),
                             Op::Set(v) => {
-                                let Some(w) = nest(&rest[1..], v) else {
+                                if nest(&rest[1..], v).is_none() {
                                     return Err(missing_item(&cx, depth + 1, node));
-                                };
+                                }
                                 check_shared(&cx, &frames, None)?;
-                                insert(&cx, node, k, &w)
+                                Ok(Plan::Insert {
+                                    map: node,
+                                    key: k.clone(),
+                                    rest: rest[1..].to_vec(),
+                                    value: v.clone(),
+                                    notes: neighbours(node),
+                                })
                             }
                         };
                     }
@@ -123,7 +187,7 @@ pub(super) fn change(
             Seg::Index(n) => {
                 let Kind::Seq { items, .. } = &node.kind else {
                     if node.is_null() && matches!(edit.op, Op::Remove) {
-                        return Ok(nothing(node.start, "already absent"));
+                        return Ok(Plan::Change(nothing(node, "already absent")));
                     }
                     return Err((
                         EditErrorKind::NotASequence {
@@ -136,13 +200,13 @@ pub(super) fn change(
                 if *n < items.len() {
                     frames.push((&items[*n], Slot::Item(node, *n)));
                 } else if matches!(edit.op, Op::Remove) {
-                    return Ok(nothing(node.start, "already absent"));
+                    return Ok(Plan::Change(nothing(node, "already absent")));
                 } else if *n == items.len() && rest.len() == 1 {
                     let Op::Set(v) = &edit.op else {
                         unreachable!("Remove returned above")
                     };
                     check_shared(&cx, &frames, None)?;
-                    return append(&cx, node, v);
+                    return append(&cx, node, v).map(Plan::Change);
                 } else {
                     return Err((
                         EditErrorKind::NoItem {
@@ -160,7 +224,7 @@ pub(super) fn change(
     match &edit.op {
         Op::Set(v) => {
             if same_value(text, target, v) {
-                return Ok(nothing(target.start, "already set"));
+                return Ok(Plan::Change(nothing(target, "already set")));
             }
             check_shared(&cx, &frames[..frames.len() - 1], Some(target))?;
             let mut change = replace(&cx, &frames, v)?;
@@ -169,20 +233,45 @@ pub(super) fn change(
                     .notes
                     .push(format!("the alias *{a} is replaced by the value"));
             }
-            Ok(change)
+            Ok(Plan::Change(change))
         }
         Op::Remove => {
+            // With a merge key in the mapping, the merged value of the key would show through.
+            if let [.., (parent, _), _] = frames.as_slice()
+                && let Kind::Map { entries, .. } = &parent.kind
+                && entries.iter().any(|e| e.name.as_deref() == Some("<<"))
+            {
+                return Err((
+                    EditErrorKind::ThroughMerge {
+                        at: cx.at(edit.path.len()),
+                    },
+                    Some(target.start),
+                ));
+            }
             check_shared(&cx, &frames[..frames.len() - 1], Some(target))?;
-            remove(&cx, &frames)
+            remove(&cx, &frames).map(Plan::Change)
         }
     }
 }
 
-fn nothing(at: usize, why: &str) -> Change {
+fn nothing(node: &SNode, why: &str) -> Change {
     Change {
         splice: None,
-        at,
+        at: node.start,
         notes: vec![why.to_string()],
+        scope: Scope::Nothing,
+        guard: node.start..node.end,
+    }
+}
+
+/// A change whose splice is its guard.
+fn changed(splice: Splice, scope: Scope, notes: Vec<String>) -> Change {
+    Change {
+        at: splice.range.start,
+        guard: splice.range.clone(),
+        splice: Some(splice),
+        notes,
+        scope,
     }
 }
 
@@ -377,11 +466,13 @@ fn replace(cx: &Ctx<'_, '_>, frames: &[(&SNode, Slot<'_>)], v: &Json) -> Result<
             }
         }
     };
-    Ok(Change {
-        at: splice.range.start,
-        splice: Some(splice),
-        notes,
-    })
+    let scalar = matches!(node.kind, Kind::Scalar { .. })
+        && !node.is_null()
+        && !v.is_array()
+        && !v.is_object()
+        && splice.range == (node.start..node.end);
+    let scope = if scalar { Scope::Scalar } else { Scope::Other };
+    Ok(changed(splice, scope, notes))
 }
 
 /// The `:` of the node's key when only blanks and line breaks separate the two.
@@ -465,13 +556,31 @@ fn tight_after(text: &str, key_end: usize) -> bool {
     text[key_end..].starts_with(':') && !text[key_end + 1..].starts_with([' ', '\t', '\r', '\n'])
 }
 
+/// The splice that adds `key: w` to a mapping of `tree` that lacks the key.
+pub(super) fn insert_splice(
+    text: &str,
+    tree: &Tree,
+    layout: &Layout,
+    path: &[Seg],
+    map: &SNode,
+    key: &str,
+    w: &Json,
+) -> Result<Splice, Failure> {
+    let cx = Ctx {
+        text,
+        tree,
+        layout,
+        path,
+    };
+    insert(&cx, map, key, w)
+}
+
 /// Adds `key: w` to an existing mapping that lacks the key.
-fn insert(cx: &Ctx<'_, '_>, map: &SNode, key: &str, w: &Json) -> Result<Change, Failure> {
+fn insert(cx: &Ctx<'_, '_>, map: &SNode, key: &str, w: &Json) -> Result<Splice, Failure> {
     let (text, layout) = (cx.text, cx.layout);
     let Kind::Map { flow, entries } = &map.kind else {
         unreachable!("insert is called on mappings")
     };
-    let notes = neighbours(map);
     let k = match entries.first().map(|e| e.style) {
         Some(ScalarStyle::DoubleQuoted) if !layout.json => {
             serde_json::to_string(key).unwrap_or_default()
@@ -549,11 +658,7 @@ fn insert(cx: &Ctx<'_, '_>, map: &SNode, key: &str, w: &Json) -> Result<Change, 
             text: new_lines(text, at, &lines, eol),
         }
     };
-    Ok(Change {
-        at: splice.range.start,
-        splice: Some(splice),
-        notes,
-    })
+    Ok(splice)
 }
 
 /// Adds `v` after the last item of a sequence.
@@ -608,9 +713,8 @@ fn append(cx: &Ctx<'_, '_>, seq: &SNode, v: &Json) -> Result<Change, Failure> {
         }
     };
     Ok(Change {
-        at: splice.range.start,
-        splice: Some(splice),
-        notes: Vec::new(),
+        guard: seq.start..seq.end,
+        ..changed(splice, Scope::Other, Vec::new())
     })
 }
 
@@ -699,9 +803,14 @@ fn remove(cx: &Ctx<'_, '_>, frames: &[(&SNode, Slot<'_>)]) -> Result<Change, Fai
             return Err(layout_err(cx, node));
         }
     };
+    let whole_lines = !parent.is_flow() && matches!(parent.kind, Kind::Map { .. }) && n > 1;
+    if whole_lines {
+        return Ok(changed(splice, Scope::EntryRemoval(parent.start, n), notes));
+    }
+    // Removing from a sequence renumbers its items; a flow removal touches its neighbours'
+    // commas: the whole collection is guarded.
     Ok(Change {
-        at: splice.range.start,
-        splice: Some(splice),
-        notes,
+        guard: parent.start..parent.end,
+        ..changed(splice, Scope::Other, notes)
     })
 }

@@ -63,8 +63,11 @@ pub enum EditErrorKind {
         /// The alias name.
         alias: String,
     },
-    /// The key comes from a merge (`<<: *base`), so it cannot be edited in place.
-    #[error("`{at}` comes from a merge key (<<) in this mapping; write the key out first")]
+    /// The key comes (or would come, once removed) from a merge (`<<: *base`), so it cannot
+    /// be edited in place.
+    #[error(
+        "`{at}` is in a mapping with a merge key (<<), whose value would show through; write the keys out first"
+    )]
     ThroughMerge {
         /// The path of the missing key.
         at: String,

@@ -9,6 +9,7 @@
 //! JSON file stays JSON. Every edited document is read back and compared with the intended
 //! objects ([`apply_to_json`]) before the text is returned. [`unified_diff`] renders the change.
 
+mod batch;
 mod diff;
 mod doc;
 mod error;
@@ -23,7 +24,7 @@ use serde::Serialize;
 
 pub use diff::unified_diff;
 pub use error::{EditError, EditErrorKind};
-pub use stream::{Applied, Note, apply};
+pub use stream::{Applied, ApplyOptions, Note, apply, apply_with};
 pub use value::apply_to_json;
 
 /// One step of a path into a manifest object.

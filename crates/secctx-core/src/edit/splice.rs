@@ -9,17 +9,6 @@ pub(super) struct Splice {
     pub text: String,
 }
 
-impl Splice {
-    /// Applies the splice to `doc`.
-    pub fn apply(&self, doc: &str) -> String {
-        let mut out = String::with_capacity(doc.len() + self.text.len());
-        out.push_str(&doc[..self.range.start]);
-        out.push_str(&self.text);
-        out.push_str(&doc[self.range.end..]);
-        out
-    }
-}
-
 /// The byte after the end of the line holding byte `at - 1` (so a position already at a
 /// line's start stays); the text's end when the last line has no line break.
 pub(super) fn after_line(text: &str, at: usize) -> usize {
