@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
 use secctx_core::edit;
 use secctx_core::fix::{Allow, AllowSet, FixOptions, Status, fix_workload};
@@ -13,6 +12,7 @@ use secctx_core::load::{
     BoundedText, MAX_OBJECT_BYTES, ReadError, load_bounded_with, read_bounded,
 };
 use secctx_core::pss::{Level, LevelVersion, Version, default_registry};
+use secctx_runtime::write::replace_file;
 
 use crate::images::{ImageArgs, Images};
 use crate::input::{FieldArgs, InputFilter, collect, open_regular};
@@ -253,31 +253,13 @@ fn fix_file(
     }
     f.changed = true;
     f.diff = fix_diff::file_diff(&name, &f.text, &applied.text);
-    f.text = applied.text;
+    let original = std::mem::replace(&mut f.text, applied.text);
     if write && !stdin {
-        match write_atomically(path, &f.text) {
+        // Atomic, and refused if another editor changed the file since it was read.
+        match replace_file(path, f.text.as_bytes(), Some(original.as_bytes())) {
             Ok(()) => f.written = true,
-            Err(e) => f.errors.push(format!("{name}: not written: {e:#}")),
+            Err(e) => f.errors.push(format!("{name}: not written: {e}")),
         }
     }
     f
-}
-
-/// Replaces `path`'s content: a temporary file in the same directory, written, synced, given
-/// the original's permissions and renamed over it (a symlink is followed: its target is
-/// replaced), so that a reader never sees a half-written file.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let target =
-        std::fs::canonicalize(path).with_context(|| format!("resolving {}", path.display()))?;
-    let dir = target.parent().context("the file has no directory")?;
-    let perms = std::fs::metadata(&target)?.permissions();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secctx-fix-")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), perms)?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    Ok(())
 }
