@@ -139,7 +139,12 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>, Expect)> {
                     "  containers:\n  - name: app\n    image: {BUSYBOX}\n    command: [httpd, -f, -p, \"80\", -h, /etc]\n"
                 ),
             ),
-            vec!["--exercise", "wget -q -O- http://127.0.0.1:80/hostname"],
+            vec![
+                "--ready",
+                "wget -q -O /dev/null http://127.0.0.1:80/hostname",
+                "--exercise",
+                "wget -q -O- http://127.0.0.1:80/hostname",
+            ],
             Expect {
                 level: "restricted",
                 caps: &[],
@@ -156,7 +161,12 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>, Expect)> {
                     "  securityContext: {{runAsUser: 1000, runAsGroup: 1000}}\n  containers:\n  - name: app\n    image: {BUSYBOX}\n    command: [httpd, -f, -p, \"8080\", -h, /etc]\n"
                 ),
             ),
-            vec!["--exercise", "wget -q -O- http://127.0.0.1:8080/hostname"],
+            vec![
+                "--ready",
+                "wget -q -O /dev/null http://127.0.0.1:8080/hostname",
+                "--exercise",
+                "wget -q -O- http://127.0.0.1:8080/hostname",
+            ],
             Expect {
                 level: "restricted",
                 caps: &[],

@@ -65,6 +65,14 @@ pub struct RecordArgs {
     /// habit); its needs are recorded and its output compared in the verify run.
     #[arg(long = "exercise", value_name = "CMD")]
     pub exercise: Vec<String>,
+    /// Before the exercises, run `sh -c CMD` in the first container until it exits 0 (every
+    /// 100 ms, for at most --ready-timeout), e.g. a readiness probe: a server must be listening
+    /// before an exercise talks to it, in the recording and in every verify run alike.
+    #[arg(long = "ready", value_name = "CMD")]
+    pub ready: Option<String>,
+    /// How long --ready may take before the run fails.
+    #[arg(long = "ready-timeout", value_name = "D", value_parser = parse_duration, default_value = "30s")]
+    pub ready_timeout: Duration,
     /// Where to write (default: FILE's directory).
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -180,6 +188,8 @@ fn driver(
     done: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<Vec<(String, i32, String)>> {
     let exercises = args.exercise.clone();
+    let ready = args.ready.clone();
+    let ready_timeout = args.ready_timeout;
     let duration = args.duration;
     let (pod_name, state_dir, container) = (
         pod_name.to_string(),
@@ -208,13 +218,44 @@ fn driver(
             }
             std::thread::sleep(Duration::from_millis(5));
         };
-        for cmd in &exercises {
-            let out = std::process::Command::new("/proc/self/exe")
+        let exec = |cmd: &str| {
+            std::process::Command::new("/proc/self/exe")
                 .arg("exec")
                 .arg("--state-dir")
                 .arg(&state_dir)
-                .args([&pod_name, "-c", &container, "--", "sh", "-c", cmd])
-                .output();
+                .args([
+                    pod_name.as_str(),
+                    "-c",
+                    container.as_str(),
+                    "--",
+                    "sh",
+                    "-c",
+                    cmd,
+                ])
+                .output()
+        };
+        // Exercises race the workload otherwise: `Running` means the process started, not
+        // that it listens yet.
+        if let Some(cmd) = &ready {
+            let deadline = Instant::now() + ready_timeout;
+            loop {
+                let ok = exec(cmd).map(|o| o.status.success()).unwrap_or(false);
+                if ok || done.load(Ordering::SeqCst) {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    results.push((
+                        format!("--ready {cmd}"),
+                        -1,
+                        format!("not ready within {ready_timeout:?}"),
+                    ));
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        for cmd in &exercises {
+            let out = exec(cmd);
             match out {
                 Ok(o) => results.push((
                     cmd.clone(),
